@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, engine (SQLite default, PostgreSQL by URL), migrations, blobs."""

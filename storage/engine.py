@@ -1,0 +1,55 @@
+"""Engines: SQLite in the office's data directory (WAL, busy timeout) or PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def sqlite_url(home: Path) -> str:
+    return f"sqlite:///{(home / 'office.db').resolve()}"
+
+
+def normalise_url(url: str) -> str:
+    """Let users write `postgresql://…`; SQLAlchemy needs the psycopg 3 driver named."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite connections get WAL, a busy timeout and foreign keys."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            if ":memory:" not in url:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def session(engine: Engine) -> Session:
+    """A session whose objects stay readable after commit (screens read them after saving)."""
+    return Session(engine, expire_on_commit=False)

@@ -1,0 +1,84 @@
+"""Schema migrations with a recorded version; a database is only ever moved forward."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from storage import tables
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def create_tables(*models: type[SQLModel]) -> Callable[[Connection], None]:
+    """A migration step that creates exactly these tables (never the whole metadata)."""
+
+    def _apply(conn: Connection) -> None:
+        SQLModel.metadata.create_all(conn, tables=[m.__table__ for m in models])  # type: ignore[attr-defined]
+
+    return _apply
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "offices, reviewers, applications, revisions, attachments, blobs",
+              create_tables(*tables.V1_TABLES)),
+]
+"""Version numbers by area: 1 foundation; 2–9 review; 10–19 sync and hub."""
+
+
+def register(migration: Migration) -> None:
+    """Add a migration from another module (review, sync); keeps the list ordered."""
+    if any(m.version == migration.version for m in MIGRATIONS):
+        return
+    MIGRATIONS.append(migration)
+    MIGRATIONS.sort(key=lambda m: m.version)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer zcreview."""
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    versions = conn.execute(select(tables.SchemaVersion.version)).scalars().all()  # type: ignore[call-overload]
+    return max(versions, default=0)
+
+
+def migrate(engine: Engine) -> int:
+    """Apply every pending migration, each in its own transaction; return the final version."""
+    _load_area_migrations()
+    with engine.begin() as conn:
+        version = current_version(conn)
+    latest = MIGRATIONS[-1].version
+    if version > latest:
+        raise SchemaTooNew(f"数据库结构版本 {version} 高于本程序支持的 {latest}，请升级 zcreview")
+    for m in MIGRATIONS:
+        if m.version <= version:
+            continue
+        with engine.begin() as conn:
+            m.apply(conn)
+            conn.execute(tables.SchemaVersion.__table__.insert().values(version=m.version))  # type: ignore[attr-defined]
+        version = m.version
+    return version
+
+
+def _load_area_migrations() -> None:
+    """Import the modules that register later migrations (review and sync tables)."""
+    import importlib
+
+    for name in ("storage.review_tables", "storage.sync_tables"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise

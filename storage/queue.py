@@ -1,0 +1,160 @@
+"""Queue queries: counts per 年度/级别/系列/state, and pages of rows for a virtual list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, col, select
+
+from storage.tables import ApplicationRow
+
+SortKey = Literal["submitted_on", "name", "unit", "series", "title", "state", "year", "issues"]
+SORT_COLUMNS: dict[str, Any] = {
+    "submitted_on": ApplicationRow.submitted_on,
+    "name": ApplicationRow.name,
+    "unit": ApplicationRow.unit,
+    "series": ApplicationRow.series,
+    "title": ApplicationRow.title,
+    "state": ApplicationRow.state,
+    "year": ApplicationRow.year,
+    "issues": ApplicationRow.n_fail,
+}
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows: a tree selection, a state filter, a search and a sort."""
+
+    year: int | None = None
+    level: str | None = None
+    series: str | None = None
+    states: frozenset[str] = field(default_factory=frozenset)
+    search: str = ""
+    sort: str = "submitted_on"
+    descending: bool = False
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = []
+        if self.year is not None:
+            conds.append(col(ApplicationRow.year) == self.year)
+        if self.level is not None:
+            conds.append(col(ApplicationRow.level) == self.level)
+        if self.series is not None:
+            conds.append(col(ApplicationRow.series) == self.series)
+        if self.states:
+            conds.append(col(ApplicationRow.state).in_(sorted(self.states)))
+        text = self.search.strip()
+        if text:
+            # Escape LIKE wildcards: applicant text is data, never a pattern.
+            esc = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{esc}%"
+            conds.append(
+                or_(
+                    col(ApplicationRow.name).like(like, escape="\\"),
+                    col(ApplicationRow.unit).like(like, escape="\\"),
+                    col(ApplicationRow.id_number).like(like, escape="\\"),
+                )
+            )
+        return conds
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue list."""
+
+    id: str
+    name: str
+    unit: str
+    series: str
+    title: str
+    level: str
+    year: int
+    submitted_on: date | None
+    state: str
+    holder: str | None
+    n_ok: int
+    n_warn: int
+    n_fail: int
+
+
+_ROW_COLUMNS = (
+    ApplicationRow.id,
+    ApplicationRow.name,
+    ApplicationRow.unit,
+    ApplicationRow.series,
+    ApplicationRow.title,
+    ApplicationRow.level,
+    ApplicationRow.year,
+    ApplicationRow.submitted_on,
+    ApplicationRow.state,
+    ApplicationRow.holder,
+    ApplicationRow.n_ok,
+    ApplicationRow.n_warn,
+    ApplicationRow.n_fail,
+)
+
+
+def count(flt: QueueFilter, *, session: Session) -> int:
+    stmt = select(func.count()).select_from(ApplicationRow).where(*flt.conditions())
+    return int(session.exec(stmt).one())
+
+
+def page(flt: QueueFilter, offset: int, limit: int, *, session: Session) -> list[QueueRow]:
+    """Rows `offset … offset+limit` of the filtered, sorted queue (stable: ties by id)."""
+    sort_col = col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on))
+    order = [sort_col.desc() if flt.descending else sort_col.asc(), col(ApplicationRow.id).asc()]
+    stmt = (
+        select(*_ROW_COLUMNS)
+        .where(*flt.conditions())
+        .order_by(*order)
+        .offset(max(0, offset))
+        .limit(max(0, limit))
+    )
+    return [QueueRow(*r) for r in session.exec(stmt).all()]  # type: ignore[call-overload]
+
+
+def position_of(app_id: str, flt: QueueFilter, *, session: Session) -> int | None:
+    """Index of an application in the filtered, sorted queue (to keep the cursor on it)."""
+    ids = session.exec(
+        select(ApplicationRow.id)
+        .where(*flt.conditions())
+        .order_by(
+            col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on)).desc()
+            if flt.descending
+            else col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on)).asc(),
+            col(ApplicationRow.id).asc(),
+        )
+    ).all()
+    try:
+        return list(ids).index(app_id)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class TreeCount:
+    year: int
+    level: str
+    series: str
+    state: str
+    count: int
+
+
+def tree_counts(*, session: Session) -> list[TreeCount]:
+    """Counts grouped by 年度 / 级别 / 系列 / state, for the left-hand tree."""
+    stmt = select(
+        ApplicationRow.year,
+        ApplicationRow.level,
+        ApplicationRow.series,
+        ApplicationRow.state,
+        func.count(),
+    ).group_by(
+        col(ApplicationRow.year),
+        col(ApplicationRow.level),
+        col(ApplicationRow.series),
+        col(ApplicationRow.state),
+    )
+    return [TreeCount(*r) for r in session.exec(stmt).all()]  # type: ignore[call-overload]

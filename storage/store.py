@@ -1,0 +1,34 @@
+"""An opened office store: its engine (migrated) and its blob store, from home dir and URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from storage.blobs import BlobStore
+from storage.engine import make_engine, session, sqlite_url
+from storage.migrations import migrate
+
+
+@dataclass
+class Store:
+    engine: Engine
+    blobs: BlobStore
+    home: Path
+
+    def session(self) -> Session:
+        return session(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(home: Path, db_url: str | None = None) -> Store:
+    """Open (creating and migrating) the office database and blob store under `home`."""
+    home.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(db_url or sqlite_url(home))
+    migrate(engine)
+    return Store(engine=engine, blobs=BlobStore(home / "blobs"), home=home)

@@ -1,0 +1,5 @@
+"""`python -m zcreview` runs the CLI."""
+
+from zcreview.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""Command line: `zcreview [--home DIR] [--db URL] COMMAND …`; the TUI is imported only to open it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from zcreview import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes, before or after the command name."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--home", type=Path, default=argparse.SUPPRESS,
+                   help="office directory: database, blobs, settings (env ZCREVIEW_HOME)")
+    p.add_argument("--db", default=argparse.SUPPRESS,
+                   help="database URL, e.g. postgresql://user@host/db (env ZCREVIEW_DB)")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="zcreview", parents=[common],
+        description="职称申报审核终端工作台 — review professional-title applications.",
+    )
+    parser.add_argument("--version", action="version", version=f"zcreview {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_: str, handler: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("open", "open the review workstation (TUI) on this office", "zcreview.cli:cmd_open")
+    p.add_argument("--reviewer", help="reviewer name (when several are registered)")
+
+    p = add("init", "set up this office (name, 统一社会信用代码, type, level)",
+            "zcreview.office_cmd:cmd_init")
+    p.add_argument("--name", required=True, help="office name")
+    p.add_argument("--code", required=True, help="统一社会信用代码 (18 chars, GB 32100)")
+    p.add_argument("--type", dest="office_type", default="用人单位",
+                   help="用人单位 / 主管部门 / 人社局 / 呈报部门 / 评委会办事机构")
+    p.add_argument("--level", dest="office_level", default="区县", help="区县 / 市直 / 省直")
+    p.add_argument("--region", default="", help="所属地区, e.g. 山东省威海市环翠区")
+
+    p = add("reviewer", "manage named reviewers (实名制审核人员)", "zcreview.office_cmd:cmd_reviewer")
+    rsub = p.add_subparsers(dest="reviewer_command", metavar="ACTION", required=True)
+    ra = rsub.add_parser("add", parents=[common], help="register a reviewer")
+    ra.add_argument("name")
+    ra.add_argument("--id-number", default="")
+    ra.add_argument("--phone", default="")
+    rsub.add_parser("list", parents=[common], help="list reviewers")
+
+    p = add("import", "import application packages (directories, .zip, or folders of them)",
+            "zcreview.intake.cli:cmd_import")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = add("demo", "build a realistic demo office and open it", "zcreview.demo.cli:cmd_demo")
+    p.add_argument("--count", type=int, default=2000, help="number of applications")
+    p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same office)")
+    p.add_argument("--no-ui", action="store_true", help="build only, do not open the TUI")
+
+    add("schema", "print the JSON Schema of application.json", "zcreview.cli:cmd_schema")
+
+    for extra in EXTRA_COMMANDS:
+        extra(sub, common)
+    return parser
+
+
+# Later capabilities (review exports, audit, sync, hub) register their subcommands here.
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = []  # type: ignore[type-arg]
+
+
+def _load_extras() -> None:
+    import importlib
+
+    for name in ("zcreview.review_cmd", "zcreview.sync.cli"):
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        EXTRA_COMMANDS.append(mod.register)
+
+
+def resolve_handler(spec: str) -> Handler:
+    import importlib
+
+    module, _, attr = spec.partition(":")
+    fn: Handler = getattr(importlib.import_module(module), attr)
+    return fn
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from zcreview.domain.model import json_schema
+
+    json.dump(json_schema(), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    from zcreview.context import open_context
+
+    ctx = open_context(args)
+    from screens.app import run_app  # Textual is loaded only here
+
+    return run_app(ctx, reviewer=getattr(args, "reviewer", None))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _load_extras()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        args.handler = "zcreview.cli:cmd_open"
+        args.reviewer = None
+    try:
+        return resolve_handler(args.handler)(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
+    except UserError as exc:
+        print(f"zcreview: {exc}", file=sys.stderr)
+        return 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed without a traceback."""

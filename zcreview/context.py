@@ -1,0 +1,41 @@
+"""Everything a command needs: resolved settings and the opened office store."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.store import Store, open_store
+from zcreview.settings import Settings, SettingsError, load_settings
+
+
+class ContextError(Exception):
+    """The office could not be opened; the message says why."""
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+
+
+def open_context(args: argparse.Namespace | None = None, *, home: Path | None = None,
+                 db_url: str | None = None) -> Context:
+    """Resolve `--home`/`--db` (or the environment) and open the store, migrating it."""
+    if args is not None:
+        home = home or getattr(args, "home", None)
+        db_url = db_url or getattr(args, "db", None)
+    try:
+        settings = load_settings(home, db_url)
+    except SettingsError as exc:
+        from zcreview.cli import UserError
+
+        raise UserError(str(exc)) from exc
+    try:
+        store = open_store(settings.home, settings.db_url)
+    except Exception as exc:  # database unreachable, bad URL, schema too new
+        from zcreview.cli import UserError
+
+        raise UserError(f"无法打开办公数据库 ({settings.db_url or settings.home}): {exc}") from exc
+    return Context(settings=settings, store=store)

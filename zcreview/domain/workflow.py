@@ -1,0 +1,58 @@
+"""Workflow states of one application at one office, and the moves between them (domain.md §2)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    """An application's state at this office. Values are the platform's Chinese names."""
+
+    PENDING = "待审核"
+    IN_REVIEW = "审核中"
+    PASSED = "通过未上报"
+    RETURNED = "已退回"
+    RESUBMITTED = "已补正"
+    REPORTED = "已上报"
+    RETURNED_FROM_ABOVE = "上级退回"
+    ABANDONED = "逾期放弃"
+    FINISHED = "审核结束"
+
+
+STATE_ORDER: tuple[State, ...] = tuple(State)
+
+# States in which a reviewer may open the application and decide.
+REVIEWABLE: frozenset[State] = frozenset(
+    {State.PENDING, State.IN_REVIEW, State.RESUBMITTED, State.RETURNED_FROM_ABOVE, State.PASSED}
+)
+
+# (from, action) -> to. `PASSED -> reopen` is 004 §4 提示3.
+TRANSITIONS: dict[tuple[State, str], State] = {
+    (State.PENDING, "claim"): State.IN_REVIEW,
+    (State.RESUBMITTED, "claim"): State.IN_REVIEW,
+    (State.RETURNED_FROM_ABOVE, "claim"): State.IN_REVIEW,
+    (State.IN_REVIEW, "release"): State.PENDING,
+    (State.IN_REVIEW, "pass"): State.PASSED,
+    (State.IN_REVIEW, "return"): State.RETURNED,
+    (State.PASSED, "reopen"): State.IN_REVIEW,
+    (State.PASSED, "return"): State.RETURNED,
+    (State.PASSED, "report"): State.REPORTED,
+    (State.RETURNED, "resubmit"): State.RESUBMITTED,
+    (State.RETURNED, "expire"): State.ABANDONED,
+    (State.REPORTED, "return_from_above"): State.RETURNED_FROM_ABOVE,
+    (State.RETURNED_FROM_ABOVE, "return"): State.RETURNED,
+    (State.RETURNED_FROM_ABOVE, "pass"): State.PASSED,
+    (State.IN_REVIEW, "finish"): State.FINISHED,
+}
+
+
+class TransitionError(ValueError):
+    """An action that the application's current state does not allow."""
+
+
+def next_state(current: State, action: str) -> State:
+    """The state after `action`; raises TransitionError with a Chinese message if not allowed."""
+    try:
+        return TRANSITIONS[(current, action)]
+    except KeyError:
+        raise TransitionError(f"当前状态“{current.value}”不能执行“{action}”") from None

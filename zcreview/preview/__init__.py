@@ -1,0 +1,1 @@
+"""Attachment previews: PDF and images rendered to terminal cells. No Textual."""

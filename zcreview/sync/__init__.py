@@ -1,0 +1,1 @@
+"""Reporting between offices: protocol, outbox, HTTP and folder transports, the hub."""
