@@ -54,9 +54,7 @@ def record_revision(
     app_id = str(app.application_id)
     rev = app.revision()
     existing = session.exec(
-        select(RevisionRow).where(
-            RevisionRow.application_id == app_id, RevisionRow.revision == rev
-        )
+        select(RevisionRow).where(RevisionRow.application_id == app_id, RevisionRow.revision == rev)
     ).first()
     row = session.get(ApplicationRow, app_id)
     if existing is not None and row is not None:

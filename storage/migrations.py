@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection, Engine
@@ -19,18 +20,21 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
-def create_tables(*models: type[SQLModel]) -> Callable[[Connection], None]:
+def create_tables(*models: Any) -> Callable[[Connection], None]:
     """A migration step that creates exactly these tables (never the whole metadata)."""
 
     def _apply(conn: Connection) -> None:
-        SQLModel.metadata.create_all(conn, tables=[m.__table__ for m in models])  # type: ignore[attr-defined]
+        SQLModel.metadata.create_all(conn, tables=[m.__table__ for m in models])
 
     return _apply
 
 
 MIGRATIONS: list[Migration] = [
-    Migration(1, "offices, reviewers, applications, revisions, attachments, blobs",
-              create_tables(*tables.V1_TABLES)),
+    Migration(
+        1,
+        "offices, reviewers, applications, revisions, attachments, blobs",
+        create_tables(*tables.V1_TABLES),
+    ),
 ]
 """Version numbers by area: 1 foundation; 2–9 review; 10–19 sync and hub."""
 

@@ -12,12 +12,20 @@ def get_self(*, session: Session) -> OfficeRow | None:
 
 
 def init_office(
-    *, session: Session, name: str, credit_code: str, office_type: str, office_level: str,
+    *,
+    session: Session,
+    name: str,
+    credit_code: str,
+    office_type: str,
+    office_level: str,
     region: str = "",
 ) -> OfficeRow:
     """Create or update this office's own record."""
     row = get_self(session=session) or OfficeRow(
-        name=name, credit_code=credit_code, office_type=office_type, office_level=office_level,
+        name=name,
+        credit_code=credit_code,
+        office_type=office_type,
+        office_level=office_level,
         is_self=True,
     )
     row.name, row.credit_code = name, credit_code
@@ -26,7 +34,9 @@ def init_office(
     return row
 
 
-def add_reviewer(*, session: Session, name: str, id_number: str = "", phone: str = "") -> ReviewerRow:
+def add_reviewer(
+    *, session: Session, name: str, id_number: str = "", phone: str = ""
+) -> ReviewerRow:
     row = ReviewerRow(name=name, id_number=id_number, phone=phone)
     session.add(row)
     return row

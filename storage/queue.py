@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.tables import ApplicationRow
@@ -80,7 +81,7 @@ class QueueRow:
     n_fail: int
 
 
-_ROW_COLUMNS = (
+_ROW_COLUMNS: tuple[Any, ...] = (
     ApplicationRow.id,
     ApplicationRow.name,
     ApplicationRow.unit,
@@ -105,15 +106,18 @@ def count(flt: QueueFilter, *, session: Session) -> int:
 def page(flt: QueueFilter, offset: int, limit: int, *, session: Session) -> list[QueueRow]:
     """Rows `offset … offset+limit` of the filtered, sorted queue (stable: ties by id)."""
     sort_col = col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on))
-    order = [sort_col.desc() if flt.descending else sort_col.asc(), col(ApplicationRow.id).asc()]
+    order: list[Any] = [
+        sort_col.desc() if flt.descending else sort_col.asc(),
+        col(ApplicationRow.id).asc(),
+    ]
     stmt = (
-        select(*_ROW_COLUMNS)
+        sa_select(*_ROW_COLUMNS)
         .where(*flt.conditions())
         .order_by(*order)
         .offset(max(0, offset))
         .limit(max(0, limit))
     )
-    return [QueueRow(*r) for r in session.exec(stmt).all()]  # type: ignore[call-overload]
+    return [QueueRow(*r) for r in session.execute(stmt).all()]
 
 
 def position_of(app_id: str, flt: QueueFilter, *, session: Session) -> int | None:
@@ -145,11 +149,11 @@ class TreeCount:
 
 def tree_counts(*, session: Session) -> list[TreeCount]:
     """Counts grouped by 年度 / 级别 / 系列 / state, for the left-hand tree."""
-    stmt = select(
-        ApplicationRow.year,
-        ApplicationRow.level,
-        ApplicationRow.series,
-        ApplicationRow.state,
+    stmt = sa_select(
+        col(ApplicationRow.year),
+        col(ApplicationRow.level),
+        col(ApplicationRow.series),
+        col(ApplicationRow.state),
         func.count(),
     ).group_by(
         col(ApplicationRow.year),
@@ -157,4 +161,4 @@ def tree_counts(*, session: Session) -> list[TreeCount]:
         col(ApplicationRow.series),
         col(ApplicationRow.state),
     )
-    return [TreeCount(*r) for r in session.exec(stmt).all()]  # type: ignore[call-overload]
+    return [TreeCount(*r) for r in session.execute(stmt).all()]

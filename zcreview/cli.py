@@ -16,17 +16,25 @@ Handler = Callable[[argparse.Namespace], int]
 def _common() -> argparse.ArgumentParser:
     """Options every command takes, before or after the command name."""
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--home", type=Path, default=argparse.SUPPRESS,
-                   help="office directory: database, blobs, settings (env ZCREVIEW_HOME)")
-    p.add_argument("--db", default=argparse.SUPPRESS,
-                   help="database URL, e.g. postgresql://user@host/db (env ZCREVIEW_DB)")
+    p.add_argument(
+        "--home",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="office directory: database, blobs, settings (env ZCREVIEW_HOME)",
+    )
+    p.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="database URL, e.g. postgresql://user@host/db (env ZCREVIEW_DB)",
+    )
     return p
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
-        prog="zcreview", parents=[common],
+        prog="zcreview",
+        parents=[common],
         description="职称申报审核终端工作台 — review professional-title applications.",
     )
     parser.add_argument("--version", action="version", version=f"zcreview {__version__}")
@@ -40,16 +48,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("open", "open the review workstation (TUI) on this office", "zcreview.cli:cmd_open")
     p.add_argument("--reviewer", help="reviewer name (when several are registered)")
 
-    p = add("init", "set up this office (name, 统一社会信用代码, type, level)",
-            "zcreview.office_cmd:cmd_init")
+    p = add(
+        "init",
+        "set up this office (name, 统一社会信用代码, type, level)",
+        "zcreview.office_cmd:cmd_init",
+    )
     p.add_argument("--name", required=True, help="office name")
     p.add_argument("--code", required=True, help="统一社会信用代码 (18 chars, GB 32100)")
-    p.add_argument("--type", dest="office_type", default="用人单位",
-                   help="用人单位 / 主管部门 / 人社局 / 呈报部门 / 评委会办事机构")
+    p.add_argument(
+        "--type",
+        dest="office_type",
+        default="用人单位",
+        help="用人单位 / 主管部门 / 人社局 / 呈报部门 / 评委会办事机构",
+    )
     p.add_argument("--level", dest="office_level", default="区县", help="区县 / 市直 / 省直")
     p.add_argument("--region", default="", help="所属地区, e.g. 山东省威海市环翠区")
 
-    p = add("reviewer", "manage named reviewers (实名制审核人员)", "zcreview.office_cmd:cmd_reviewer")
+    p = add(
+        "reviewer", "manage named reviewers (实名制审核人员)", "zcreview.office_cmd:cmd_reviewer"
+    )
     rsub = p.add_subparsers(dest="reviewer_command", metavar="ACTION", required=True)
     ra = rsub.add_parser("add", parents=[common], help="register a reviewer")
     ra.add_argument("name")
@@ -57,8 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     ra.add_argument("--phone", default="")
     rsub.add_parser("list", parents=[common], help="list reviewers")
 
-    p = add("import", "import application packages (directories, .zip, or folders of them)",
-            "zcreview.intake.cli:cmd_import")
+    p = add(
+        "import",
+        "import application packages (directories, .zip, or folders of them)",
+        "zcreview.intake.cli:cmd_import",
+    )
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -113,7 +133,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     from screens.app import run_app  # Textual is loaded only here
 
-    return run_app(ctx, reviewer=getattr(args, "reviewer", None))
+    return int(run_app(ctx, reviewer=getattr(args, "reviewer", None)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -124,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler = "zcreview.cli:cmd_open"
         args.reviewer = None
     try:
-        return resolve_handler(args.handler)(args)
+        return int(resolve_handler(args.handler)(args))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like

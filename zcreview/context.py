@@ -20,8 +20,9 @@ class Context:
     store: Store
 
 
-def open_context(args: argparse.Namespace | None = None, *, home: Path | None = None,
-                 db_url: str | None = None) -> Context:
+def open_context(
+    args: argparse.Namespace | None = None, *, home: Path | None = None, db_url: str | None = None
+) -> Context:
     """Resolve `--home`/`--db` (or the environment) and open the store, migrating it."""
     if args is not None:
         home = home or getattr(args, "home", None)

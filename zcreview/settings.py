@@ -69,7 +69,7 @@ def load_settings(home: Path | None = None, db_url: str | None = None) -> Settin
     graphics = ui.get("graphics", "auto")
     if graphics not in ("auto", "kitty", "sixel", "none"):
         raise SettingsError(f"{path}: ui.graphics 不能是 {graphics!r}")
-    s.graphics = graphics  # type: ignore[assignment]
+    s.graphics = graphics
     s.reviewer = os.environ.get("ZCREVIEW_REVIEWER") or _str(ui.get("reviewer"), path, "reviewer")
     s.extra = {k: v for k, v in data.items() if k not in ("ui", "db_url")}
     return s

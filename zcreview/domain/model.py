@@ -6,13 +6,13 @@ import hashlib
 import json
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-FORMAT_NAME = "zcreview-application"
-FORMAT_VERSION = 1
+FORMAT_NAME: Final = "zcreview-application"
+FORMAT_VERSION: Final = 1
 
 _MONTH_RE = re.compile(r"^\s*(\d{4})[-./年](\d{1,2})月?\s*$")
 _DAY_RE = re.compile(r"^\s*(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?\s*$")
@@ -101,7 +101,9 @@ class BasicInfo(Strict):
     social_security_unit: str = Field(description="社保缴费单位")
     social_security_from: Day | None = Field(default=None, description="社保缴费起")
     social_security_to: Day | None = Field(default=None, description="社保缴费止")
-    unit_nature: str = Field(default="企业", description="单位性质: 企业/事业单位/机关/社会团体/其他")
+    unit_nature: str = Field(
+        default="企业", description="单位性质: 企业/事业单位/机关/社会团体/其他"
+    )
     civil_servant: bool = Field(default=False, description="公务员或参照公务员法管理")
     submitted_on: Day | None = Field(default=None, description="确认申报日期")
 
@@ -111,7 +113,9 @@ class EducationRecord(Strict):
 
     school: str = Field(description="毕业院校")
     major: str = Field(description="专业")
-    education: str = Field(description="学历: 博士研究生/硕士研究生/大学本科/大学专科/中专/高中及以下 …")
+    education: str = Field(
+        description="学历: 博士研究生/硕士研究生/大学本科/大学专科/中专/高中及以下 …"
+    )
     degree: str | None = Field(default=None, description="学位")
     professional_degree: bool = Field(default=False, description="专业学位 (工程硕士等)")
     second_bachelor: bool = Field(default=False, description="第二学士学位")
@@ -136,7 +140,9 @@ class TitleRecord(Strict):
     obtained_on: Day | None = Field(default=None, description="获得时间")
     passed_on: Day | None = Field(default=None, description="评审通过时间 (2021年5月后按此)")
     issued_in_shandong: bool = Field(default=True, description="山东省内发放")
-    obtained_by: str | None = Field(default=None, description="获得方式: 正常晋升/职称考试/考核认定 …")
+    obtained_by: str | None = Field(
+        default=None, description="获得方式: 正常晋升/职称考试/考核认定 …"
+    )
     is_basis: bool = Field(default=True, description="是否评审依据")
     post: str | None = Field(default=None, description="现聘职务")
     appointed_on: Day | None = Field(default=None, description="聘任时间")
@@ -219,8 +225,8 @@ class Achievement(Strict):
 class Application(Strict):
     """One application as the applicant submitted it; the unit of intake, review and sync."""
 
-    format: Literal["zcreview-application"] = FORMAT_NAME
-    format_version: Literal[1] = FORMAT_VERSION
+    format: Literal["zcreview-application"] = "zcreview-application"
+    format_version: Literal[1] = 1
     application_id: UUID = Field(description="Fixed when the application is created")
     basic: BasicInfo
     education: Education
