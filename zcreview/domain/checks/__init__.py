@@ -1,0 +1,130 @@
+"""Pre-checks of domain.md §6 as pure functions: `run_all(app, config)` gives every finding.
+
+A check that does not apply to an application (ENTRUST when not entrusted, DRUG-* outside
+药品技术, ASSESS-YEARS when no configured rule matches …) yields no result at all, so `counts`
+reflects only checks that were really made. A check that applies yields one OK result when all
+is well, else one result per finding (each tied to its fields); findings it cannot decide for
+lack of data are UNKNOWN ("无法判断：…"), shown and counted as warnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from importlib import import_module
+
+from zcreview.domain.catalogue import Config
+from zcreview.domain.checks.base import (
+    REGISTRY,
+    UNKNOWN_PREFIX,
+    Check,
+    CheckContext,
+    CheckResult,
+    PeerInfo,
+    Reporter,
+    Severity,
+    counts,
+)
+from zcreview.domain.checks.common import education_groups
+from zcreview.domain.checks.prepared import prepare
+from zcreview.domain.model import Application, iter_attachments
+
+# Importing a group module registers its checks; this order is the platform order of sections.
+GROUPS = (
+    "identity",
+    "eligibility",
+    "basic",
+    "education",
+    "titles",
+    "assessments",
+    "continuing_education",
+    "work",
+    "achievements",
+    "attachments",
+    "special",
+)
+for _group in GROUPS:
+    import_module(f"{__name__}.{_group}")
+
+__all__ = [
+    "REGISTRY",
+    "UNKNOWN_PREFIX",
+    "Check",
+    "CheckContext",
+    "CheckResult",
+    "PeerInfo",
+    "Reporter",
+    "Severity",
+    "all_checks",
+    "counts",
+    "make_context",
+    "run_all",
+    "run_check",
+]
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, in platform order of the sections."""
+    return list(REGISTRY.values())
+
+
+def make_context(
+    app: Application,
+    config: Config,
+    *,
+    today: date | None = None,
+    peers: Sequence[PeerInfo] = (),
+) -> CheckContext:
+    """The context the checks of one application share (attachments walked once)."""
+    return CheckContext(
+        app=app,
+        config=config,
+        prep=prepare(config),
+        today=today or date.today(),
+        peers=tuple(peers),
+        attachments=tuple(iter_attachments(app)),
+        edu_groups=education_groups(config, app.education.basis),
+    )
+
+
+def _guarded(c: Check, ctx: CheckContext) -> list[CheckResult]:
+    try:
+        return c.run(ctx)
+    except Exception as exc:  # a check must never take the review screen down
+        return [c.reporter.unknown(f"检查程序出错（{type(exc).__name__}: {exc}）")]
+
+
+def run_check(
+    check_id: str,
+    app: Application,
+    config: Config,
+    *,
+    today: date | None = None,
+    peers: Sequence[PeerInfo] = (),
+) -> list[CheckResult]:
+    """Results of one check; empty when it does not apply.
+
+    Raises:
+        KeyError: no check has this id.
+    """
+    return _guarded(REGISTRY[check_id], make_context(app, config, today=today, peers=peers))
+
+
+def run_all(
+    app: Application,
+    config: Config,
+    *,
+    today: date | None = None,
+    peers: Sequence[PeerInfo] = (),
+) -> list[CheckResult]:
+    """Every check on `app`, in registry order.
+
+    `today` stands for the current date (tests and replays pass it); `peers` are the other
+    applications of the same ID number (ELIG-EXCL, CHANGE-SERIES). A check that raises gives an
+    UNKNOWN result naming the error instead of stopping the others.
+    """
+    ctx = make_context(app, config, today=today, peers=peers)
+    results: list[CheckResult] = []
+    for c in REGISTRY.values():
+        results.extend(_guarded(c, ctx))
+    return results

@@ -1,0 +1,165 @@
+"""ATT-TYPE, ATT-SIZE, ATT-NAME, ATT-REQUIRED: the scanned proofs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
+from zcreview.domain.checks.common import (
+    APPOINTMENT_FORM,
+    APPOINTMENT_FORM_WORDS,
+    NONE_TITLE,
+    PUBLIC_INSTITUTION,
+    current_title,
+    has_kind,
+    strip_ext,
+)
+
+_MIB = 1024 * 1024
+# The time part of `时间-内容`, to see that some content follows it.
+_TIME_PREFIX = re.compile(
+    r"^\s*\d{4}\s*(?:年(?:度)?(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?"
+    r"|[.\-/]\s*\d{1,2}(?:\s*[.\-/]\s*\d{1,2})?)"
+    r"(?:\s*[-－—至~]+\s*\d{4}\s*年?(?:度)?(?:\d{1,2}月)?)?"
+)
+_CONTENT = re.compile(r"[\w\u4e00-\u9fff]")
+_EXCHANGE_METHOD = "非企事业单位交流到企事业单位人员"
+_CHANGE_METHOD = "改系列"
+
+
+def _ext(a_file: str) -> str:
+    dot = a_file.rfind(".")
+    return a_file[dot + 1 :].lower() if dot >= 0 and "/" not in a_file[dot:] else ""
+
+
+@check("ATT-TYPE", "附件类型（按内容）", "004 §6.2, 002 §三")
+def att_type(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
+    if not ctx.attachments:
+        return
+    prep = ctx.prep
+    allowed = "、".join(t.upper() for t in ctx.config.thresholds.attachments.allowed_types)
+    unknown: list[str] = []
+    ok = True
+    for path, a in ctx.attachments:
+        if a.mime is None:
+            unknown.append(path)
+            continue
+        if a.mime not in prep.allowed_mime:
+            ok = False
+            yield r.fail(f"附件“{a.name}”内容为{a.mime}，只能上传{allowed}", path)
+            continue
+        ext = _ext(a.file)
+        if ext and ext not in prep.mime_ext.get(a.mime, frozenset()):
+            ok = False
+            yield r.warn(
+                f"附件“{a.name}”文件名为.{ext}，内容实为{a.mime}，请核对能否正常打开", path
+            )
+    if unknown:
+        yield r.unknown(f"{len(unknown)}个附件未识别内容类型（未经入库检测）", *unknown)
+    elif ok:
+        yield r.ok(f"{len(ctx.attachments)}个附件均为{allowed}", "attachments")
+
+
+@check("ATT-SIZE", "附件大小", "004 §6.2")
+def att_size(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
+    if not ctx.attachments:
+        return
+    limit = ctx.config.thresholds.attachments.max_bytes
+    unknown: list[str] = []
+    ok = True
+    for path, a in ctx.attachments:
+        if a.size is None:
+            unknown.append(path)
+        elif a.size > limit:
+            ok = False
+            yield r.fail(f"附件“{a.name}”大小{a.size / _MIB:.1f} MB，超过{limit / _MIB:g} MB", path)
+    if unknown:
+        yield r.unknown(f"{len(unknown)}个附件大小未知（未经入库检测）", *unknown)
+    elif ok:
+        yield r.ok(f"{len(ctx.attachments)}个附件均不超过{limit / _MIB:g} MB", "attachments")
+
+
+def name_problem(name: str, pattern: re.Pattern[str]) -> str | None:
+    """Why an attachment name is not `时间-内容`, or None."""
+    stem = strip_ext(name)
+    if not pattern.match(stem):
+        return "应以时间开头，按“时间-内容”命名，如“2010年2月中级资格证书”"
+    m = _TIME_PREFIX.match(stem)
+    rest = stem[m.end() :] if m else stem
+    if not _CONTENT.search(rest):
+        return "只有时间没有内容，应按“时间-内容”命名，如“2010年2月中级资格证书”"
+    return None
+
+
+@check("ATT-NAME", "附件命名“时间-内容”", "000 §2(1)")
+def att_name(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
+    if not ctx.attachments:
+        return
+    ok = True
+    for path, a in ctx.attachments:
+        problem = name_problem(a.name, ctx.prep.name_re)
+        if problem:
+            ok = False
+            yield r.warn(f"附件“{a.name}”{problem}", path)
+    if ok:
+        yield r.ok(f"{len(ctx.attachments)}个附件均按“时间-内容”命名", "attachments")
+
+
+@check("ATT-REQUIRED", "必备附件", "000 §4–14")
+def att_required(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
+    app = ctx.app
+    b = app.basic
+    rules = ctx.config.thresholds.attachments
+    ok = True
+    basis = app.education.basis
+    if not basis.attachments:
+        ok = False
+        yield r.fail(
+            "评审依据学历未上传附件：学历学位证书及备案表或认证报告，合并为一个PDF",
+            "education.basis.attachments",
+        )
+    elif len(basis.attachments) > 1:
+        ok = False
+        yield r.warn(
+            f"评审依据学历有{len(basis.attachments)}个附件，学历学位证书及备案表应合并为一个PDF",
+            "education.basis.attachments",
+        )
+    t = current_title(app)
+    if t is not None and not t.attachments:
+        ok = False
+        what = "职业资格证书" if t.title.strip() == NONE_TITLE else "现职称证书"
+        yield r.fail(f"未上传{what}扫描件", "titles[0].attachments")
+    for i, old in enumerate(app.titles[1:], start=1):
+        if not old.attachments and b.method == _CHANGE_METHOD:
+            ok = False
+            yield r.fail(
+                f"改系列前的职称“{old.title}”须上传其《评审表》原件扫描件（盖章版）",
+                f"titles[{i}].attachments",
+            )
+    if b.unit_nature == PUBLIC_INSTITUTION and not has_kind(
+        [*(t.attachments if t else []), *app.other_attachments], APPOINTMENT_FORM_WORDS
+    ):
+        ok = False
+        yield r.fail(f"事业单位未上传{APPOINTMENT_FORM}", "titles[0].attachments")
+    for i, a in enumerate(app.assessments):
+        if not a.attachments:
+            ok = False
+            yield r.fail(f"{a.year}年度考核未上传考核表", f"assessments[{i}].attachments")
+    for i, ach in enumerate(app.achievements):
+        if not ach.attachments:
+            ok = False
+            yield r.fail(
+                f"第{i + 1}条成果“{ach.name}”未上传佐证材料", f"achievements[{i}].attachments"
+            )
+    if b.method == _EXCHANGE_METHOD and not b.method_attachments:
+        ok = False
+        yield r.fail(
+            f"申报方式为{_EXCHANGE_METHOD}，须上传申报方式证明材料", "basic.method_attachments"
+        )
+    for kind in rules.required_for(b.series):
+        if not has_kind(app.other_attachments, (kind,)):
+            ok = False
+            yield r.fail(f"其他附件中缺少《{kind}》", "other_attachments")
+    if ok:
+        yield r.ok("必备附件齐全", "other_attachments")

@@ -1,0 +1,168 @@
+"""Result, registry and run context shared by every pre-check (domain.md §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from zcreview.domain.model import Application, AttachmentRef
+
+if TYPE_CHECKING:
+    from zcreview.domain.catalogue import Config
+    from zcreview.domain.checks.prepared import Prepared
+
+
+class Severity(StrEnum):
+    """How a check came out. UNKNOWN means the data needed to decide is missing."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+    @property
+    def symbol(self) -> str:
+        """The mark shown to the reviewer; UNKNOWN is shown as a warning."""
+        return _SYMBOLS[self]
+
+
+_SYMBOLS = {
+    Severity.OK: "✓",
+    Severity.WARN: "⚠",
+    Severity.FAIL: "✗",
+    Severity.UNKNOWN: "⚠",
+}
+
+UNKNOWN_PREFIX = "无法判断："
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One finding of one check, tied to the fields it is about.
+
+    `field_paths` use the paths of `zcreview.domain.model.iter_attachments`
+    (`basic.work_start`, `work_history[2].start`, `achievements[4].attachments[0]`).
+    """
+
+    check_id: str
+    severity: Severity
+    message: str
+    seed: str
+    field_paths: tuple[str, ...] = ()
+
+    @property
+    def symbol(self) -> str:
+        return self.severity.symbol
+
+
+@dataclass(frozen=True, slots=True)
+class PeerInfo:
+    """Another application of the same ID number (for ELIG-EXCL and CHANGE-SERIES)."""
+
+    application_kind: str
+    year: int
+    level: str | None = None
+    series: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """What a check may look at: the application, the configuration (raw and prepared), the date."""
+
+    app: Application
+    config: Config
+    prep: Prepared
+    today: date
+    peers: tuple[PeerInfo, ...] = ()
+    attachments: tuple[tuple[str, AttachmentRef], ...] = ()
+    """`iter_attachments(app)`, walked once per run."""
+    edu_groups: tuple[str, ...] = ()
+    """Education groups of the 评审依据学历, best first (see `common.education_groups`)."""
+
+    @property
+    def year(self) -> int:
+        return self.app.basic.year
+
+    @property
+    def year_end(self) -> date:
+        """31 December of the application year, the cut-off of several seed rules."""
+        return date(self.app.basic.year, 12, 31)
+
+    @property
+    def reference_date(self) -> date:
+        """The day "至今" means: the submission date, else today, never past the year's end."""
+        ref = self.app.basic.submitted_on or self.today
+        return min(ref, self.year_end)
+
+
+class Reporter:
+    """Builds the results of one check with its id and seed filled in."""
+
+    __slots__ = ("check_id", "seed")
+
+    def __init__(self, check_id: str, seed: str) -> None:
+        self.check_id = check_id
+        self.seed = seed
+
+    def ok(self, message: str, *paths: str) -> CheckResult:
+        return CheckResult(self.check_id, Severity.OK, message, self.seed, paths)
+
+    def warn(self, message: str, *paths: str) -> CheckResult:
+        return CheckResult(self.check_id, Severity.WARN, message, self.seed, paths)
+
+    def fail(self, message: str, *paths: str) -> CheckResult:
+        return CheckResult(self.check_id, Severity.FAIL, message, self.seed, paths)
+
+    def unknown(self, message: str, *paths: str) -> CheckResult:
+        return CheckResult(
+            self.check_id, Severity.UNKNOWN, UNKNOWN_PREFIX + message, self.seed, paths
+        )
+
+
+CheckFn = Callable[[CheckContext, Reporter], Iterable[CheckResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A registered pre-check. `fn` yields nothing when the check does not apply."""
+
+    id: str
+    title: str
+    seed: str
+    fn: CheckFn = field(repr=False)
+    reporter: Reporter = field(repr=False, compare=False)
+
+    def run(self, ctx: CheckContext) -> list[CheckResult]:
+        return list(self.fn(ctx, self.reporter))
+
+
+REGISTRY: dict[str, Check] = {}
+"""Every check by id, in registration order (platform order of the sections)."""
+
+
+def check(check_id: str, title: str, seed: str) -> Callable[[CheckFn], CheckFn]:
+    """Register `fn` as the check `check_id`; it receives the context and a `Reporter`."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if check_id in REGISTRY:
+            raise ValueError(f"check {check_id} registered twice")
+        REGISTRY[check_id] = Check(check_id, title, seed, fn, Reporter(check_id, seed))
+        return fn
+
+    return register
+
+
+def counts(results: Sequence[CheckResult]) -> tuple[int, int, int]:
+    """(ok, warn, fail) over `results`; UNKNOWN counts as a warning."""
+    ok = warn = fail = 0
+    for r in results:
+        if r.severity is Severity.OK:
+            ok += 1
+        elif r.severity is Severity.FAIL:
+            fail += 1
+        else:
+            warn += 1
+    return ok, warn, fail

@@ -1,0 +1,89 @@
+"""CE-HOURS, CE-YEARS: 继续教育 学时 per year and the years covered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
+from zcreview.domain.checks.common import missing_recent_years, years_text
+
+
+def _fmt(hours: float) -> str:
+    return f"{hours:g}"
+
+
+@check("CE-HOURS", "继续教育学时", "000 §9, 002 §9")
+def ce_hours(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
+    rows = ctx.app.continuing_education
+    if not rows:
+        return
+    rules = ctx.config.thresholds.continuing_education
+    # Hours are required per year; a year may be split over several rows, and a row spanning
+    # several years must carry several years' hours.
+    by_year: dict[int, tuple[float, float, int, list[str]]] = {}
+    for i, row in enumerate(rows):
+        span = max(1, row.end.year - row.start.year + 1)
+        pub, pro, years, paths = by_year.get(row.start.year, (0.0, 0.0, 0, []))
+        by_year[row.start.year] = (
+            pub + row.public_hours,
+            pro + row.professional_hours,
+            max(years, span),
+            [*paths, f"continuing_education[{i}]"],
+        )
+    ok = True
+    for year in sorted(by_year):
+        pub, pro, span, paths = by_year[year]
+        need_pub, need_pro = rules.hours_public * span, rules.hours_professional * span
+        need_total = rules.hours_total * span
+        short = []
+        if pub < need_pub:
+            short.append(f"公需{_fmt(pub)}学时（应≥{_fmt(need_pub)}）")
+        if pro < need_pro:
+            short.append(f"专业{_fmt(pro)}学时（应≥{_fmt(need_pro)}）")
+        if pub + pro < need_total:
+            short.append(f"合计{_fmt(pub + pro)}学时（应≥{_fmt(need_total)}）")
+        if short:
+            ok = False
+            label = f"{year}年" if span == 1 else f"{year}年起{span}年"
+            yield r.fail(f"{label}继续教育学时不足：{'，'.join(short)}", *paths)
+    if ok:
+        yield r.ok(
+            f"{len(by_year)}个年度继续教育均达到公需{_fmt(rules.hours_public)}、"
+            f"专业{_fmt(rules.hours_professional)}、合计{_fmt(rules.hours_total)}学时",
+            "continuing_education",
+        )
+
+
+def required_ce_years(ctx: CheckContext) -> int | None:
+    """Years of continuing education this application needs, or None when no rule applies."""
+    b = ctx.app.basic
+    rules = ctx.config.thresholds.continuing_education
+    for group in ctx.edu_groups or (None,):
+        n = rules.years_required(series=b.series, level=b.level, education=group)
+        if n is not None:
+            return n
+    return None
+
+
+def ce_years_present(ctx: CheckContext) -> set[int]:
+    """Years covered by at least one continuing-education row."""
+    years: set[int] = set()
+    for row in ctx.app.continuing_education:
+        years.update(range(row.start.year, max(row.start.year, row.end.year) + 1))
+    return years
+
+
+@check("CE-YEARS", "继续教育年度", "000 §9, 003 §3.14")
+def ce_years(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
+    n = required_ce_years(ctx)
+    if n is None:
+        return
+    missing = missing_recent_years(ce_years_present(ctx), ctx.year, n, current_optional=True)
+    b = ctx.app.basic
+    if missing:
+        yield r.fail(
+            f"申报{b.level}须有近{n}个年度的继续教育，缺少{years_text(missing)}",
+            "continuing_education",
+        )
+    else:
+        yield r.ok(f"近{n}个年度继续教育记录齐全", "continuing_education")
