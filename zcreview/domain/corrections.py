@@ -1,0 +1,177 @@
+"""One-shot correction notices (一次性告知, 002 §5(6)): items, working-day deadlines, the text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Literal
+
+from zcreview.domain.catalogue import Config
+from zcreview.domain.model import Application
+
+CHINA_TZ = timezone(timedelta(hours=8), "北京时间")
+"""Offices work on Beijing time (no daylight saving); the database keeps UTC."""
+
+Origin = Literal["office", "above"]
+"""Who returned it: this office (to the applicant or lower office), or the upper office."""
+
+
+@dataclass(frozen=True)
+class CorrectionItem:
+    """One item to correct: where (field path), what it is called, and why.
+
+    `field_path` uses the notation of `zcreview.domain.paths` (`assessments[2]`,
+    `other_attachments[0]`); the empty path means the application as a whole.
+    """
+
+    field_path: str
+    label: str
+    reason_id: str
+    reason: str
+    note: str = ""
+
+    def text(self) -> str:
+        """The reason as the applicant reads it: template, then the reviewer's own words."""
+        parts = [p for p in (self.reason.strip(), self.note.strip()) if p]
+        return "；".join(parts) if parts else "请核实并更正"
+
+
+@dataclass(frozen=True)
+class CorrectionNotice:
+    """A return: every item at once, the deadline, who decided and when."""
+
+    application_id: str
+    revision: str
+    reviewer: str
+    items: tuple[CorrectionItem, ...]
+    deadline: date
+    created: datetime
+    origin: Origin = "office"
+    office_name: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    """Office practice for returns and claims (config/thresholds.toml `[review]`)."""
+
+    return_deadline_working_days: int = 5
+    claim_lease_minutes: int = 15
+    holidays: frozenset[date] = field(default_factory=frozenset)
+    extra_workdays: frozenset[date] = field(default_factory=frozenset)
+
+    def default_deadline(self, today: date) -> date:
+        """The deadline a return gets unless the reviewer sets another."""
+        return add_working_days(
+            today, self.return_deadline_working_days, self.holidays, self.extra_workdays
+        )
+
+
+def policy_from_config(config: Config) -> ReviewPolicy:
+    """The review policy of a loaded configuration (`load_config()`).
+
+    Holiday lists are read if the configuration has them (`holidays`, `extra_workdays` under
+    `[review]`); without them only weekends are skipped.
+    """
+    practice = config.thresholds.review
+    holidays: Iterable[date] = getattr(practice, "holidays", ()) or ()
+    workdays: Iterable[date] = getattr(practice, "extra_workdays", ()) or ()
+    return ReviewPolicy(
+        return_deadline_working_days=practice.return_deadline_working_days,
+        claim_lease_minutes=practice.claim_lease_minutes,
+        holidays=frozenset(holidays),
+        extra_workdays=frozenset(workdays),
+    )
+
+
+def is_working_day(
+    day: date, holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
+) -> bool:
+    """Mon–Fri except holidays; a weekend day listed in `extra_workdays` (调休) counts as working."""
+    if day in set(extra_workdays):
+        return True
+    return day.weekday() < 5 and day not in set(holidays)
+
+
+def add_working_days(
+    start: date, n: int, holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
+) -> date:
+    """The day `n` working days after `start` (`start` itself not counted).
+
+    Saturdays, Sundays and `holidays` are skipped; `extra_workdays` are the weekend days China
+    moves work to around holidays (调休). `n = 0` gives `start`. Raises ValueError if `n < 0`.
+    """
+    if n < 0:
+        raise ValueError("工作日数不能为负数")
+    off = frozenset(holidays)
+    on = frozenset(extra_workdays)
+    day = start
+    remaining = n
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day, off, on):
+            remaining -= 1
+    return day
+
+
+def to_local(moment: datetime) -> datetime:
+    """An aware moment in Beijing time (naive values are taken as UTC, as the database stores)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA_TZ)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in Beijing: deadlines are calendar days at the office."""
+    return to_local(now or datetime.now(UTC)).date()
+
+
+def cn_date(day: date) -> str:
+    """`2025年3月7日`, the way official notices write dates."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def mask_id_number(id_number: str) -> str:
+    """`370102199001011234` → `370102********1234`: region code and last four stay readable."""
+    s = id_number.strip()
+    if len(s) <= 10:
+        return s[:2] + "*" * max(0, len(s) - 2)
+    return s[:6] + "*" * (len(s) - 10) + s[-4:]
+
+
+def render_notice_text(notice: CorrectionNotice, app: Application, office_name: str) -> str:
+    """The exact text the applicant receives.
+
+    One notice lists every item with its reason (一次性告知), the deadline and the consequence of
+    missing it (逾期未补正视为放弃本次申报, 002 §5(6)). Plain text, no markup: it is pasted into
+    the platform's 审核意见, printed, or sent as a PDF.
+    """
+    b = app.basic
+    office = office_name.strip() or notice.office_name.strip()
+    by = f"经{office}审核" if office else "经审核"
+    lines = [
+        "职称申报材料补正告知书（一次性告知）",
+        "",
+        f"{b.name}（身份证号 {mask_id_number(b.id_number)}）：",
+        "",
+        f"    您申报的{b.year}年度{b.series}{b.title}（{b.level}）材料，{by}，"
+        f"以下{len(notice.items)}项需要补充更正。现将需补正的全部内容一次性告知如下：",
+        "",
+    ]
+    for i, item in enumerate(notice.items, start=1):
+        where = item.label.strip() or item.field_path or "整份申报"
+        lines.append(f"{i}. 【{where}】{item.text()}")
+    lines += [
+        "",
+        f"    请于{cn_date(notice.deadline)}（含当日）前，登录山东省专业技术人员管理服务平台，"
+        "按上述意见修改被退回的条目后重新提交。本次仅能修改被退回条目。",
+        "    逾期未补正提报的，视为放弃本次申报。",
+        "",
+    ]
+    if office:
+        lines.append(f"审核单位：{office}")
+    lines += [
+        f"审核人：{notice.reviewer}",
+        f"告知日期：{cn_date(to_local(notice.created).date())}",
+    ]
+    return "\n".join(lines) + "\n"
