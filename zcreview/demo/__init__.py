@@ -1,0 +1,1 @@
+"""Demo office: realistic, deterministic applications with scanned attachments (no Textual)."""
