@@ -224,7 +224,7 @@ def _base(seed: int) -> dict[str, Any]:
                 "is_basis": True,
                 "post": "助理工程师",
                 "appointed_on": "2020-01",
-                "appointed_years": 5,
+                "appointed_years": 6,
                 "attachments": [
                     _att("2019年12月助理工程师资格证书", "职称/2019年12月助理工程师资格证书.jpg")
                 ],
@@ -350,8 +350,20 @@ def _json_bytes(app: Application | Mapping[str, Any] | bytes) -> bytes:
 def _files_named(app: Application | Mapping[str, Any] | bytes) -> list[str]:
     if isinstance(app, bytes):
         return []
-    model = app if isinstance(app, Application) else Application.model_validate(app)
-    return sorted({ref.file for _path, ref in iter_attachments(model)})
+    if isinstance(app, Application):
+        return sorted({ref.file for _path, ref in iter_attachments(app)})
+    # A dict may be deliberately invalid, so find attachment references by their shape.
+    found: set[str] = set()
+    stack: list[Any] = [app]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if isinstance(item.get("file"), str) and "name" in item:
+                found.add(item["file"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return sorted(found)
 
 
 def default_files(app: Application | Mapping[str, Any]) -> dict[str, bytes]:

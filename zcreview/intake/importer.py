@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -232,12 +231,11 @@ def _check_counts(app: Application, config: Config | None) -> tuple[int, int, in
     """(ok, warn, fail) of the pre-checks, for the queue; (0, 0, 0) when they cannot run."""
     if config is None:
         return (0, 0, 0)
+    # Imported here: the checks are only needed once a package is valid.
+    from zcreview.domain.checks import counts, run_all
+
     try:
-        checks = importlib.import_module("zcreview.domain.checks")
-        ok, warn, fail = checks.counts(checks.run_all(app, config))
-        return (int(ok), int(warn), int(fail))
-    except ImportError:
-        return (0, 0, 0)
+        return counts(run_all(app, config))
     except Exception:
         # A faulty check must not refuse a valid package; the review screen reruns them.
         return (0, 0, 0)
