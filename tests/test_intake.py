@@ -625,3 +625,15 @@ def test_random_zip_member_names_never_raise(sqlite_store: Store, names: list[st
     if unsafe:
         assert result.outcome == "refused"
     assert result.outcome in ("refused", "new", "unchanged")
+
+
+def test_documented_example_is_valid() -> None:
+    """The example in docs/package-format.md parses and agrees with the catalogue."""
+    from tests.conftest import REPO
+    from zcreview.intake.validate import check_catalogue
+
+    doc = (REPO / "docs" / "package-format.md").read_text(encoding="utf-8")
+    body = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    result = parse_application(body.encode())
+    assert result.app is not None, result.problems
+    assert check_catalogue(result.app, CONFIG) == []
