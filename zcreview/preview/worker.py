@@ -166,6 +166,8 @@ def _limit_memory(limit: int) -> None:
 
 def _handle(request: tuple[Any, ...], docs: _DocCache) -> tuple[Any, ...]:
     op, sha, name, data = request[0], request[1], request[2], request[3]
+    if op == "ping":
+        return ("ok", None)
     cached = docs.get(sha)
     if cached is None:
         if data is None:
@@ -258,6 +260,9 @@ class _Worker:
             raise PreviewError(MSG_WORKER_DIED, ErrorKind.DAMAGED, repr(exc)) from exc
         return reply
 
+    def ping(self, timeout: float) -> None:
+        self._exchange(("ping", "", "", None), timeout)
+
     def call(
         self, op: str, sha: str, name: str, data: DataSource, args: tuple[Any, ...], timeout: float
     ) -> Any:
@@ -293,11 +298,24 @@ class ProcessRunner:
         self._cond = threading.Condition()
         self._closed = False
 
-    def warm_up(self) -> None:
-        """Start the worker processes now, so the first preview does not wait for them."""
+    def warm_up(self, wait: bool = False) -> None:
+        """Start the worker processes now, so the first preview does not wait for them.
+
+        With ``wait``, return only once every worker has finished importing its decoders.
+        """
         with self._cond:
-            for worker in self._idle:
+            workers = list(self._idle)
+            self._idle.clear()
+        try:
+            for worker in workers:
                 worker.start()
+            if wait:
+                for worker in workers:
+                    worker.ping(self.timeout + 30)
+        finally:
+            with self._cond:
+                self._idle.extend(workers)
+                self._cond.notify_all()
 
     def _acquire(self, sha: str) -> _Worker:
         with self._cond:
