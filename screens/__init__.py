@@ -1,0 +1,1 @@
+"""The Textual workstation: screens, widgets, key bindings (the only package importing Textual)."""

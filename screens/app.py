@@ -1,0 +1,225 @@
+"""The application shell: wires settings, the office store and the screens together."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import Screen
+from textual.scrollbar import ScrollBar, ScrollBarRender
+
+from screens.help import HelpScreen, help_markdown
+from screens.queue import QueueScreen
+from screens.reviewer_picker import ReviewerPicker
+from screens.text import clean
+from storage import office
+from zcreview.context import Context
+from zcreview.settings import Settings
+
+SSH_FPS = 20
+"""Frame rate cap: key repeat over SSH writes half the bytes at 20 fps that it does at 60."""
+
+_RICH_COLOR_SYSTEMS = {"standard": "standard", "256": "256", "truecolor": "truecolor"}
+_ASCII_KEYS = {
+    "up": "Up",
+    "down": "Down",
+    "left": "Left",
+    "right": "Right",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+    "enter": "Enter",
+    "escape": "Esc",
+    "space": "Space",
+    "tab": "Tab",
+}
+
+
+class AsciiScrollBarRender(ScrollBarRender):
+    """Scrollbars drawn with spaces and colour only."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
+
+
+class ZcReviewApp(App[int]):
+    """The reviewer's workstation. Build it with `make_app`; it opens nothing by itself."""
+
+    CSS_PATH = "zcreview.tcss"
+    TITLE = "职称申报审核"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "帮助", id="app.help", tooltip="本页按键与说明"),
+        Binding("ctrl+l", "redraw", "重绘屏幕", show=False, id="app.redraw"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "命令",
+            show=False,
+            priority=True,
+            id="app.palette",
+            tooltip="按名称查找并执行命令",
+        ),
+    ]
+
+    reviewer: var[str | None] = var(None, init=False)
+    """The named reviewer of this session; None = read-only browsing."""
+
+    @dataclass
+    class _Identity(Message):
+        office: str
+        reviewers: list[str]
+
+    def __init__(self, ctx: Context, *, reviewer: str | None = None) -> None:
+        settings = ctx.settings
+        # 16-colour terminals get the ANSI theme: the terminal's own palette, no RGB guessing.
+        ansi = settings.color_system == "standard"
+        super().__init__(ansi_color=True if ansi else None)
+        self.ctx = ctx
+        self.settings: Settings = settings
+        self.store = ctx.store
+        self.ascii_mode = settings.ascii_mode
+        self.requested_reviewer = reviewer or settings.reviewer
+        self.office_name = ""
+        # Animation over SSH costs ~25x the bytes of a plain repaint (terminal.md).
+        self.animation_level = "none"
+        if ansi:
+            self.theme = "ansi-dark"
+        if self.ascii_mode:
+            self.add_class("-ascii")
+
+    # ----- start-up -----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.sub_title = "载入中"
+        self.push_screen(QueueScreen(self.store, ascii_mode=self.ascii_mode))
+        self._identify()
+
+    @work(thread=True, exclusive=True, group="identity")
+    def _identify(self) -> None:
+        with self.store.session() as session:
+            me = office.get_self(session=session)
+            names = [r.name for r in office.list_reviewers(session=session)]
+        self.post_message(self._Identity(me.name if me is not None else "", names))
+
+    def on_zc_review_app__identity(self, message: _Identity) -> None:
+        self.office_name = clean(message.office)
+        names = message.reviewers
+        wanted = self.requested_reviewer
+        if wanted and wanted in names:
+            self.reviewer = wanted
+        elif len(names) == 1 and not wanted:
+            self.reviewer = names[0]
+        elif names:
+            note = f"未登记的审核人：{clean(wanted)}" if wanted else ""
+            self.push_screen(ReviewerPicker(names, note), self._picked)
+        else:
+            self.notify(
+                "本单位尚未登记审核人，队列只能只读浏览。\n登记：zcreview reviewer add 姓名",
+                title="没有审核人",
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
+        self._show_identity()
+
+    def _picked(self, name: str | None) -> None:
+        self.reviewer = name
+        self._show_identity()
+
+    def watch_reviewer(self) -> None:
+        self._show_identity()
+
+    def _show_identity(self) -> None:
+        who = f"审核人：{clean(self.reviewer)}" if self.reviewer else "只读浏览（未选择审核人）"
+        sep = " | " if self.ascii_mode else " · "
+        self.sub_title = sep.join(p for p in (who, self.office_name) if p)
+
+    # ----- global actions -----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        markdown = help_markdown(self, self.screen)
+        self.push_screen(HelpScreen(markdown, ascii_mode=self.ascii_mode))
+
+    def action_redraw(self) -> None:
+        """Repaint every cell: for a terminal garbled by a flaky link (like ^L in a shell)."""
+        self.screen.refresh(layout=True)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette lists the keys of the current screen, under the same descriptions."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or not active.enabled or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                binding.tooltip or f"按键 {self.get_key_display(binding)}",
+                partial(self.run_action, binding.action, active.node),
+            )
+        yield from super().get_system_commands(screen)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        if not sub_title:
+            return Content(title)
+        sep = " - " if self.ascii_mode else " — "
+        return Content.assemble(Content(title), (sep, "dim"), Content(sub_title).stylize("dim"))
+
+    def get_key_display(self, binding: Binding) -> str:
+        if self.ascii_mode and not binding.key_display:
+            modifiers, key = binding.parse_key()
+            key = _ASCII_KEYS.get(key, key)
+            return "+".join([*modifiers, key]).replace("ctrl+", "^")
+        return super().get_key_display(binding)
+
+
+def make_app(ctx: Context, *, reviewer: str | None = None) -> ZcReviewApp:
+    """The app over `ctx` (settings and an opened store); nothing runs until `.run()`."""
+    return ZcReviewApp(ctx, reviewer=reviewer)
+
+
+def configure_textual(settings: Settings) -> None:
+    """Apply the terminal settings Textual reads from its environment at import time.
+
+    An explicit TEXTUAL_COLOR_SYSTEM / TEXTUAL_FPS in the environment still wins.
+    """
+    import textual.constants
+    import textual.screen
+
+    if settings.color_system == "none":
+        os.environ.setdefault("NO_COLOR", "1")  # read by App.__init__
+    elif "TEXTUAL_COLOR_SYSTEM" not in os.environ:
+        system = _RICH_COLOR_SYSTEMS.get(settings.color_system, "auto")
+        textual.constants.COLOR_SYSTEM = system  # type: ignore[misc]
+    if settings.ascii_mode:
+        # Partial-cell scrollbar glyphs (▁▂▃) are ambiguous-width; ASCII mode uses colour only.
+        ScrollBar.renderer = AsciiScrollBarRender
+    if "TEXTUAL_FPS" not in os.environ:
+        textual.constants.MAX_FPS = SSH_FPS  # type: ignore[misc]
+        textual.screen.UPDATE_PERIOD = 1 / SSH_FPS  # type: ignore[misc]
+
+
+def run_app(ctx: Context, reviewer: str | None = None) -> int:
+    """Run the workstation in this terminal; returns the exit code."""
+    configure_textual(ctx.settings)
+    app = make_app(ctx, reviewer=reviewer)
+    try:
+        result = app.run(mouse=ctx.settings.mouse)
+    finally:
+        ctx.store.dispose()
+    if isinstance(result, int):
+        return result
+    return app.return_code or 0

@@ -1,0 +1,103 @@
+"""`?` help: Markdown built from the same BINDINGS the footer and the command palette use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+
+def _own_bindings(node: DOMNode) -> list[BindingType]:
+    """Bindings a class of ours declares (Textual's base widgets document their own)."""
+    out: list[BindingType] = []
+    for cls in reversed(type(node).__mro__):
+        if cls.__module__.startswith("screens.") and "BINDINGS" in cls.__dict__:
+            out.extend(cls.__dict__["BINDINGS"])
+    return out
+
+
+def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    """(keys, description) per action, keys joined with ' / ', in declaration order."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for binding in Binding.make_bindings(bindings):
+        if not binding.description:
+            continue
+        keys = rows.setdefault((binding.action, binding.description), [])
+        shown = app.get_key_display(binding)
+        if shown not in keys:
+            keys.append(shown)
+    return [(" / ".join(keys), desc) for (_action, desc), keys in rows.items()]
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| 按键 | 作用 |", "|---|---|"]
+    lines += [f"| `{cell(k)}` | {cell(d)} |" for k, d in rows]
+    return "\n".join(lines)
+
+
+def help_markdown(app: App[object], screen: Screen[object]) -> str:
+    """Help for `screen`: its HELP text, then its keys, its widgets' keys and the global keys."""
+    parts: list[str] = []
+    if screen.HELP:
+        parts.append(screen.HELP.strip())
+    own = binding_rows(app, _own_bindings(screen))
+    if own:
+        parts += ["### 本页按键", _table(own)]
+    seen: set[type] = set()
+    for widget in screen.walk_children():
+        cls = type(widget)
+        if cls in seen:
+            continue
+        seen.add(cls)
+        rows = binding_rows(app, _own_bindings(widget))
+        if rows:
+            title = (widget.HELP or "").strip() or f"### {cls.__name__}"
+            parts += [title, _table(rows)]
+    parts += ["### 全局按键", _table(binding_rows(app, _own_bindings(app)))]
+    return "\n\n".join(parts) + "\n"
+
+
+class HelpScreen(Screen[None]):
+    """Full-screen help; `q`, Esc or `?` closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q,escape,question_mark", "close", "关闭帮助", id="help.close"),
+        Binding("j", "scroll(1)", "下滚", show=False),
+        Binding("k", "scroll(-1)", "上滚", show=False),
+    ]
+
+    def __init__(self, markdown: str, *, ascii_mode: bool = False) -> None:
+        super().__init__()
+        self._markdown = markdown
+        self._ascii = ascii_mode
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            if self._ascii:
+                # Markdown tables draw box characters; the source itself is readable ASCII art.
+                yield Static(Text(self._markdown))
+            else:
+                yield Markdown(self._markdown)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#help-body", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,206 @@
+"""The queue: a tree of 年度/级别/系列 with counts, and the applications of the selection."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from screens.confirm import ConfirmScreen
+from screens.detail import DetailScreen
+from screens.state_filter import StateFilterScreen
+from screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
+from screens.widgets.queue_tree import QueueTree, Selection
+from screens.widgets.search_box import SearchBox
+from storage.queue import QueueFilter
+from storage.store import Store
+from zcreview.domain.workflow import STATE_ORDER
+
+
+class QueueScreen(Screen[None]):
+    """Owns the queue filter; the tree and the search report up, the list is bound to it."""
+
+    HELP = """
+## 审核队列
+
+左侧按 **年度 → 申报级别 → 职称系列** 列出各状态的件数，回车按该项筛选；
+右侧是所选范围内的申报。`/` 按姓名、单位或身份证号搜索（边输入边筛选），
+`f` 或数字键 `1`–`9` 按状态筛选，`0` 清除状态筛选，`s` 换排序列，`S` 反转排序。
+回车打开只读详情，详情中 `J` / `K` 查看下一份 / 上一份。
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "搜索", id="queue.search", tooltip="按姓名、单位或身份证号筛选"),
+        Binding("f", "state_filter", "状态", id="queue.states", tooltip="选择要显示的状态"),
+        Binding("s", "cycle_sort", "排序", id="queue.sort", tooltip="换一个排序列"),
+        Binding("S", "reverse_sort", "反序", show=False, id="queue.reverse"),
+        Binding("0", "clear_states", "全部状态", show=False, id="queue.all-states"),
+        *[
+            Binding(str(i), f"toggle_state({i - 1})", f"状态：{state.value}", show=False)
+            for i, state in enumerate(STATE_ORDER, 1)
+        ],
+        Binding("b", "toggle_tree", "侧栏", show=False, id="queue.tree", tooltip="显示/隐藏左侧树"),
+        Binding("R", "reload", "刷新", show=False, id="queue.reload", tooltip="重新读取队列"),
+        Binding("q", "quit", "退出", id="queue.quit"),
+    ]
+
+    queue_filter: var[QueueFilter] = var(QueueFilter)
+
+    def __init__(self, store: Store, *, ascii_mode: bool = False) -> None:
+        super().__init__()
+        self._store = store
+        self._ascii = ascii_mode
+        self._position = (0, 0)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with Horizontal(id="queue-body"):
+            yield QueueTree(self._store, ascii_mode=self._ascii, id="queue-tree")
+            with Vertical(id="queue-main"):
+                yield QueueList(self._store, ascii_mode=self._ascii, id="queue-list").data_bind(
+                    QueueScreen.queue_filter
+                )
+                yield SearchBox(
+                    placeholder="搜索 姓名 / 单位 / 身份证号（回车保留，Esc 清除）", id="search"
+                )
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(QueueList).focus()
+        self._show_status()
+
+    @on(QueueTree.Chosen)
+    def _tree_chosen(self, event: QueueTree.Chosen) -> None:
+        sel: Selection = event.selection
+        self.queue_filter = replace(
+            self.queue_filter, year=sel.year, level=sel.level, series=sel.series
+        )
+        self.query_one(QueueList).focus()
+
+    # ----- list ---------------------------------------------------------------------------
+
+    @on(QueueList.Highlighted)
+    def _highlighted(self, event: QueueList.Highlighted) -> None:
+        self._position = (event.index, event.total)
+        self._show_status()
+
+    @on(QueueList.Counted)
+    def _counted(self, event: QueueList.Counted) -> None:
+        self._show_status()
+
+    @on(QueueList.Opened)
+    def _opened(self, event: QueueList.Opened) -> None:
+        queue = self.query_one(QueueList)
+        detail = DetailScreen(
+            self._store, queue.queue_filter, event.index, queue.total, ascii_mode=self._ascii
+        )
+        self.app.push_screen(detail, self._back_from_detail)
+
+    def _back_from_detail(self, index: int | None) -> None:
+        if index is not None:
+            self.query_one(QueueList).go_to(index)
+
+    def on_descendant_focus(self) -> None:
+        self._show_status()
+
+    @on(QueueTree.NodeHighlighted)
+    def _tree_highlighted(self) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
+        tree = self.query_one(QueueTree)
+        node = tree.cursor_node
+        if tree.has_focus and node is not None and node.data is not None:
+            # In the tree, the status line carries the full per-state counts of the node.
+            self.query_one("#status", Static).update(Text(tree.describe(node.data)))
+            return
+        index, total = self._position
+        flt = self.queue_filter
+        sep = " | " if self._ascii else " · "
+        parts = [f"第 {index + 1 if total else 0} / {total} 条"]
+        scope = [str(flt.year) + "年度" if flt.year else "", flt.level or "", flt.series or ""]
+        parts.append(" ".join(p for p in scope if p) or "全部")
+        if flt.states:
+            parts.append(
+                "状态：" + "、".join(s.value for s in STATE_ORDER if s.value in flt.states)
+            )
+        if flt.search:
+            parts.append(f"搜索：{flt.search}")
+        arrow = (
+            ("v" if flt.descending else "^") if self._ascii else ("↓" if flt.descending else "↑")
+        )
+        parts.append(f"排序：{SORT_LABELS.get(flt.sort, flt.sort)}{arrow}")
+        # Text, not markup: the search string is what the reviewer typed.
+        self.query_one("#status", Static).update(Text(sep.join(parts)))
+
+    def watch_queue_filter(self) -> None:
+        self._show_status()
+
+    # ----- actions ------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one(SearchBox)
+        search.display = True
+        search.focus()
+
+    @on(SearchBox.Search)
+    def _search(self, event: SearchBox.Search) -> None:
+        if event.text != self.queue_filter.search:
+            self.queue_filter = replace(self.queue_filter, search=event.text)
+
+    @on(SearchBox.Done)
+    @on(SearchBox.Cancelled)
+    def _search_closed(self, event: SearchBox.Done | SearchBox.Cancelled) -> None:
+        text = event.text if isinstance(event, SearchBox.Done) else ""
+        if text != self.queue_filter.search:
+            self.queue_filter = replace(self.queue_filter, search=text)
+        # The line stays visible while a search is in force, as a reminder.
+        self.query_one(SearchBox).display = bool(text)
+        self.query_one(QueueList).focus()
+
+    def action_state_filter(self) -> None:
+        def chosen(states: frozenset[str] | None) -> None:
+            if states is not None:
+                self.queue_filter = replace(self.queue_filter, states=states)
+
+        self.app.push_screen(StateFilterScreen(self.queue_filter.states), chosen)
+
+    def action_toggle_state(self, position: int) -> None:
+        state = STATE_ORDER[position].value
+        self.queue_filter = replace(self.queue_filter, states=self.queue_filter.states ^ {state})
+
+    def action_clear_states(self) -> None:
+        self.queue_filter = replace(self.queue_filter, states=frozenset())
+
+    def action_cycle_sort(self) -> None:
+        i = SORT_ORDER.index(self.queue_filter.sort) if self.queue_filter.sort in SORT_ORDER else -1
+        self.queue_filter = replace(self.queue_filter, sort=SORT_ORDER[(i + 1) % len(SORT_ORDER)])
+
+    def action_reverse_sort(self) -> None:
+        self.queue_filter = replace(self.queue_filter, descending=not self.queue_filter.descending)
+
+    def action_toggle_tree(self) -> None:
+        tree = self.query_one(QueueTree)
+        tree.display = not tree.display
+        if not tree.display:
+            self.query_one(QueueList).focus()
+
+    def action_reload(self) -> None:
+        self.query_one(QueueTree).reload()
+        self.query_one(QueueList).reload()
+
+    def action_quit(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.exit(0)
+
+        self.app.push_screen(ConfirmScreen("退出 zcreview？"), answered)

@@ -1,0 +1,1 @@
+"""Reusable widgets of the workstation, each carrying its own DEFAULT_CSS."""
