@@ -1,0 +1,190 @@
+"""Sync test helpers: a hub (real uvicorn on loopback, or in-process), offices with transports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from starlette.testclient import TestClient
+
+from storage import applications
+from storage.office import init_office
+from storage.store import Store, open_store
+from storage.tables import ApplicationRow
+from tests.conftest import REPO
+from tests.factories import credit_code, default_files, make_application
+from zcreview.domain.model import Application, iter_attachments
+from zcreview.domain.workflow import State
+from zcreview.sync.http import HttpTransport
+from zcreview.sync.hub import create_app
+from zcreview.sync.hubcore import Hub
+
+SERIES, LEVEL, YEAR = "工程技术", "中级", 2025
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveHub:
+    """A `zcreview serve` process on a loopback port, and the same hub opened in-process.
+
+    Offices are registered through `admin` (the code `zcreview hub office add` runs).
+    """
+
+    url: str
+    data: Path
+    process: subprocess.Popen[bytes]
+    admin: Hub
+    log: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.admin.dispose()
+
+
+def start_hub(data: Path, db_url: str | None = None) -> LiveHub:
+    """Start `python -m zcreview serve` on a free port and wait until /healthz answers."""
+    data.mkdir(parents=True, exist_ok=True)
+    admin = Hub.open(data, db_url)  # migrates before the server starts
+    port = free_port()
+    log = data / "serve.log"
+    cmd = [sys.executable, "-m", "zcreview", "serve", "--port", str(port), "--data", str(data)]
+    if db_url:
+        cmd += ["--db", db_url]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    with httpx.Client(timeout=1) as client:
+        while True:
+            try:
+                if client.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("hub did not start:\n" + log.read_text(errors="replace"))
+            time.sleep(0.05)
+    return LiveHub(url=url, data=data, process=process, admin=admin, log=log)
+
+
+@dataclass
+class Office:
+    """An office: its own SQLite store and a transport to the hub with its own token."""
+
+    name: str
+    code: str
+    store: Store
+    transport: HttpTransport
+    token: str
+    stores: list[Store] = field(default_factory=list)
+
+
+class Net:
+    """A hub plus offices; `kind` is "uvicorn" (real sockets) or "asgi" (in-process)."""
+
+    def __init__(self, hub: Hub, tmp: Path, url: str | None = None) -> None:
+        self.hub = hub
+        self.tmp = tmp
+        self.url = url
+        self.offices: list[Office] = []
+
+    def transport(self, token: str) -> HttpTransport:
+        if self.url is not None:
+            return HttpTransport(self.url, token, give_up_after=20, backoff_base=0.05)
+        client = TestClient(create_app(self.hub), base_url="http://testserver")
+        return HttpTransport("http://testserver", token, client=client, give_up_after=20)
+
+    def office(
+        self, name: str, office_type: str = "用人单位", store_url: str | None = None
+    ) -> Office:
+        code = credit_code(org=uuid.uuid4().hex[:8].upper().replace("I", "A").replace("O", "B"))
+        _, token = self.hub.add_office(name, code, office_type, "区县")
+        store = open_store(self.tmp / f"office-{len(self.offices)}", store_url)
+        with store.session() as s:
+            init_office(
+                session=s, name=name, credit_code=code, office_type=office_type, office_level="区县"
+            )
+            s.commit()
+        office = Office(name, code, store, self.transport(token), token)
+        self.offices.append(office)
+        return office
+
+    def close(self) -> None:
+        for o in self.offices:
+            o.transport.close()
+            o.store.dispose()
+
+
+def with_blobs(app: Application, store: Store, big: dict[str, bytes] | None = None) -> Application:
+    """Put the attachments' bytes (real small files, or `big[file]`) into the store."""
+    files = {**default_files(app), **(big or {})}
+    for _, ref in iter_attachments(app):
+        data = files[ref.file]
+        ref.sha256 = store.blobs.put_bytes(data)
+        ref.size, ref.mime = len(data), "application/pdf"
+    return app
+
+
+def passed_app(
+    store: Store, seed: int, big: dict[str, bytes] | None = None, **overrides: object
+) -> str:
+    """Record an application at `store` already in 通过未上报; returns its id."""
+    overrides.setdefault("application_id", str(uuid.uuid4()))
+    app = with_blobs(make_application(seed, **overrides), store, big)
+    with store.session() as s:
+        result = applications.record_revision(app, session=s, initial_state=State.PASSED)
+        s.commit()
+    return result.application_id
+
+
+def first_file(app_id: str, store: Store) -> str:
+    with store.session() as s:
+        app = applications.load_revision(app_id, session=s)
+    return next(ref.file for _, ref in iter_attachments(app))
+
+
+def state_of(store: Store, app_id: str) -> str:
+    with store.session() as s:
+        row = s.get(ApplicationRow, app_id)
+        assert row is not None
+        return row.state
+
+
+def set_state(store: Store, app_id: str, state: State) -> None:
+    """What a reviewer's decision does to the row (the review module owns the real action)."""
+    with store.session() as s:
+        row = s.get(ApplicationRow, app_id)
+        assert row is not None
+        row.state = state.value
+        s.add(row)
+        s.commit()
+
+
+def hub_net(tmp: Path, db_url: str | None) -> Iterator[Net]:
+    hub = Hub.open(tmp / "hub", db_url)
+    net = Net(hub, tmp)
+    try:
+        yield net
+    finally:
+        net.close()
+        hub.dispose()

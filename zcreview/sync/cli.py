@@ -1,0 +1,397 @@
+"""Commands `serve`, `hub`, `sync`, `path` and `report`; registered by zcreview.cli."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+from sqlmodel import col, select
+
+from storage.office import list_reviewers
+from storage.store import Store, open_store
+from storage.tables import ApplicationRow
+from zcreview.domain.workflow import State
+from zcreview.settings import Settings, SettingsError, load_settings
+from zcreview.sync.transport import SyncError, Transport
+
+Handler = Callable[[argparse.Namespace], int]
+DEFAULT_PORT = 8765
+CLI_GIVE_UP = 300.0
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the sync and hub commands to the `zcreview` parser."""
+
+    def add(
+        parent: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        help_: str,
+        handler: str | None = None,
+    ) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, parents=[common], help=help_, description=help_)
+        if handler is not None:
+            p.set_defaults(handler=f"zcreview.sync.cli:{handler}")
+        return p
+
+    def hub_data(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--data",
+            type=Path,
+            default=None,
+            help="hub data directory: blobs, hub.db (env ZCREVIEW_HUB_DATA)",
+        )
+
+    p = add(sub, "serve", "run the 上报 hub (HTTP API for offices)", "cmd_serve")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
+    )
+    hub_data(p)
+
+    p = add(sub, "hub", "administer the hub: register offices and print their tokens")
+    hsub = p.add_subparsers(dest="hub_command", metavar="ACTION", required=True)
+    office = add(hsub, "office", "offices registered at the hub")
+    osub = office.add_subparsers(dest="office_command", metavar="ACTION", required=True)
+    oa = add(osub, "add", "register an office; prints its token once", "cmd_hub_office_add")
+    oa.add_argument("name", help="office name as registered on the platform")
+    oa.add_argument("--code", required=True, help="统一社会信用代码")
+    oa.add_argument(
+        "--type",
+        dest="office_type",
+        default="用人单位",
+        help="用人单位 / 主管部门 / 人社局 / 呈报部门 / 评委会办事机构",
+    )
+    oa.add_argument("--level", dest="office_level", default="区县", help="区县 / 市直 / 省直")
+    hub_data(oa)
+    ol = add(osub, "list", "list registered offices", "cmd_hub_office_list")
+    hub_data(ol)
+
+    p = add(
+        sub, "sync", "send queued batches and returns, fetch inbox and returns (once)", "cmd_sync"
+    )
+    p.add_argument("--prefetch", action="store_true", help="also download received attachments")
+    _give_up(p)
+
+    p = add(sub, "path", "路径: request, list, approve or reject reporting paths")
+    psub = p.add_subparsers(dest="path_command", metavar="ACTION", required=True)
+    pr = add(psub, "request", "路径申请 to an upper office (searched by name)", "cmd_path_request")
+    pr.add_argument("--series", required=True, help="职称系列, e.g. 工程技术")
+    pr.add_argument("--level", required=True, help="申报级别: 正高级/副高级/中级/助理级/员级")
+    pr.add_argument("--upper", required=True, help="upper office name (fuzzy) or credit code")
+    pr.add_argument("--year", type=int, default=date.today().year, help="年度")
+    _give_up(pr)
+    pl = add(psub, "list", "refresh and list paths (requested and to decide)", "cmd_path_list")
+    pl.add_argument("--offline", action="store_true", help="list the local copy only")
+    _give_up(pl)
+    for action, text in (
+        ("approve", "路径审核通过"),
+        ("reject", "路径审核不通过 (needs --reason)"),
+    ):
+        pd = add(psub, action, text, "cmd_path_decide")
+        pd.add_argument("path_id")
+        pd.add_argument("--reason", default="")
+        pd.set_defaults(approve=action == "approve")
+        _give_up(pd)
+
+    p = add(
+        sub, "report", "数据上报: seal passed applications into a batch and send it", "cmd_report"
+    )
+    p.add_argument("--year", type=int, required=True, help="年度")
+    p.add_argument("--level", required=True, help="申报级别")
+    p.add_argument("--series", required=True, help="职称系列")
+    p.add_argument(
+        "--all", action="store_true", help="every 通过未上报 application of that selection"
+    )
+    p.add_argument(
+        "--reviewer", default=None, help="实名审核人 (default: settings or the only one)"
+    )
+    p.add_argument("app_ids", nargs="*", metavar="APP_ID")
+    _give_up(p)
+
+
+def _give_up(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--give-up-after",
+        type=float,
+        default=CLI_GIVE_UP,
+        metavar="SECONDS",
+        help=f"stop retrying an unreachable hub after this long (default {CLI_GIVE_UP:.0f}; 0 = never)",
+    )
+
+
+def _friendly(fn: Handler) -> Handler:
+    @functools.wraps(fn)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return fn(args)
+        except (CliError, SyncError, SettingsError) as exc:
+            print(f"zcreview: {exc}", file=sys.stderr)
+            return 2
+
+    return wrapper
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+# ---------------------------------------------------------------- hub side
+
+
+def _hub_data(args: argparse.Namespace) -> Path:
+    if getattr(args, "data", None):
+        return Path(args.data).expanduser()
+    env = os.environ.get("ZCREVIEW_HUB_DATA")
+    return Path(env).expanduser() if env else Path(user_data_dir("zcreview-hub", appauthor=False))
+
+
+def _hub_db(args: argparse.Namespace) -> str | None:
+    # The office's ZCREVIEW_DB is not the hub's database; only --db or ZCREVIEW_HUB_DB are.
+    return getattr(args, "db", None) or os.environ.get("ZCREVIEW_HUB_DB")
+
+
+@_friendly
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from zcreview.sync.hub import create_app_from
+
+    app = create_app_from(_hub_data(args), _hub_db(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_keep_alive=75)
+    return 0
+
+
+@_friendly
+def cmd_hub_office_add(args: argparse.Namespace) -> int:
+    from zcreview.sync.hubcore import Hub, HubError
+
+    hub = Hub.open(_hub_data(args), _hub_db(args))
+    try:
+        info, token = hub.add_office(args.name, args.code, args.office_type, args.office_level)
+    except HubError as exc:
+        raise CliError(exc.message.split(" / ")[0]) from None
+    finally:
+        hub.dispose()
+    _say(f"已登记：{info.name}（{info.credit_code}，{info.office_type}，{info.office_level}）")
+    _say("访问令牌（只显示这一次，请交给该单位写入 settings.toml 的 [sync] token）：")
+    _say(token)
+    return 0
+
+
+@_friendly
+def cmd_hub_office_list(args: argparse.Namespace) -> int:
+    from zcreview.sync.hubcore import Hub
+
+    hub = Hub.open(_hub_data(args), _hub_db(args))
+    try:
+        for o in hub.list_offices():
+            _say(f"{o.credit_code}\t{o.name}\t{o.office_type}\t{o.office_level}")
+    finally:
+        hub.dispose()
+    return 0
+
+
+# ---------------------------------------------------------------- office side
+
+
+def _office(args: argparse.Namespace) -> tuple[Settings, Store]:
+    """Settings and the opened store (not via zcreview.context: sync sits below the CLI)."""
+    settings = load_settings(getattr(args, "home", None), getattr(args, "db", None))
+    try:
+        store = open_store(settings.home, settings.db_url)
+    except Exception as exc:  # unreachable server, bad URL, schema too new
+        raise CliError(f"无法打开办公数据库（{settings.db_url or settings.home}）：{exc}") from exc
+    return settings, store
+
+
+def _transport(settings: Settings, args: argparse.Namespace) -> Transport:
+    from zcreview.sync.config import open_transport
+
+    give_up = getattr(args, "give_up_after", CLI_GIVE_UP)
+    return open_transport(settings, give_up_after=give_up if give_up and give_up > 0 else None)
+
+
+def _with_office(fn: Callable[[argparse.Namespace, Settings, Store, Transport], int]) -> Handler:
+    """Open settings, store and transport for a command, and close them afterwards."""
+
+    @_friendly
+    @functools.wraps(fn)
+    def wrapper(args: argparse.Namespace) -> int:
+        settings, store = _office(args)
+        try:
+            transport = _transport(settings, args)
+            try:
+                return fn(args, settings, store, transport)
+            finally:
+                transport.close()
+        finally:
+            store.dispose()
+
+    return wrapper
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _print_receipt(receipt: Any) -> None:
+    from zcreview.sync.protocol import Receipt
+
+    assert isinstance(receipt, Receipt)
+    _say(
+        f"批次 {str(receipt.batch_id)[:8]} → {receipt.to_office.name}：接收 "
+        f"{len(receipt.accepted)} 份，拒收 {len(receipt.rejected)} 份"
+    )
+    for r in receipt.rejected:
+        _say(f"  拒收 {r.application_id}：{'；'.join(r.reasons)}")
+
+
+@_with_office
+def cmd_sync(
+    args: argparse.Namespace, settings: Settings, store: Store, transport: Transport
+) -> int:
+    from zcreview.sync.inbox import prefetch, pull_inbox, pull_returns, push_returns
+    from zcreview.sync.outbox import drive_all
+    from zcreview.sync.paths import refresh_paths
+
+    refresh_paths(store, transport)
+    status = 0
+    for result in drive_all(transport, store):
+        if result.receipt is not None:
+            _print_receipt(result.receipt)
+        else:
+            _say(f"批次 {result.batch_id[:8]} 被拒绝：{result.error}")
+            status = 1
+    for sent in push_returns(transport, store):
+        _say(f"已退回下级：{sent.application_id} → {sent.to_name}")
+    received = pull_inbox(transport, store)
+    for r in received:
+        if r.outcome != "unchanged":
+            _say(f"收到上报：{r.name or r.application_id}（{r.from_office}，{r.outcome}）")
+    for a in pull_returns(transport, store):
+        note = f"：{a.note}" if a.note else ""
+        _say(f"上级退回：{a.application_id}{note}")
+    if args.prefetch:
+        _say(f"已下载附件 {_size(prefetch(store, transport))}")
+    return status
+
+
+@_with_office
+def cmd_path_request(
+    args: argparse.Namespace, settings: Settings, store: Store, transport: Transport
+) -> int:
+    from zcreview.sync.paths import request_path
+
+    info = request_path(store, transport, args.series, args.level, args.upper, args.year)
+    state = {"pending": "待审核", "approved": "已通过", "rejected": "未通过"}[info.state]
+    reused = "（沿用已有路径）" if info.reused else ""
+    _say(
+        f"路径 {info.path_id}：{info.lower_office.name} → {info.upper_office.name} "
+        f"{info.series}·{info.level}：{state}{reused}"
+    )
+    return 0
+
+
+@_friendly
+def cmd_path_list(args: argparse.Namespace) -> int:
+    from zcreview.sync.paths import local_paths, refresh_paths
+
+    settings, store = _office(args)
+    try:
+        if args.offline:
+            with store.session() as s:
+                rows = local_paths(s)
+        else:
+            transport = _transport(settings, args)
+            try:
+                rows = refresh_paths(store, transport)
+            finally:
+                transport.close()
+    finally:
+        store.dispose()
+    states = {"pending": "待审核", "approved": "已通过", "rejected": "未通过"}
+    for r in rows:
+        role = "申请" if r.role == "lower" else "待我审核" if r.state == "pending" else "下级"
+        reason = f"（{r.reason}）" if r.reason else ""
+        _say(
+            f"{r.path_id}\t{role}\t{r.lower_name} → {r.upper_name}\t{r.series}·{r.level}\t"
+            f"{r.year}\t{states.get(r.state, r.state)}{reason}"
+        )
+    return 0
+
+
+@_with_office
+def cmd_path_decide(
+    args: argparse.Namespace, settings: Settings, store: Store, transport: Transport
+) -> int:
+    from zcreview.sync.paths import decide_path
+
+    info = decide_path(store, transport, args.path_id, args.approve, args.reason)
+    _say(f"路径 {info.path_id}：{'审核通过' if info.state == 'approved' else '审核不通过'}")
+    return 0
+
+
+def _reviewer(args: argparse.Namespace, settings: Settings, store: Store) -> str:
+    if args.reviewer:
+        return str(args.reviewer)
+    if settings.reviewer:
+        return settings.reviewer
+    with store.session() as s:
+        names = [r.name for r in list_reviewers(session=s)]
+    if len(names) == 1:
+        return names[0]
+    raise CliError("请用 --reviewer 指明实名审核人" + ("（尚未登记审核人）" if not names else ""))
+
+
+@_with_office
+def cmd_report(
+    args: argparse.Namespace, settings: Settings, store: Store, transport: Transport
+) -> int:
+    from zcreview.sync.outbox import approved_path, drive, seal_batch
+    from zcreview.sync.paths import refresh_paths
+
+    reviewer = _reviewer(args, settings, store)
+    if args.all == bool(args.app_ids):
+        raise CliError("请给出申报编号，或用 --all 上报该年度、级别、系列全部通过未上报的申报")
+    with store.session() as s:
+        if approved_path(s, args.series, args.level) is None:
+            s.close()
+            refresh_paths(store, transport)  # approval may have come since the last sync
+    with store.session() as s:
+        ids = list(args.app_ids) or list(
+            s.exec(
+                select(ApplicationRow.id)
+                .where(
+                    ApplicationRow.year == args.year,
+                    ApplicationRow.level == args.level,
+                    ApplicationRow.series == args.series,
+                    ApplicationRow.state == State.PASSED.value,
+                )
+                .order_by(col(ApplicationRow.submitted_on), col(ApplicationRow.id))
+            ).all()
+        )
+        batch_id = seal_batch(
+            s, ids, args.year, args.level, args.series, reviewer, blobs=store.blobs
+        )
+        s.commit()
+    _say(f"已封存批次 {batch_id}（{len(ids)} 份）")
+    receipt = drive(batch_id, transport, store)
+    _print_receipt(receipt)
+    return 1 if receipt.rejected else 0

@@ -1,0 +1,68 @@
+"""Which transport an office uses and where: the `[sync]` table of its settings.toml."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from zcreview.settings import Settings
+from zcreview.sync.transport import SyncError, Transport
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """`[sync]`: transport = "http" with url and token (or token_file); "folder" with folder."""
+
+    transport: str
+    url: str | None = None
+    token: str | None = None
+    folder: Path | None = None
+
+
+def sync_config(settings: Settings) -> SyncConfig:
+    """Read and check `[sync]`; raises SyncError naming the file and the missing key."""
+    where = settings.settings_path
+    raw = settings.extra.get("sync")
+    if not isinstance(raw, dict):
+        raise SyncError(f"{where} 中没有 [sync] 设置（transport、url、token）")
+    kind = raw.get("transport", "http")
+    if kind not in ("http", "folder"):
+        raise SyncError(f"{where}: sync.transport 只能是 http 或 folder")
+    if kind == "folder":
+        folder = raw.get("folder")
+        if not isinstance(folder, str) or not folder:
+            raise SyncError(f"{where}: sync.folder 未设置")
+        return SyncConfig("folder", folder=Path(folder).expanduser())
+    url = raw.get("url", raw.get("hub_url"))
+    if not isinstance(url, str) or not url:
+        raise SyncError(f"{where}: sync.url 未设置（上报服务器地址）")
+    token = raw.get("token")
+    token_file = raw.get("token_file")
+    if isinstance(token_file, str) and token_file:
+        path = Path(token_file).expanduser()
+        if not path.is_absolute():
+            path = settings.home / path
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SyncError(f"{where}: 读不到 sync.token_file {path}：{exc.strerror}") from None
+    if not isinstance(token, str) or not token:
+        raise SyncError(f"{where}: sync.token 或 sync.token_file 未设置")
+    return SyncConfig("http", url=url, token=token)
+
+
+def open_transport(
+    settings: Settings,
+    *,
+    cancel: threading.Event | None = None,
+    give_up_after: float | None = None,
+) -> Transport:
+    """The configured transport. Folder bundles are not implemented in this module yet."""
+    config = sync_config(settings)
+    if config.transport == "http":
+        from zcreview.sync.http import HttpTransport
+
+        assert config.url is not None and config.token is not None
+        return HttpTransport(config.url, config.token, cancel=cancel, give_up_after=give_up_after)
+    raise SyncError("文件夹方式（U 盘）的同步尚未提供")

@@ -1,0 +1,353 @@
+"""Office side of the downward feeds: the inbox from below, attachments on demand, returns."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from sqlmodel import Session, col, select
+
+from storage.applications import record_revision
+from storage.blobs import sha256_file
+from storage.store import Store
+from storage.sync_tables import InboxEntry, ReturnReceived, ReturnSent, SyncCursor
+from storage.tables import ApplicationRow, AttachmentRow, BlobRow, utcnow
+from zcreview.domain.model import Application
+from zcreview.domain.workflow import State, TransitionError, next_state
+from zcreview.sync.protocol import BlobRef, Correction, InboxItem, ReturnItem, ReturnRequest
+from zcreview.sync.transport import Cancelled, Feed, Refused, SyncError, Transport
+
+Item = TypeVar("Item")
+T_co = TypeVar("T_co", covariant=True)
+R = TypeVar("R")
+
+
+class ReturnError(SyncError):
+    """A return cannot be sent down; the message says why."""
+
+
+def get_cursor(session: Session, feed: Feed) -> int:
+    row = session.get(SyncCursor, feed)
+    return row.value if row is not None else 0
+
+
+def _set_cursor(session: Session, feed: Feed, value: int) -> None:
+    row = session.get(SyncCursor, feed) or SyncCursor(name=feed)
+    row.value = max(row.value, value)
+    session.add(row)
+
+
+# ---------------------------------------------------------------- inbox
+
+
+class _Page(Protocol[T_co]):
+    @property
+    def items(self) -> Sequence[T_co]: ...
+    @property
+    def cursor(self) -> int: ...
+    @property
+    def more(self) -> bool: ...
+
+
+def _pull(
+    transport: Transport,
+    store: Store,
+    feed: Feed,
+    fetch: Callable[[int], _Page[Item]],
+    apply: Callable[[Session, Item], R],
+) -> list[R]:
+    """Page through a feed: apply each page and store its cursor in one transaction, then ack.
+
+    A crash after fetching but before the commit re-fetches the same page next time.
+    """
+    done: list[R] = []
+    with store.session() as s:
+        cursor = get_cursor(s, feed)
+    while True:
+        page = fetch(cursor)
+        with store.session() as s:
+            done += [apply(s, item) for item in page.items]
+            _set_cursor(s, feed, page.cursor)
+            s.commit()
+        if page.cursor > cursor:
+            transport.ack(feed, page.cursor)
+        cursor = page.cursor
+        if not page.more:
+            return done
+
+
+@dataclass(frozen=True)
+class Received:
+    """One application that arrived from below in this pull."""
+
+    application_id: str
+    revision: str
+    name: str
+    from_office: str
+    outcome: str  # new / revision / unchanged / invalid
+
+
+def _receive(session: Session, item: InboxItem) -> Received:
+    app_id = str(item.application_id)
+    if session.get(InboxEntry, item.seq) is not None:
+        return Received(app_id, item.revision, "", item.from_office.name, "unchanged")
+    session.add(
+        InboxEntry(
+            seq=item.seq,
+            application_id=app_id,
+            revision=item.revision,
+            supersedes=item.supersedes,
+            batch_id=str(item.batch_id),
+            from_name=item.from_office.name,
+            from_code=item.from_office.credit_code,
+            series=item.series,
+            level=item.level,
+            year=item.year,
+            blobs=json.dumps([b.model_dump(mode="json") for b in item.blobs], ensure_ascii=False),
+        )
+    )
+    # The hub checked the hash at commit; check again so a faulty transport cannot plant a body.
+    if hashlib.sha256(item.application.encode()).hexdigest() != item.revision:
+        return Received(app_id, item.revision, "", item.from_office.name, "invalid")
+    app = Application.model_validate_json(item.application)
+    result = record_revision(
+        app, session=session, source=f"上报:{item.from_office.name}", initial_state=State.PENDING
+    )
+    return Received(app_id, item.revision, app.basic.name, item.from_office.name, result.outcome)
+
+
+def pull_inbox(transport: Transport, store: Store) -> list[Received]:
+    """Record applications reported to this office as revisions (待审核), metadata only.
+
+    Each page is applied and its cursor stored in one transaction, then acknowledged.
+    Attachments stay on the hub until `fetch_blob` (or `prefetch`) asks for them.
+    """
+    return _pull(transport, store, "inbox", transport.inbox, _receive)
+
+
+def fetch_blob(store: Store, transport: Transport, sha256: str) -> Path:
+    """The local path of a blob, downloading it (resumably, with Range) when not yet here."""
+    if store.blobs.has(sha256):
+        return store.blobs.path(sha256)
+    partial_dir = store.home / "partial"
+    partial_dir.mkdir(parents=True, exist_ok=True)
+    partial = partial_dir / sha256
+    have = partial.stat().st_size if partial.exists() else 0
+    try:
+        with partial.open("ab") as f:
+            for chunk in transport.fetch_blob(sha256, start=have):
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+    except Refused as exc:
+        if exc.status == 416:  # the partial file is longer than the blob: start over
+            partial.unlink(missing_ok=True)
+        raise
+    if sha256_file(partial) != sha256:
+        partial.unlink(missing_ok=True)
+        raise SyncError(f"附件 {sha256[:12]} 下载后校验失败，已删除，请重试")
+    target = store.blobs.path(sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(partial, target)
+    with store.session() as s:
+        if s.get(BlobRow, sha256) is None:
+            att = s.exec(select(AttachmentRow).where(AttachmentRow.sha256 == sha256)).first()
+            mime = att.mime if att is not None else "application/octet-stream"
+            s.add(BlobRow(sha256=sha256, size=target.stat().st_size, mime=mime))
+            s.commit()
+    return target
+
+
+def missing_blobs(store: Store, app_ids: Sequence[str] | None = None) -> list[BlobRef]:
+    """Attachments of received applications not yet downloaded (for a background prefetch)."""
+    with store.session() as s:
+        stmt = select(InboxEntry)
+        if app_ids is not None:
+            stmt = stmt.where(col(InboxEntry.application_id).in_(list(app_ids)))
+        entries = s.exec(stmt.order_by(col(InboxEntry.seq))).all()
+    wanted: dict[str, BlobRef] = {}
+    for entry in entries:
+        for raw in json.loads(entry.blobs):
+            ref = BlobRef.model_validate(raw)
+            if not store.blobs.has(ref.sha256):
+                wanted.setdefault(ref.sha256, ref)
+    return list(wanted.values())
+
+
+def prefetch(store: Store, transport: Transport, cancel: threading.Event | None = None) -> int:
+    """Download every missing attachment of received applications; returns the bytes fetched."""
+    fetched = 0
+    for ref in missing_blobs(store):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        fetch_blob(store, transport, ref.sha256)
+        fetched += ref.size
+    return fetched
+
+
+# ---------------------------------------------------------------- returns from above
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One return from above and what it did here."""
+
+    return_id: str
+    application_id: str
+    applied: bool
+    note: str
+
+
+def _apply_return(session: Session, item: ReturnItem) -> Applied:
+    return_id = str(item.return_id)
+    app_id = str(item.application_id)
+    if session.get(ReturnReceived, return_id) is not None:
+        return Applied(return_id, app_id, False, "已处理过")
+    row = session.get(ApplicationRow, app_id)
+    applied, note = False, ""
+    if row is None:
+        note = "本单位没有这份申报"
+    elif row.state == State.RETURNED_FROM_ABOVE.value:
+        applied = True
+    else:
+        try:
+            row.state = next_state(State(row.state), "return_from_above").value
+        except (TransitionError, ValueError):
+            note = f"申报状态为“{row.state}”，未改为上级退回"
+        else:
+            row.deadline = item.deadline
+            row.version += 1
+            row.updated_at = utcnow()
+            session.add(row)
+            applied = True
+    # Later the review module's return API records the correction list; until then it lives here.
+    session.add(
+        ReturnReceived(
+            return_id=return_id,
+            seq=item.seq,
+            application_id=app_id,
+            revision=item.revision,
+            corrections=json.dumps(
+                [c.model_dump(mode="json") for c in item.corrections], ensure_ascii=False
+            ),
+            deadline=item.deadline,
+            message=item.message,
+            from_name=item.from_office.name,
+            from_code=item.from_office.credit_code,
+            applied=applied,
+            note=note,
+        )
+    )
+    return Applied(return_id, app_id, applied, note)
+
+
+def pull_returns(transport: Transport, store: Store) -> list[Applied]:
+    """Apply returns from above idempotently by return id, then store the cursor and ack it."""
+    return _pull(transport, store, "returns", transport.returns, _apply_return)
+
+
+def corrections_of(
+    session: Session, application_id: str
+) -> list[tuple[ReturnReceived, list[Correction]]]:
+    """Returns from above for one application, newest first, with their correction lists."""
+    rows = session.exec(
+        select(ReturnReceived)
+        .where(ReturnReceived.application_id == application_id)
+        .order_by(col(ReturnReceived.seq).desc())
+    ).all()
+    return [(r, [Correction.model_validate(c) for c in json.loads(r.corrections)]) for r in rows]
+
+
+# ---------------------------------------------------------------- returns sent down
+
+
+def send_return(
+    session: Session,
+    application_id: str,
+    corrections: Sequence[Correction],
+    deadline: date,
+    *,
+    message: str = "",
+    reviewer: str = "",
+) -> str:
+    """Queue a return of an application that came from below; returns the return id.
+
+    The application moves to 已退回 with the deadline; `push_returns` delivers the return.
+    Raises ReturnError when the application did not arrive through sync or cannot be returned
+    in its state. The caller commits.
+    """
+    if not corrections:
+        raise ReturnError("退回须列明需要补正的事项（一次性告知）")
+    row = session.get(ApplicationRow, application_id)
+    if row is None:
+        raise ReturnError(f"没有这份申报：{application_id}")
+    came = session.exec(
+        select(InboxEntry)
+        .where(
+            InboxEntry.application_id == application_id, InboxEntry.revision == row.head_revision
+        )
+        .order_by(col(InboxEntry.seq).desc())
+    ).first()
+    if came is None:
+        raise ReturnError(f"{row.name} 的当前版本不是下级单位上报来的，不能退回给下级单位")
+    try:
+        row.state = next_state(State(row.state), "return").value
+    except TransitionError as exc:
+        raise ReturnError(str(exc)) from None
+    row.deadline = deadline
+    row.version += 1
+    row.updated_at = utcnow()
+    session.add(row)
+    return_id = str(uuid.uuid4())
+    session.add(
+        ReturnSent(
+            return_id=return_id,
+            application_id=application_id,
+            revision=row.head_revision,
+            to_name=came.from_name,
+            to_code=came.from_code,
+            corrections=json.dumps(
+                [c.model_dump(mode="json") for c in corrections], ensure_ascii=False
+            ),
+            deadline=deadline,
+            message=message,
+            reviewer=reviewer,
+        )
+    )
+    return return_id
+
+
+def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
+    """Deliver queued returns to the hub (idempotent by return id); returns those now sent."""
+    with store.session() as s:
+        pending = s.exec(
+            select(ReturnSent)
+            .where(ReturnSent.state == "pending")
+            .order_by(col(ReturnSent.created_at))
+        ).all()
+    sent: list[ReturnSent] = []
+    for row in pending:
+        request = ReturnRequest(
+            application_id=uuid.UUID(row.application_id),
+            revision=row.revision,
+            corrections=[Correction.model_validate(c) for c in json.loads(row.corrections)],
+            deadline=row.deadline,
+            message=row.message,
+        )
+        item = transport.send_return(row.return_id, request)
+        with store.session() as s:
+            fresh = s.get(ReturnSent, row.return_id)
+            assert fresh is not None
+            fresh.state, fresh.seq, fresh.sent_at = "sent", item.seq, utcnow()
+            s.add(fresh)
+            s.commit()
+            sent.append(fresh)
+    return sent
