@@ -143,7 +143,7 @@ def parse_application(data: bytes) -> Validated:
     except UnicodeDecodeError as exc:
         return _refused(f"不是 UTF-8 编码（第 {exc.start + 1} 字节）")
     try:
-        raw = json.loads(text, parse_constant=_refuse_constant)
+        raw = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         return _refused(f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{_json_message(exc)}")
     except RecursionError:
@@ -167,6 +167,17 @@ def parse_application(data: bytes) -> Validated:
 
 def _refused(message: str, field_: str = "") -> Validated:
     return Validated(None, [Problem(APPLICATION_JSON, field_, message)])
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # With a repeated key json keeps the last value silently; what the reviewer is shown
+    # must be the only value the applicant wrote.
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"重复的键 {safe_text(key, 40)}")
+        out[key] = value
+    return out
 
 
 def _refuse_constant(name: str) -> Any:
