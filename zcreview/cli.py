@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from zcreview import __version__
+from zcreview.errors import UserError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -152,7 +153,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"zcreview: {exc}", file=sys.stderr)
         return 2
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed without a traceback."""

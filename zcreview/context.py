@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.store import Store, open_store
+from zcreview.errors import UserError
 from zcreview.settings import Settings, SettingsError, load_settings
 
 
@@ -30,13 +31,9 @@ def open_context(
     try:
         settings = load_settings(home, db_url)
     except SettingsError as exc:
-        from zcreview.cli import UserError
-
         raise UserError(str(exc)) from exc
     try:
         store = open_store(settings.home, settings.db_url)
     except Exception as exc:  # database unreachable, bad URL, schema too new
-        from zcreview.cli import UserError
-
         raise UserError(f"无法打开办公数据库 ({settings.db_url or settings.home}): {exc}") from exc
     return Context(settings=settings, store=store)

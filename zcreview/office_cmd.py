@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from storage.office import add_reviewer, get_self, init_office, list_reviewers
-from zcreview.cli import UserError
+from zcreview.errors import UserError
 from zcreview.context import open_context
 
 OFFICE_TYPES = ("用人单位", "主管部门", "人社局", "呈报部门", "评委会办事机构")
