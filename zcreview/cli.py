@@ -109,7 +109,8 @@ def _load_extras() -> None:
             if exc.name != name:
                 raise
             continue
-        EXTRA_COMMANDS.append(mod.register)
+        if mod.register not in EXTRA_COMMANDS:
+            EXTRA_COMMANDS.append(mod.register)
 
 
 def resolve_handler(spec: str) -> Handler:
