@@ -515,14 +515,9 @@ def test_open_package_cleans_up_its_temporary_folder(tmp_path: Path) -> None:
 
 
 def test_cli_reports_refusals_and_exit_status(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from zcreview import cli
     from zcreview.cli import main
-
-    # `import` is a built-in command; registering the extra commands again on every main()
-    # call would declare their subparsers twice.
-    monkeypatch.setattr(cli, "_load_extras", lambda: None)
 
     home = tmp_path / "home"
     good = write_package(tmp_path / "in" / "good", make_application(seed=1))

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
+from zcreview.context import open_context
+from zcreview.errors import UserError
 from zcreview.intake.importer import (
     OUTCOME_LABELS,
     ImportEvent,
@@ -23,9 +25,6 @@ if TYPE_CHECKING:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import `args.paths` into the office; 0 when nothing was refused, 1 otherwise."""
-    from zcreview.cli import UserError
-    from zcreview.context import open_context
-
     quiet = bool(getattr(args, "quiet", False))
     ctx = open_context(args)
     try:
