@@ -26,6 +26,8 @@ from zcreview.domain.workflow import State
 from zcreview.sync.http import HttpTransport
 from zcreview.sync.hub import create_app
 from zcreview.sync.hubcore import Hub
+from zcreview.sync.outbox import BatchProgress, drive, seal_batch
+from zcreview.sync.paths import decide_path, refresh_paths, request_path
 
 SERIES, LEVEL, YEAR = "工程技术", "中级", 2025
 
@@ -178,6 +180,27 @@ def set_state(store: Store, app_id: str, state: State) -> None:
         row.state = state.value
         s.add(row)
         s.commit()
+
+
+def open_path(lower: Office, upper: Office, upper_query: str) -> None:
+    """路径申请 by name, 路径审核 by the upper office, and the lower office's mirror refreshed."""
+    info = request_path(lower.store, lower.transport, SERIES, LEVEL, upper_query, YEAR)
+    assert info.state == "pending"
+    pending = [p for p in refresh_paths(upper.store, upper.transport) if p.role == "upper"]
+    assert [p.path_id for p in pending] == [str(info.path_id)]
+    decide_path(upper.store, upper.transport, str(info.path_id), approve=True)
+    approved = [p for p in refresh_paths(lower.store, lower.transport) if p.role == "lower"]
+    assert [p.state for p in approved] == ["approved"]
+
+
+def report(office: Office, app_ids: list[str], progress: list[BatchProgress] | None = None) -> str:
+    with office.store.session() as s:
+        batch_id = seal_batch(s, app_ids, YEAR, LEVEL, SERIES, "王审核", blobs=office.store.blobs)
+        s.commit()
+    drive(
+        batch_id, office.transport, office.store, progress.append if progress is not None else None
+    )
+    return batch_id
 
 
 def hub_net(tmp: Path, db_url: str | None) -> Iterator[Net]:

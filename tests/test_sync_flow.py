@@ -24,10 +24,11 @@ from tests.sync_helpers import (
     YEAR,
     LiveHub,
     Net,
-    Office,
     first_file,
     hub_net,
+    open_path,
     passed_app,
+    report,
     set_state,
     start_hub,
     state_of,
@@ -42,7 +43,6 @@ from zcreview.sync.inbox import (
     send_return,
 )
 from zcreview.sync.outbox import BatchProgress, SealError, drive, seal_batch
-from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.protocol import Correction
 
 
@@ -72,27 +72,6 @@ def net(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Net]:
         yield from hub_net(tmp_path, url)
     finally:
         drop_pg_schema(schema)
-
-
-def open_path(lower: Office, upper: Office, upper_query: str) -> None:
-    """路径申请 by name, 路径审核 by the upper office, and the lower office's mirror refreshed."""
-    info = request_path(lower.store, lower.transport, SERIES, LEVEL, upper_query, YEAR)
-    assert info.state == "pending"
-    pending = [p for p in refresh_paths(upper.store, upper.transport) if p.role == "upper"]
-    assert [p.path_id for p in pending] == [str(info.path_id)]
-    decide_path(upper.store, upper.transport, str(info.path_id), approve=True)
-    approved = [p for p in refresh_paths(lower.store, lower.transport) if p.role == "lower"]
-    assert [p.state for p in approved] == ["approved"]
-
-
-def report(office: Office, app_ids: list[str], progress: list[BatchProgress] | None = None) -> str:
-    with office.store.session() as s:
-        batch_id = seal_batch(s, app_ids, YEAR, LEVEL, SERIES, "王审核", blobs=office.store.blobs)
-        s.commit()
-    drive(
-        batch_id, office.transport, office.store, progress.append if progress is not None else None
-    )
-    return batch_id
 
 
 def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureRequest) -> None:

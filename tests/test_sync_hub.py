@@ -1,0 +1,513 @@
+"""The hub API on SQLite and PostgreSQL (in-process): refusals, idempotent replays, resumable
+uploads, Range downloads, malformed input, the OpenAPI document."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from storage.sync_tables import OutboxBatch
+from tests.conftest import drop_pg_schema, pg_url_for_new_schema
+from tests.sync_helpers import (
+    LEVEL,
+    SERIES,
+    YEAR,
+    Net,
+    Office,
+    first_file,
+    hub_net,
+    open_path,
+    passed_app,
+    report,
+)
+from zcreview.sync.hub import API, create_app, openapi_document
+from zcreview.sync.inbox import fetch_blob, pull_inbox
+from zcreview.sync.outbox import drive, seal_batch
+from zcreview.sync.protocol import (
+    CHECKSUM_MISMATCH,
+    Correction,
+    Manifest,
+    PathDecision,
+    PathRequest,
+    ReturnRequest,
+)
+from zcreview.sync.transport import OffsetMismatch, Refused
+
+BIG = 1_300_000
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def net(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Net]:
+    if request.param == "sqlite":
+        yield from hub_net(tmp_path, None)
+        return
+    url, schema = pg_url_for_new_schema()
+    try:
+        yield from hub_net(tmp_path, url)
+    finally:
+        drop_pg_schema(schema)
+
+
+@pytest.fixture
+def pair(net: Net) -> tuple[Office, Office]:
+    """A unit and its supervising department with an approved path between them."""
+    unit = net.office("烟台某机械有限公司")
+    dept = net.office("烟台市工业和信息化局", "主管部门")
+    open_path(unit, dept, dept.name)
+    return unit, dept
+
+
+def raw(net: Net, token: str | None = None) -> TestClient:
+    client = TestClient(create_app(net.hub), raise_server_exceptions=False)
+    if token:
+        client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def sealed(office: Office, app_ids: list[str]) -> Manifest:
+    with office.store.session() as s:
+        batch_id = seal_batch(s, app_ids, YEAR, LEVEL, SERIES, "王审核")
+        s.commit()
+        batch = s.get(OutboxBatch, batch_id)
+        assert batch is not None
+        return Manifest.model_validate_json(batch.manifest)
+
+
+def big_app(office: Office, seed: int = 7) -> tuple[str, bytes]:
+    data = os.urandom(BIG)
+    probe = passed_app(office.store, 90 + seed)
+    app_id = passed_app(office.store, seed, big={first_file(probe, office.store): data})
+    return app_id, data
+
+
+def checksum(data: bytes) -> str:
+    return f"sha256 {hashlib.sha256(data).hexdigest()}"
+
+
+def test_tokens_and_other_offices_data_are_refused(net: Net, pair: tuple[Office, Office]) -> None:
+    unit, dept = pair
+    other = net.office("潍坊某化工有限公司")
+    manifest = sealed(unit, [passed_app(unit.store, 1)])
+    unit.transport.offer(manifest)
+    sha = manifest.entries[0].blobs[0].sha256
+
+    anonymous, wrong = raw(net), raw(net, "not-a-token")
+    for client in (anonymous, wrong):
+        for method, path in (
+            ("GET", "/v1/inbox"),
+            ("PUT", f"/v1/batches/{manifest.batch_id}"),
+            ("POST", f"/v1/batches/{manifest.batch_id}/commit"),
+            ("HEAD", f"/v1/blobs/{sha}"),
+            ("GET", f"/v1/blobs/{sha}"),
+            ("GET", "/v1/paths?role=upper"),
+            ("GET", "/v1/offices?q=x"),
+        ):
+            r = client.request(method, path)
+            assert r.status_code == 401, (method, path)
+    assert "令牌" in anonymous.get("/v1/inbox").json()["message"]
+
+    intruder = raw(net, other.token)
+    assert intruder.post(f"/v1/batches/{manifest.batch_id}/commit").status_code == 403
+    body = manifest.model_dump_json()
+    assert intruder.put(f"/v1/batches/{manifest.batch_id}", content=body).status_code == 403
+    receipt = drive(str(manifest.batch_id), unit.transport, unit.store)
+    assert receipt.results[0].accepted
+    assert intruder.get(f"/v1/blobs/{sha}").status_code == 403  # not sent to or by it
+    assert raw(net, dept.token).get(f"/v1/blobs/{sha}").status_code == 200
+    [path] = unit.transport.list_paths("lower")
+    decision = {"approve": False, "reason": "x"}
+    r = intruder.post(f"/v1/paths/{path.path_id}/decision", json=decision)
+    assert r.status_code == 403
+    entry = manifest.entries[0]
+    request = ReturnRequest(
+        application_id=entry.application_id,
+        revision=entry.revision,
+        corrections=[Correction(item="basic.name", reason="x")],
+        deadline=date(2025, 10, 1),
+    )
+    with pytest.raises(Refused) as exc:
+        other.transport.send_return(str(uuid.uuid4()), request)  # never received it
+    assert exc.value.status == 403
+
+
+def test_offer_and_commit_replays_are_idempotent(net: Net, pair: tuple[Office, Office]) -> None:
+    unit, dept = pair
+    a, b = passed_app(unit.store, 1), passed_app(unit.store, 2)
+    manifest = sealed(unit, [a, b])
+    first = unit.transport.offer(manifest)
+    again = unit.transport.offer(manifest)
+    assert first == again and first.missing and not first.committed
+
+    with pytest.raises(Refused) as exc:
+        unit.transport.commit(str(manifest.batch_id))  # blobs not uploaded yet
+    assert exc.value.status == 409 and exc.value.code == "blobs_missing"
+
+    changed = manifest.model_copy(update={"sealed_by": "别人"})
+    with pytest.raises(Refused) as exc:
+        unit.transport.offer(changed)
+    assert exc.value.status == 409
+
+    receipt = drive(str(manifest.batch_id), unit.transport, unit.store)
+    replay = unit.transport.commit(str(manifest.batch_id))
+    assert replay == receipt and all(r.accepted for r in receipt.results)
+    after = unit.transport.offer(manifest)
+    assert after.committed and after.missing == []
+    assert len(pull_inbox(dept.transport, dept.store)) == 2
+
+    # The same revisions in a new batch are duplicates, not new inbox entries.
+    c = raw(net, unit.token)
+    dup = manifest.model_copy(update={"batch_id": uuid.uuid4()})
+    assert c.put(f"/v1/batches/{dup.batch_id}", content=dup.model_dump_json()).status_code == 200
+    results = c.post(f"/v1/batches/{dup.batch_id}/commit").json()["results"]
+    assert [r["duplicate"] for r in results] == [True, True]
+    assert [r["seq"] for r in results] == [r.seq for r in receipt.results]
+    assert pull_inbox(dept.transport, dept.store) == []
+
+
+def test_new_revision_without_supersedes_is_rejected(net: Net, pair: tuple[Office, Office]) -> None:
+    unit, _dept = pair
+    app_id = passed_app(unit.store, 3)
+    manifest = sealed(unit, [app_id])
+    drive(str(manifest.batch_id), unit.transport, unit.store)
+    entry = manifest.entries[0]
+    body = json.loads(entry.application)
+    body["work_summary"] = "补充了工作总结。"
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    revision = hashlib.sha256(text.encode()).hexdigest()
+    for supersedes, accepted in ((None, False), ("0" * 64, False), (entry.revision, True)):
+        changed = entry.model_copy(
+            update={"application": text, "revision": revision, "supersedes": supersedes}
+        )
+        m = manifest.model_copy(update={"batch_id": uuid.uuid4(), "entries": [changed]})
+        unit.transport.offer(m)
+        [result] = unit.transport.commit(str(m.batch_id)).results
+        assert result.accepted is accepted, result.reasons
+        if not accepted:
+            assert "当前版本" in result.reasons[0]
+
+    # A body that does not hash to its revision is refused, not stored.
+    forged = entry.model_copy(update={"application": text})
+    m = manifest.model_copy(update={"batch_id": uuid.uuid4(), "entries": [forged]})
+    unit.transport.offer(m)
+    [result] = unit.transport.commit(str(m.batch_id)).results
+    assert not result.accepted and "版本号" in result.reasons[0]
+
+
+def test_upload_offsets_checksums_and_leftovers(net: Net, pair: tuple[Office, Office]) -> None:
+    unit, _ = pair
+    app_id, data = big_app(unit)
+    manifest = sealed(unit, [app_id])
+    answer = unit.transport.offer(manifest)
+    sha = hashlib.sha256(data).hexdigest()
+    assert any(n.sha256 == sha and n.have == 0 for n in answer.missing)
+    c = raw(net, unit.token)
+    chunk = data[:65536]
+
+    r = c.patch(
+        f"/v1/blobs/{sha}",
+        content=chunk,
+        headers={"Upload-Offset": "0", "Upload-Checksum": checksum(b"x")},
+    )
+    assert r.status_code == CHECKSUM_MISMATCH
+    assert c.head(f"/v1/blobs/{sha}").headers["Upload-Offset"] == "0"
+
+    assert unit.transport.upload_chunk(sha, 0, chunk) == 65536
+    with pytest.raises(OffsetMismatch) as exc:
+        unit.transport.upload_chunk(sha, 0, chunk)  # a replay after a lost answer
+    assert exc.value.offset == 65536
+    r = c.patch(
+        f"/v1/blobs/{sha}",
+        content=data[-10:] * 2,
+        headers={"Upload-Offset": "65536", "Upload-Checksum": checksum(b"")},
+    )
+    assert r.status_code == CHECKSUM_MISMATCH
+
+    # The hub died after appending a chunk but before recording its offset: the bytes are cut.
+    partial = net.hub.partial_dir / sha
+    with partial.open("ab") as f:
+        f.write(b"\0" * 5000)
+    assert c.head(f"/v1/blobs/{sha}").headers["Upload-Offset"] == "65536"
+    assert partial.stat().st_size == 65536
+
+    r = c.patch(
+        f"/v1/blobs/{sha}",
+        content=b"z" * (BIG + 10),
+        headers={"Upload-Offset": "65536", "Upload-Checksum": checksum(b"z" * (BIG + 10))},
+    )
+    assert 400 <= r.status_code < 500
+
+
+def test_whole_file_hash_mismatch_restarts_upload(net: Net, pair: tuple[Office, Office]) -> None:
+    unit, _ = pair
+    app_id = passed_app(unit.store, 5)
+    manifest = sealed(unit, [app_id])
+    blob = manifest.entries[0].blobs[0]
+    unit.transport.offer(manifest)
+    wrong = b"w" * blob.size
+    c = raw(net, unit.token)
+    r = c.patch(
+        f"/v1/blobs/{blob.sha256}",
+        content=wrong,
+        headers={"Upload-Offset": "0", "Upload-Checksum": checksum(wrong)},
+    )
+    assert r.status_code == 422 and r.json()["offset"] == 0
+    assert c.head(f"/v1/blobs/{blob.sha256}").headers["Upload-Offset"] == "0"
+    assert drive(str(manifest.batch_id), unit.transport, unit.store).results[0].accepted
+
+
+class Counting:
+    """Wraps a transport and counts the scan bytes it uploads and downloads."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.up = 0
+        self.down = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def upload_chunk(self, blob_id: str, offset: int, data: bytes) -> int:
+        self.up += len(data)
+        return int(self.inner.upload_chunk(blob_id, offset, data))
+
+    def fetch_blob(self, blob_id: str, start: int = 0) -> Iterator[bytes]:
+        for chunk in self.inner.fetch_blob(blob_id, start):
+            self.down += len(chunk)
+            yield chunk
+
+
+def test_upload_resumes_from_the_hub_offset_with_a_new_client(
+    net: Net, pair: tuple[Office, Office]
+) -> None:
+    unit, dept = pair
+    app_id, data = big_app(unit)
+    manifest = sealed(unit, [app_id])
+    sha = hashlib.sha256(data).hexdigest()
+    unit.transport.offer(manifest)
+    half = 0
+    for _ in range(2):  # two of five chunks, then the client "crashes"
+        half = unit.transport.upload_chunk(sha, half, data[half : half + 262144])
+    fresh = Counting(net.transport(unit.token))
+    receipt = drive(str(manifest.batch_id), fresh, unit.store)  # type: ignore[arg-type]
+    assert receipt.results[0].accepted
+    others = sum(b.size for b in manifest.unique_blobs() if b.sha256 != sha)
+    assert fresh.up == (len(data) - half) + others  # nothing sent twice
+    with unit.store.session() as s:
+        batch = s.get(OutboxBatch, str(manifest.batch_id))
+        assert batch is not None and batch.state == "acknowledged"
+
+    # A re-offer of a batch the hub holds sends no scan bytes.
+    again = Counting(net.transport(unit.token))
+    with unit.store.session() as s:
+        b = s.get(OutboxBatch, str(manifest.batch_id))
+        assert b is not None
+        b.state = "sealed"
+        s.add(b)
+        s.commit()
+    assert drive(str(manifest.batch_id), again, unit.store) == receipt  # type: ignore[arg-type]
+    assert again.up == 0
+    assert pull_inbox(dept.transport, dept.store)
+
+
+def test_range_download_and_resumed_fetch(net: Net, pair: tuple[Office, Office]) -> None:
+    unit, dept = pair
+    app_id, data = big_app(unit)
+    report(unit, [app_id])
+    pull_inbox(dept.transport, dept.store)
+    sha = hashlib.sha256(data).hexdigest()
+    c = raw(net, dept.token)
+    r = c.get(f"/v1/blobs/{sha}", headers={"Range": "bytes=1000-"})
+    assert r.status_code == 206 and r.content == data[1000:]
+    assert r.headers["Content-Range"] == f"bytes 1000-{len(data) - 1}/{len(data)}"
+    r = c.get(f"/v1/blobs/{sha}", headers={"Range": "bytes=10-19"})
+    assert r.status_code == 206 and r.content == data[10:20]
+    assert c.get(f"/v1/blobs/{sha}", headers={"Range": f"bytes={len(data)}-"}).status_code == 416
+    assert c.get(f"/v1/blobs/{sha}", headers={"Range": "bytes=1-2,5-6"}).status_code == 400
+
+    # A download cut after 400 000 bytes resumes from there.
+    partial = dept.store.home / "partial" / sha
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(data[:400_000])
+    counting = Counting(dept.transport)
+    path = fetch_blob(dept.store, counting, sha)  # type: ignore[arg-type]
+    assert path.read_bytes() == data and counting.down == len(data) - 400_000
+    assert not partial.exists()
+
+
+def test_paths_are_reused_and_decided_once(net: Net) -> None:
+    unit = net.office("德州某建筑公司")
+    dept = net.office("德州市住房和城乡建设局", "主管部门")
+    code = dept.code
+    first = unit.transport.put_path(
+        str(uuid.uuid4()), PathRequest(upper_office=code, series=SERIES, level=LEVEL, year=2024)
+    )
+    with pytest.raises(Refused) as exc:
+        dept.transport.decide_path(str(first.path_id), PathDecision(approve=False))
+    assert exc.value.status == 422  # a rejection needs a reason
+    c = raw(net, dept.token)
+    r = c.post(f"/v1/paths/{first.path_id}/decision", json={"approve": True})
+    assert r.json()["state"] == "approved"
+    assert c.post(f"/v1/paths/{first.path_id}/decision", json={"approve": True}).status_code == 200
+    r = c.post(f"/v1/paths/{first.path_id}/decision", json={"approve": False, "reason": "不对"})
+    assert r.status_code == 409
+    # A new year needs no new request: the approved path answers.
+    later = unit.transport.put_path(
+        str(uuid.uuid4()), PathRequest(upper_office=code, series=SERIES, level=LEVEL, year=2025)
+    )
+    assert later.reused and later.state == "approved" and later.path_id == first.path_id
+    # Same id, different request: conflict.
+    with pytest.raises(Refused) as exc:
+        unit.transport.put_path(
+            str(first.path_id),
+            PathRequest(upper_office=code, series=SERIES, level="副高级", year=2024),
+        )
+    assert exc.value.status == 409
+    assert [o.name for o in unit.transport.find_offices("住房城乡")] == [dept.name]
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """80 MiB of JSON whitespace in 80 KiB of gzip: past the hub's decompression limit."""
+    return gzip.compress(b"{" + b" " * (80 * 1024 * 1024), compresslevel=1)
+
+
+def _malformed(sha: str, batch: str) -> list[tuple[str, str, dict[str, str], bytes]]:
+    bomb = _bomb()
+    js = {"Content-Type": "application/json"}
+    gz = {**js, "Content-Encoding": "gzip"}
+    return [
+        ("PUT", f"/v1/batches/{batch}", js, b"not json"),
+        ("PUT", f"/v1/batches/{batch}", js, b"[]"),
+        ("PUT", f"/v1/batches/{batch}", js, b'{"entries": "x"}'),
+        ("PUT", f"/v1/batches/{batch}", js, b"{}" * 10),
+        ("PUT", f"/v1/batches/{batch}", gz, b"\x1f\x8b garbage"),
+        ("PUT", f"/v1/batches/{batch}", gz, bomb),
+        ("PUT", f"/v1/batches/{batch}", {"Content-Encoding": "br"}, b"{}"),
+        ("PUT", "/v1/batches/not-a-uuid", js, b"{}"),
+        (
+            "PUT",
+            f"/v1/batches/{uuid.uuid4()}",
+            js,
+            json.dumps(
+                {
+                    "batch_id": batch,
+                    "to_office": "x",
+                    "series": "s",
+                    "level": "l",
+                    "year": 2025,
+                    "sealed_by": "me",
+                    "entries": [],
+                }
+            ).encode(),
+        ),
+        ("POST", f"/v1/batches/{uuid.uuid4()}/commit", {}, b""),
+        ("POST", "/v1/batches/../../etc/commit", {}, b""),
+        ("PATCH", f"/v1/blobs/{sha}", {}, b"abc"),
+        ("PATCH", f"/v1/blobs/{sha}", {"Upload-Offset": "-1", "Upload-Checksum": "sha256 x"}, b"a"),
+        ("PATCH", f"/v1/blobs/{sha}", {"Upload-Offset": "0", "Upload-Checksum": "md5 abc"}, b"a"),
+        ("PATCH", "/v1/blobs/XYZ", {"Upload-Offset": "0", "Upload-Checksum": checksum(b"a")}, b"a"),
+        (
+            "PATCH",
+            f"/v1/blobs/{'0' * 64}",
+            {"Upload-Offset": "0", "Upload-Checksum": checksum(b"a")},
+            b"a",
+        ),
+        (
+            "PATCH",
+            f"/v1/blobs/{sha}",
+            {"Upload-Offset": "0", "Upload-Checksum": checksum(b"")},
+            b"x" * (2 * 1024 * 1024),
+        ),
+        ("HEAD", "/v1/blobs/nothex", {}, b""),
+        ("GET", f"/v1/blobs/{'1' * 64}", {}, b""),
+        ("GET", f"/v1/blobs/{sha}", {"Range": "bytes=abc"}, b""),
+        ("GET", "/v1/inbox?after=-5", {}, b""),
+        ("GET", "/v1/inbox?after=99999999999999999999999", {}, b""),
+        ("GET", "/v1/returns?limit=x", {}, b""),
+        ("POST", f"/v1/returns/{uuid.uuid4()}", js, b'{"application_id": 5}'),
+        (
+            "POST",
+            f"/v1/returns/{uuid.uuid4()}",
+            js,
+            json.dumps(
+                {
+                    "application_id": str(uuid.uuid4()),
+                    "revision": "0" * 64,
+                    "corrections": [{"item": "a", "reason": "b"}],
+                    "deadline": "2025-01-01",
+                }
+            ).encode(),
+        ),
+        ("PUT", f"/v1/paths/{uuid.uuid4()}", js, b'{"upper_office": ""}'),
+        (
+            "PUT",
+            f"/v1/paths/{uuid.uuid4()}",
+            js,
+            json.dumps(
+                {"upper_office": "nobody", "series": "s", "level": "l", "year": 2025}
+            ).encode(),
+        ),
+        ("GET", "/v1/paths?role=middle", {}, b""),
+        ("POST", f"/v1/paths/{uuid.uuid4()}/decision", js, b'{"approve": "perhaps"}'),
+        ("POST", f"/v1/paths/{uuid.uuid4()}/decision", js, b'{"approve": true}'),
+        ("PUT", "/v1/cursors/other", js, b'{"cursor": 1}'),
+        ("PUT", "/v1/cursors/inbox", js, b'{"cursor": -1}'),
+        ("DELETE", "/v1/inbox", {}, b""),
+        ("GET", "/v2/anything", {}, b""),
+    ]
+
+
+def test_malformed_requests_get_4xx_never_500(net: Net, pair: tuple[Office, Office]) -> None:
+    unit, _ = pair
+    manifest = sealed(unit, [passed_app(unit.store, 1)])
+    unit.transport.offer(manifest)
+    sha = manifest.entries[0].blobs[0].sha256
+    c = raw(net, unit.token)
+    for method, path, headers, body in _malformed(sha, str(manifest.batch_id)):
+        r = c.request(method, path, headers=headers, content=body)
+        assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text[:200])
+        if method != "HEAD":
+            message = r.json()["message"]
+            assert " / " in message and any("\u4e00" <= ch <= "\u9fff" for ch in message), message
+
+
+def test_openapi_lists_every_route(net: Net) -> None:
+    app = create_app(net.hub)
+    doc = raw(net).get("/openapi.json").json()
+    assert doc == json.loads(json.dumps(openapi_document()))
+    assert doc["openapi"].startswith("3.1")
+    for route in app.routes:
+        assert isinstance(route, Route)
+        documented = set(doc["paths"][route.path])
+        assert {m.lower() for m in route.methods or ()} - {"head"} <= documented | {"head"}
+    assert {(a.method.lower(), a.path) for a in API} == {
+        (m, p) for p, ops in doc["paths"].items() for m in ops
+    }
+    text = json.dumps(doc)
+    for ref in {part.split('"')[0] for part in text.split("#/components/schemas/")[1:]}:
+        assert ref in doc["components"]["schemas"], ref
+    assert {"Manifest", "Receipt", "InboxPage", "ReturnItem", "PathInfo"} <= set(
+        doc["components"]["schemas"]
+    )
+
+
+def test_unit_cannot_seal_without_its_own_path(net: Net) -> None:
+    unit = net.office("临沂某食品有限公司")
+    app_id = passed_app(unit.store, 1)
+    with unit.store.session() as s, pytest.raises(Exception, match="zcreview path request"):
+        seal_batch(s, [app_id], YEAR, LEVEL, SERIES, "王审核")
+    with unit.store.session() as s:
+        assert s.exec(select(OutboxBatch)).all() == []
