@@ -427,6 +427,15 @@ def test_zip_bomb(store: Store, tmp_path: Path) -> None:
     assert "压缩比异常" in refused(store, path)
 
 
+def test_zip_bomb_spread_over_many_entries(sqlite_store: Store, tmp_path: Path) -> None:
+    entries = {f"x/{i}.pdf": b"%PDF-1.4\n" + b"\0" * (MB - 100_000) for i in range(8)}
+    path = _zip_with(tmp_path, {}, "spread.zip")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    assert "压缩比异常" in refused(sqlite_store, path)
+
+
 def test_zip_headers_that_lie_are_not_trusted(sqlite_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "liar.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:

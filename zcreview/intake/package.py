@@ -195,6 +195,7 @@ class _Budget:
         self.limits = limits
         self.entries = 0
         self.total = 0
+        self.compressed = 0  # zip bytes of the entries finished so far
 
     def entry(self) -> None:
         self.entries += 1
@@ -234,10 +235,10 @@ def _copy_hashed(
             break
         size += len(chunk)
         budget.add(name, len(chunk), size, limit)
-        if (
-            compressed is not None
-            and size > budget.limits.ratio_floor
-            and size > budget.limits.max_ratio * max(compressed, 1)
+        if compressed is not None and (
+            _too_inflated(size, compressed, budget.limits)
+            # Many entries each under the floor can still add up to a bomb.
+            or _too_inflated(budget.total, budget.compressed + compressed, budget.limits)
         ):
             raise _refuse(safe_text(name), "压缩比异常（疑似压缩炸弹）")
         if len(head) < SNIFF_BYTES:
@@ -245,7 +246,13 @@ def _copy_hashed(
         h.update(chunk)
         if dst is not None:
             dst.write(chunk)
+    if compressed is not None:
+        budget.compressed += compressed
     return size, h.hexdigest(), head
+
+
+def _too_inflated(out: int, packed: int, limits: Limits) -> bool:
+    return out > limits.ratio_floor and out > limits.max_ratio * max(packed, 1)
 
 
 # --- folders -------------------------------------------------------------------------------
