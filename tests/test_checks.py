@@ -720,3 +720,12 @@ def test_delete_override_still_builds() -> None:
     # The test helper keeps the factory's override syntax working, DELETE included.
     a = with_intake(make_application(basic__phone=DELETE, titles__0__appointed_years=6))
     assert a.basic.phone == ""
+
+
+def test_reporter_results_equal_plain_construction() -> None:
+    r = REGISTRY["ID-CARD"].reporter
+    made = r.fail("x", "basic.id_number")
+    plain = CheckResult(
+        "ID-CARD", Severity.FAIL, "x", REGISTRY["ID-CARD"].seed, ("basic.id_number",)
+    )
+    assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)

@@ -87,11 +87,15 @@ def make_context(
     )
 
 
+def _crashed(c: Check, exc: Exception) -> CheckResult:
+    return c.reporter.unknown(f"检查程序出错（{type(exc).__name__}: {exc}）")
+
+
 def _guarded(c: Check, ctx: CheckContext) -> list[CheckResult]:
     try:
         return c.run(ctx)
     except Exception as exc:  # a check must never take the review screen down
-        return [c.reporter.unknown(f"检查程序出错（{type(exc).__name__}: {exc}）")]
+        return [_crashed(c, exc)]
 
 
 def run_check(
@@ -125,6 +129,11 @@ def run_all(
     """
     ctx = make_context(app, config, today=today, peers=peers)
     results: list[CheckResult] = []
+    extend = results.extend
     for c in REGISTRY.values():
-        results.extend(_guarded(c, ctx))
+        # Inlined `_guarded`: this loop runs 45 times per application.
+        try:
+            extend(c.fn(ctx, c.reporter))
+        except Exception as exc:
+            results.append(_crashed(c, exc))
     return results

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from itertools import pairwise
 
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
@@ -21,7 +22,9 @@ _QUALIFIED = (
     ("标准", "标准类须注明国家标准、行业标准、地方标准、团体标准或企业标准"),
     ("工法", "工法须注明级别，如“省级工法”"),
 )
-_DUP_STRIP = re.compile(r"[\s《》〈〉“”\"'‘’「」()（）.,，。:：;；!！?？、\-—_·]+")
+_DUP_STRIP = str.maketrans(
+    dict.fromkeys(" \t\n\u3000《》〈〉“”\"'‘’「」()（）.,，。:：;；!！?？、-—_·", None)
+)
 
 
 def split_name(name: str, sep_re: re.Pattern[str]) -> tuple[str, str] | None:
@@ -30,6 +33,16 @@ def split_name(name: str, sep_re: re.Pattern[str]) -> tuple[str, str] | None:
     if m is None:
         return None
     return name[: m.start()].strip(), name[m.end() :].strip()
+
+
+def split_names(ctx: CheckContext) -> list[tuple[str, str] | None]:
+    """`split_name` of every achievement, computed once per run (three checks use it)."""
+    found: list[tuple[str, str] | None] | None = ctx.memo.get("achievement_names")
+    if found is None:
+        sep_re = ctx.prep.separator_re
+        found = [split_name(a.name, sep_re) for a in ctx.app.achievements]
+        ctx.memo["achievement_names"] = found
+    return found
 
 
 @check("ACH-MAX", "代表性成果条数与附件数", "000 §11, 003 §3.16")
@@ -65,7 +78,7 @@ def ach_cat(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         return
     prep = ctx.prep
     ok = True
-    for i, a in enumerate(rows):
+    for i, (a, parts) in enumerate(zip(rows, split_names(ctx), strict=True)):
         path = f"achievements[{i}].category"
         if a.category not in prep.categories:
             ok = False
@@ -74,7 +87,6 @@ def ach_cat(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
                 path,
             )
             continue
-        parts = split_name(a.name, prep.separator_re)
         if parts is None:
             continue
         owners = prep.type_categories.get(parts[0])
@@ -89,11 +101,9 @@ def ach_cat(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         yield r.ok("成果类别均为下拉列表选项，未见混填", "achievements")
 
 
-def _name_problem(a: Achievement, ctx: CheckContext) -> str | None:
-    """What is wrong with a `类型：名称`, or None."""
-    prep = ctx.prep
+def _name_problem(a: Achievement, parts: tuple[str, str] | None, ctx: CheckContext) -> str | None:
+    """What is wrong with a `类型：名称` (split into `parts`), or None."""
     types = ctx.config.thresholds.achievements.name_types.get(a.category, [])
-    parts = split_name(a.name, prep.separator_re)
     if parts is None:
         if a.category == AWARD and a.name.strip():
             return None  # 000 §11(1)1: "山东省**系统先进个人" needs no separator.
@@ -118,8 +128,8 @@ def ach_name(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not rows:
         return
     ok = True
-    for i, a in enumerate(rows):
-        problem = _name_problem(a, ctx)
+    for i, (a, parts) in enumerate(zip(rows, split_names(ctx), strict=True)):
+        problem = _name_problem(a, parts, ctx)
         if problem:
             ok = False
             yield r.warn(f"第{i + 1}条成果名称“{a.name}”{problem}", f"achievements[{i}].name")
@@ -176,11 +186,10 @@ def ach_order(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     )
 
 
-def dup_key(name: str, sep_re: re.Pattern[str]) -> str:
+def dup_key(name: str, parts: tuple[str, str] | None) -> str:
     """The name without its type, brackets, punctuation and spaces, for spotting repeats."""
-    parts = split_name(name, sep_re)
     title = parts[1] if parts is not None and parts[1] else name
-    return _DUP_STRIP.sub("", title).lower()
+    return title.translate(_DUP_STRIP).lower()
 
 
 @check("ACH-DUP", "同一成果只算一条", "000 §11, 003 §3.16")
@@ -189,8 +198,8 @@ def ach_dup(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not rows:
         return
     seen: dict[str, list[int]] = {}
-    for i, a in enumerate(rows):
-        key = dup_key(a.name, ctx.prep.separator_re)
+    for i, (a, parts) in enumerate(zip(rows, split_names(ctx), strict=True)):
+        key = dup_key(a.name, parts)
         if key:
             seen.setdefault(key, []).append(i)
     ok = True
@@ -207,30 +216,34 @@ def ach_dup(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         yield r.ok("未见重复填报的成果", "achievements")
 
 
+# The same journals and books recur across applications: remember recent verdicts.
+_SERIALS: tuple[tuple[str, Callable[[str], bool], str], ...] = (
+    ("issn", lru_cache(4096)(issn_valid), "ISSN校验位错误或格式不符（应为NNNN-NNNC）"),
+    ("isbn", lru_cache(4096)(isbn_valid), "ISBN校验位错误或格式不符（ISBN-13或ISBN-10）"),
+    ("cn", lru_cache(4096)(cn_valid), "国内统一刊号格式不符（应为“CN xx-xxxx/分类号”）"),
+)
+
+
 @check("ACH-ISSN", "刊号、书号校验", "003 §3.16(1)")
 def ach_issn(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     checked = 0
     ok = True
     for i, a in enumerate(ctx.app.achievements):
-        numbers = [
-            ("ISSN", "issn", a.issn, issn_valid, "ISSN校验位错误或格式不符（应为NNNN-NNNC）"),
-            ("ISBN", "isbn", a.isbn, isbn_valid, "ISBN校验位错误或格式不符（ISBN-13或ISBN-10）"),
-            ("CN", "cn", a.cn, cn_valid, "国内统一刊号格式不符（应为“CN xx-xxxx/分类号”）"),
-        ]
-        filled = [(label, f, v, fn, msg) for label, f, v, fn, msg in numbers if v and v.strip()]
-        if not filled:
-            if a.category == PAPER:
-                ok = False
-                yield r.unknown(
-                    f"第{i + 1}条论文/著作未填写ISSN、CN或ISBN，无法核对刊号书号",
-                    f"achievements[{i}]",
-                )
-            continue
-        for _label, f, value, valid, msg in filled:
+        filled = False
+        for field, valid, msg in _SERIALS:
+            value = getattr(a, field)
+            if not value or not value.strip():
+                continue
+            filled = True
             checked += 1
-            if not valid(value or ""):
+            if not valid(value):
                 ok = False
-                yield r.fail(f"第{i + 1}条成果“{value}”：{msg}", f"achievements[{i}].{f}")
+                yield r.fail(f"第{i + 1}条成果“{value}”：{msg}", f"achievements[{i}].{field}")
+        if not filled and a.category == PAPER:
+            ok = False
+            yield r.unknown(
+                f"第{i + 1}条论文/著作未填写ISSN、CN或ISBN，无法核对刊号书号", f"achievements[{i}]"
+            )
     if ok and checked:
         yield r.ok(f"{checked}个刊号书号校验通过", "achievements")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
 from zcreview.domain.checks.common import (
@@ -15,79 +16,105 @@ from zcreview.domain.checks.common import (
     has_kind,
     strip_ext,
 )
+from zcreview.domain.model import AttachmentRef
 
 _MIB = 1024 * 1024
-# The time part of `时间-内容`, to see that some content follows it.
-_TIME_PREFIX = re.compile(
-    r"^\s*\d{4}\s*(?:年(?:度)?(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?"
+# The time part of `时间-内容` (taken whole: atomic, so it cannot give back digits), then some
+# content after it.
+_TIME_THEN_CONTENT = re.compile(
+    r"^\s*(?>\d{4}\s*(?:年(?:度)?(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?"
     r"|[.\-/]\s*\d{1,2}(?:\s*[.\-/]\s*\d{1,2})?)"
-    r"(?:\s*[-－—至~]+\s*\d{4}\s*年?(?:度)?(?:\d{1,2}月)?)?"
+    r"(?:\s*[-－—至~]+\s*\d{4}\s*年?(?:度)?(?:\d{1,2}月)?)?)"
+    r"[^\w\u4e00-\u9fff]*[\w\u4e00-\u9fff]"
 )
-_CONTENT = re.compile(r"[\w\u4e00-\u9fff]")
 _EXCHANGE_METHOD = "非企事业单位交流到企事业单位人员"
 _CHANGE_METHOD = "改系列"
 
 
 def _ext(a_file: str) -> str:
-    dot = a_file.rfind(".")
-    return a_file[dot + 1 :].lower() if dot >= 0 and "/" not in a_file[dot:] else ""
+    _stem, dot, ext = a_file.rpartition(".")
+    return ext.lower() if dot and "/" not in ext else ""
+
+
+@dataclass(slots=True)
+class _Scan:
+    """Findings of ATT-TYPE, ATT-SIZE and ATT-NAME, gathered in one walk over the files."""
+
+    bad_mime: list[tuple[str, AttachmentRef]] = field(default_factory=list)
+    bad_ext: list[tuple[str, AttachmentRef, str]] = field(default_factory=list)
+    no_mime: list[str] = field(default_factory=list)
+    too_big: list[tuple[str, AttachmentRef]] = field(default_factory=list)
+    no_size: list[str] = field(default_factory=list)
+    bad_name: list[tuple[str, AttachmentRef, str]] = field(default_factory=list)
+
+
+def _scan(ctx: CheckContext) -> _Scan:
+    found: _Scan | None = ctx.memo.get("attachments")
+    if found is not None:
+        return found
+    scan = _Scan()
+    prep = ctx.prep
+    allowed_mime, mime_ext, name_re = prep.allowed_mime, prep.mime_ext, prep.name_re
+    limit = ctx.config.thresholds.attachments.max_bytes
+    for path, a in ctx.attachments:
+        mime = a.mime
+        if mime is None:
+            scan.no_mime.append(path)
+        elif mime not in allowed_mime:
+            scan.bad_mime.append((path, a))
+        else:
+            ext = _ext(a.file)
+            if ext and ext not in mime_ext[mime]:
+                scan.bad_ext.append((path, a, ext))
+        size = a.size
+        if size is None:
+            scan.no_size.append(path)
+        elif size > limit:
+            scan.too_big.append((path, a))
+        problem = name_problem(a.name, name_re)
+        if problem:
+            scan.bad_name.append((path, a, problem))
+    ctx.memo["attachments"] = scan
+    return scan
 
 
 @check("ATT-TYPE", "附件类型（按内容）", "004 §6.2, 002 §三")
 def att_type(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not ctx.attachments:
         return
-    prep = ctx.prep
-    allowed = "、".join(t.upper() for t in ctx.config.thresholds.attachments.allowed_types)
-    unknown: list[str] = []
-    ok = True
-    for path, a in ctx.attachments:
-        if a.mime is None:
-            unknown.append(path)
-            continue
-        if a.mime not in prep.allowed_mime:
-            ok = False
-            yield r.fail(f"附件“{a.name}”内容为{a.mime}，只能上传{allowed}", path)
-            continue
-        ext = _ext(a.file)
-        if ext and ext not in prep.mime_ext.get(a.mime, frozenset()):
-            ok = False
-            yield r.warn(
-                f"附件“{a.name}”文件名为.{ext}，内容实为{a.mime}，请核对能否正常打开", path
-            )
-    if unknown:
-        yield r.unknown(f"{len(unknown)}个附件未识别内容类型（未经入库检测）", *unknown)
-    elif ok:
-        yield r.ok(f"{len(ctx.attachments)}个附件均为{allowed}", "attachments")
+    scan = _scan(ctx)
+    allowed = ctx.prep.allowed_label
+    for path, a in scan.bad_mime:
+        yield r.fail(f"附件“{a.name}”内容为{a.mime}，只能上传{allowed}", path)
+    for path, a, ext in scan.bad_ext:
+        yield r.warn(f"附件“{a.name}”文件名为.{ext}，内容实为{a.mime}，请核对能否正常打开", path)
+    if scan.no_mime:
+        yield r.unknown(f"{len(scan.no_mime)}个附件未识别内容类型（未经入库检测）", *scan.no_mime)
+    elif not scan.bad_mime and not scan.bad_ext:
+        yield r.ok(f"{len(ctx.attachments)}个附件均为{allowed}")
 
 
 @check("ATT-SIZE", "附件大小", "004 §6.2")
 def att_size(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not ctx.attachments:
         return
+    scan = _scan(ctx)
     limit = ctx.config.thresholds.attachments.max_bytes
-    unknown: list[str] = []
-    ok = True
-    for path, a in ctx.attachments:
-        if a.size is None:
-            unknown.append(path)
-        elif a.size > limit:
-            ok = False
-            yield r.fail(f"附件“{a.name}”大小{a.size / _MIB:.1f} MB，超过{limit / _MIB:g} MB", path)
-    if unknown:
-        yield r.unknown(f"{len(unknown)}个附件大小未知（未经入库检测）", *unknown)
-    elif ok:
-        yield r.ok(f"{len(ctx.attachments)}个附件均不超过{limit / _MIB:g} MB", "attachments")
+    for path, a in scan.too_big:
+        size = a.size or 0
+        yield r.fail(f"附件“{a.name}”大小{size / _MIB:.1f} MB，超过{limit / _MIB:g} MB", path)
+    if scan.no_size:
+        yield r.unknown(f"{len(scan.no_size)}个附件大小未知（未经入库检测）", *scan.no_size)
+    elif not scan.too_big:
+        yield r.ok(f"{len(ctx.attachments)}个附件均不超过{limit / _MIB:g} MB")
 
 
 def name_problem(name: str, pattern: re.Pattern[str]) -> str | None:
     """Why an attachment name is not `时间-内容`, or None."""
-    stem = strip_ext(name)
+    stem = strip_ext(name) if "." in name else name
     if not pattern.match(stem):
         return "应以时间开头，按“时间-内容”命名，如“2010年2月中级资格证书”"
-    m = _TIME_PREFIX.match(stem)
-    rest = stem[m.end() :] if m else stem
-    if not _CONTENT.search(rest):
+    if not _TIME_THEN_CONTENT.match(stem):
         return "只有时间没有内容，应按“时间-内容”命名，如“2010年2月中级资格证书”"
     return None
 
@@ -96,14 +123,11 @@ def name_problem(name: str, pattern: re.Pattern[str]) -> str | None:
 def att_name(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not ctx.attachments:
         return
-    ok = True
-    for path, a in ctx.attachments:
-        problem = name_problem(a.name, ctx.prep.name_re)
-        if problem:
-            ok = False
-            yield r.warn(f"附件“{a.name}”{problem}", path)
-    if ok:
-        yield r.ok(f"{len(ctx.attachments)}个附件均按“时间-内容”命名", "attachments")
+    scan = _scan(ctx)
+    for path, a, problem in scan.bad_name:
+        yield r.warn(f"附件“{a.name}”{problem}", path)
+    if not scan.bad_name:
+        yield r.ok(f"{len(ctx.attachments)}个附件均按“时间-内容”命名")
 
 
 @check("ATT-REQUIRED", "必备附件", "000 §4–14")

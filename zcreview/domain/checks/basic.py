@@ -17,7 +17,9 @@ def major_other(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     cat = ctx.config.catalogue
     other = cat.choices.other_specialty
     specialty = b.current_specialty.strip()
-    categories = cat.categories_for(b.series)
+    categories, choice_set, choices = ctx.prep.specialties(
+        ctx.config, b.series, b.specialty_category
+    )
     if categories and b.specialty_category not in categories:
         shown = b.specialty_category or "未填写"
         yield r.fail(
@@ -31,8 +33,7 @@ def major_other(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
             "basic.current_specialty",
         )
         return
-    choices = cat.specialties_for(b.series, b.specialty_category)
-    if choices and specialty not in choices:
+    if choices and specialty not in choice_set:
         yield r.warn(
             f"现从事专业“{specialty}”不在目录的{b.specialty_category or b.series}专业中"
             f"（如{'、'.join(choices[:4])}等），请核实是否为平台列表中的选项",

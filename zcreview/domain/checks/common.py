@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import lru_cache
 
 from zcreview.domain.catalogue import Config
 from zcreview.domain.model import Application, AttachmentRef, EducationRecord, TitleRecord
@@ -38,9 +39,15 @@ def ymd(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+@lru_cache(maxsize=4096)
+def _norm_unit(name: str) -> str:
+    return name.translate(_UNIT_TRANS).strip()
+
+
 def norm_unit(name: str | None) -> str:
     """A unit name for comparison: no spaces, half-width parentheses."""
-    return (name or "").translate(_UNIT_TRANS).strip()
+    # One unit has many applicants, so its name recurs: remember recent ones.
+    return _norm_unit(name) if name else ""
 
 
 def same_unit(a: str | None, b: str | None) -> bool:
@@ -51,12 +58,11 @@ def same_unit(a: str | None, b: str | None) -> bool:
 
 def has_kind(attachments: Iterable[AttachmentRef], words: Sequence[str]) -> bool:
     """Whether an attachment is of one of these kinds, by its `kind` or by its name."""
-    for a in attachments:
-        kind = a.kind or ""
-        name = a.name.translate(_KIND_TRANS)
-        if any(w == kind or w in name for w in words):
-            return True
-    return False
+    refs = attachments if isinstance(attachments, Sequence) else list(attachments)
+    # The declared kind decides cheaply; names are normalised only when no kind matches.
+    if any(a.kind in words for a in refs):
+        return True
+    return any(w in a.name.translate(_KIND_TRANS) for a in refs for w in words)
 
 
 def schooling_group(config: Config, rec: EducationRecord) -> str | None:

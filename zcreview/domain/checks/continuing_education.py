@@ -20,19 +20,22 @@ def ce_hours(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     rules = ctx.config.thresholds.continuing_education
     # Hours are required per year; a year may be split over several rows, and a row spanning
     # several years must carry several years' hours.
-    by_year: dict[int, tuple[float, float, int, list[str]]] = {}
+    by_year: dict[int, list[float]] = {}  # year -> [公需, 专业, years spanned]
+    rows_of: dict[int, list[int]] = {}
     for i, row in enumerate(rows):
-        span = max(1, row.end.year - row.start.year + 1)
-        pub, pro, years, paths = by_year.get(row.start.year, (0.0, 0.0, 0, []))
-        by_year[row.start.year] = (
-            pub + row.public_hours,
-            pro + row.professional_hours,
-            max(years, span),
-            [*paths, f"continuing_education[{i}]"],
-        )
+        y = row.start.year
+        acc = by_year.get(y)
+        if acc is None:
+            by_year[y] = acc = [0.0, 0.0, 1]
+            rows_of[y] = []
+        acc[0] += row.public_hours
+        acc[1] += row.professional_hours
+        acc[2] = max(acc[2], row.end.year - y + 1)
+        rows_of[y].append(i)
     ok = True
     for year in sorted(by_year):
-        pub, pro, span, paths = by_year[year]
+        pub, pro, years = by_year[year]
+        span = int(years)
         need_pub, need_pro = rules.hours_public * span, rules.hours_professional * span
         need_total = rules.hours_total * span
         short = []
@@ -45,6 +48,7 @@ def ce_hours(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         if short:
             ok = False
             label = f"{year}年" if span == 1 else f"{year}年起{span}年"
+            paths = (f"continuing_education[{i}]" for i in rows_of[year])
             yield r.fail(f"{label}继续教育学时不足：{'，'.join(short)}", *paths)
     if ok:
         yield r.ok(

@@ -9,6 +9,7 @@ from zcreview.domain.checks.common import ymd
 from zcreview.domain.checks.validators import (
     id_birth_date,
     id_gender,
+    parse_rank,
     rank_problem,
     validate_credit_code,
     validate_id_number,
@@ -46,19 +47,19 @@ def id_card(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
 @check("RANK-FMT", "推荐排序与位次格式", "003 §3.2, 000 §11(3)")
 def rank_fmt(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     app = ctx.app
-    fields = [("单位推荐排序", "basic.unit_rank", app.basic.unit_rank)]
-    fields += [
-        (f"第{i + 1}条代表性成果的位次", f"achievements[{i}].rank", a.rank)
-        for i, a in enumerate(app.achievements)
-    ]
+    # parse_rank is the fast path; labels and messages are built only for a bad value.
     ok = True
-    for label, path, value in fields:
-        problem = rank_problem(value)
-        if problem:
+    if parse_rank(app.basic.unit_rank) is None:
+        ok = False
+        yield r.fail(f"单位推荐排序{rank_problem(app.basic.unit_rank)}", "basic.unit_rank")
+    for i, a in enumerate(app.achievements):
+        if parse_rank(a.rank) is None:
             ok = False
-            yield r.fail(f"{label}{problem}", path)
+            yield r.fail(
+                f"第{i + 1}条代表性成果的位次{rank_problem(a.rank)}", f"achievements[{i}].rank"
+            )
     if ok:
-        yield r.ok(f"单位推荐排序和{len(fields) - 1}个位次均为“k/n”格式", "basic.unit_rank")
+        yield r.ok(f"单位推荐排序和{len(app.achievements)}个位次均为“k/n”格式", "basic.unit_rank")
 
 
 @check("UNIT-CODE", "统一社会信用代码", "003 §4.4, GB 32100")

@@ -15,6 +15,8 @@ class Prepared:
 
     name_re: re.Pattern[str]
     allowed_mime: frozenset[str]
+    allowed_label: str
+    """The allowed types for messages: PDF、JPG、…"""
     mime_ext: dict[str, frozenset[str]]
     passing_grades: frozenset[str]
     categories: frozenset[str]
@@ -24,6 +26,21 @@ class Prepared:
     separator_re: re.Pattern[str]
     level_index: dict[str, int]
     """Level → position, highest first (正高级 0 … 员级 4)."""
+    specialty_lists: dict[tuple[str, str | None], tuple[list[str], frozenset[str], list[str]]]
+    """(series, category) → (categories, specialties, specialties in order), filled on use."""
+
+    def specialties(
+        self, config: Config, series: str, category: str | None
+    ) -> tuple[list[str], frozenset[str], list[str]]:
+        """专业类别 of `series` and 现从事专业 choices for `category`, looked up once per pair."""
+        key = (series, category)
+        hit = self.specialty_lists.get(key)
+        if hit is None:
+            cat = config.catalogue
+            names = cat.specialties_for(series, category)
+            hit = (cat.categories_for(series), frozenset(names), names)
+            self.specialty_lists[key] = hit
+        return hit
 
 
 # Extensions that name the same type (a `.jpg` file holds `image/jpeg`).
@@ -52,6 +69,7 @@ def _prepare(config: Config) -> Prepared:
     return Prepared(
         name_re=re.compile(att.name_pattern),
         allowed_mime=frozenset(att.allowed_mime),
+        allowed_label="、".join(t.upper() for t in att.allowed_types),
         mime_ext=mime_ext,
         passing_grades=frozenset(g.strip() for g in config.catalogue.choices.passing_grades),
         categories=frozenset(config.catalogue.choices.achievement_categories),
@@ -59,6 +77,7 @@ def _prepare(config: Config) -> Prepared:
         name_separators=seps,
         separator_re=re.compile("|".join(re.escape(s) for s in seps) or r"\Z"),
         level_index={level: i for i, level in enumerate(config.catalogue.levels or LEVELS)},
+        specialty_lists={},
     )
 
 

@@ -172,7 +172,7 @@ def summary_len(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     text = ctx.app.work_summary
     limit = ctx.config.thresholds.summary.max_chars
     # 字数 counts what is written, not line breaks and spaces.
-    n = sum(1 for c in text if not c.isspace())
+    n = len("".join(text.split()))
     if n == 0:
         yield r.warn("未填写任现职以来主要专业技术工作成绩及表现", "work_summary")
     elif n > limit:
