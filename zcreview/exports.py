@@ -1,0 +1,205 @@
+"""Exports: correction notices as text and printable PDF; decision lists as CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from storage.review import DecisionListRow
+from zcreview.domain.corrections import mask_id_number, to_local
+
+LIST_HEADERS: tuple[str, ...] = (
+    "序号",
+    "姓名",
+    "身份证号",
+    "单位",
+    "系列",
+    "级别",
+    "申报职称",
+    "状态",
+    "审核人",
+    "决定时间",
+    "退回原因",
+)
+CJK_FONT = "STSong-Light"
+"""A CID font every PDF reader has (Adobe Asian font pack): nothing to embed or ship."""
+
+
+# --- notices ----------------------------------------------------------------------------------
+
+
+def write_notice_text(text: str, path: Path) -> Path:
+    """Write the notice as UTF-8 text with CRLF-free lines (what the platform's box accepts)."""
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Break a line into pieces no wider than `width` points; CJK text breaks anywhere."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if not text:
+        return [""]
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        if stringWidth(current + ch, font, size) > width and current:
+            lines.append(current)
+            current = ch.lstrip() if ch.isspace() else ch
+        else:
+            current += ch
+    lines.append(current)
+    return lines
+
+
+def notice_pdf(text: str, *, title: str | None = None) -> bytes:
+    """A printable A4 PDF of the notice text: the first line as the centred title.
+
+    Uses the built-in CID font STSong-Light, so Chinese prints without shipping a font.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    lines = text.rstrip("\n").split("\n")
+    heading = title if title is not None else (lines.pop(0) if lines else "")
+    buf = io.BytesIO()
+    page_w, page_h = float(A4[0]), float(A4[1])
+    margin = float(25 * mm)
+    body_size, leading = 12.0, 20.0
+    canvas = Canvas(buf, pagesize=A4, invariant=True)
+    canvas.setTitle(heading or "补正告知书")
+    canvas.setAuthor("zcreview")
+
+    def new_page() -> float:
+        canvas.setFont(CJK_FONT, body_size)
+        return page_h - margin
+
+    y = page_h - margin
+    if heading:
+        canvas.setFont(CJK_FONT, 18)
+        canvas.drawCentredString(page_w / 2, y - 6, heading)
+        y -= 40
+    canvas.setFont(CJK_FONT, body_size)
+    for raw in lines:
+        for piece in _wrap(raw, CJK_FONT, body_size, page_w - 2 * margin):
+            if y < margin:
+                canvas.showPage()
+                y = new_page()
+            canvas.drawString(margin, y, piece)
+            y -= leading
+    canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+def write_notice_pdf(text: str, path: Path) -> Path:
+    path.write_bytes(notice_pdf(text))
+    return path
+
+
+# --- decision lists ---------------------------------------------------------------------------
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{to_local(moment):%Y-%m-%d %H:%M}" if moment is not None else ""
+
+
+def list_records(rows: Sequence[DecisionListRow], *, mask_ids: bool = True) -> list[list[str]]:
+    """Rows of the 一览表 as text cells in `LIST_HEADERS` order.
+
+    ID numbers are masked by default (the list circulates between offices); `mask_ids=False` is
+    for the office's own filing.
+    """
+    return [
+        [
+            str(i),
+            r.name,
+            mask_id_number(r.id_number) if mask_ids else r.id_number,
+            r.unit,
+            r.series,
+            r.level,
+            r.title,
+            r.state,
+            r.reviewer,
+            _when(r.decided_at),
+            r.return_reasons,
+        ]
+        for i, r in enumerate(rows, start=1)
+    ]
+
+
+def _guard_formula(cell: str) -> str:
+    # Applicant text is data: a leading = + - @ would run as a formula in Excel.
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+def write_list_csv(rows: Sequence[DecisionListRow], path: Path, *, mask_ids: bool = True) -> Path:
+    """CSV in UTF-8 with a BOM, so Excel on Windows opens the Chinese correctly."""
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(LIST_HEADERS)
+        for rec in list_records(rows, mask_ids=mask_ids):
+            w.writerow([_guard_formula(c) for c in rec])
+    return path
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def write_list_xlsx(
+    rows: Sequence[DecisionListRow],
+    path: Path,
+    *,
+    mask_ids: bool = True,
+    title: str = "审核结果一览表",
+) -> Path:
+    """XLSX with a bold shaded header, frozen header row, filter, and widths fitted to the text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title[:31]
+    records = list_records(rows, mask_ids=mask_ids)
+    ws.append(list(LIST_HEADERS))
+    for rec in records:
+        ws.append([_guard_formula(c) for c in rec])
+    thin = Side(style="thin", color="999999")
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="305496")
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.border = Border(bottom=thin)
+    for col_idx, header in enumerate(LIST_HEADERS, start=1):
+        cells = [header] + [rec[col_idx - 1] for rec in records]
+        width = min(60, max(_display_width(c) for c in cells) + 2)
+        ws.column_dimensions[get_column_letter(col_idx)].width = width
+    reasons_col = get_column_letter(len(LIST_HEADERS))
+    for cell in ws[reasons_col][1:]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{reasons_col}{len(records) + 1}"
+    wb.save(path)
+    return path
+
+
+def write_list(rows: Sequence[DecisionListRow], path: Path, *, mask_ids: bool = True) -> Path:
+    """CSV or XLSX by the file's suffix. Raises ValueError for any other suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return write_list_csv(rows, path, mask_ids=mask_ids)
+    if suffix == ".xlsx":
+        return write_list_xlsx(rows, path, mask_ids=mask_ids)
+    raise ValueError(f"不支持的导出格式“{path.suffix}”，请使用 .csv 或 .xlsx")

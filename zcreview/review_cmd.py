@@ -1,0 +1,171 @@
+"""Review subcommands: `audit verify`, `export notice`, `export list`, `expire` (for cron)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from zcreview.context import Context, open_context
+from zcreview.errors import UserError
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the review subcommands to the `zcreview` parser (called by `zcreview.cli`)."""
+    if "audit" in sub.choices:  # `cli.main` run twice in one process registers extras twice
+        return
+    p = sub.add_parser(
+        "audit",
+        parents=[common],
+        help="audit log: verify the hash chain",
+        description="审计日志：校验哈希链是否完整",
+    )
+    asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    v = asub.add_parser(
+        "verify",
+        parents=[common],
+        help="check every entry; exit 0 if intact, 1 if edited, deleted or reordered",
+    )
+    v.set_defaults(handler="zcreview.review_cmd:cmd_audit_verify")
+
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="export a correction notice or a decision list",
+        description="导出补正告知书或审核结果一览表",
+    )
+    esub = p.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    n = esub.add_parser(
+        "notice",
+        parents=[common],
+        help="the last correction notice of an application (text to stdout unless --pdf/--text)",
+    )
+    n.add_argument("app_id", metavar="APP_ID", help="application id")
+    n.add_argument("--pdf", type=Path, help="write a printable PDF here")
+    n.add_argument("--text", type=Path, help="write the text here (UTF-8)")
+    n.set_defaults(handler="zcreview.review_cmd:cmd_export_notice")
+
+    lst = esub.add_parser("list", parents=[common], help="decision list (一览表) as CSV or XLSX")
+    lst.add_argument("--year", type=int, help="年度")
+    lst.add_argument("--level", help="申报级别, e.g. 中级")
+    lst.add_argument("--series", help="申报系列, e.g. 工程技术")
+    lst.add_argument(
+        "--state", action="append", default=[], help="状态 (repeatable), e.g. 通过未上报"
+    )
+    lst.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.xlsx")
+    lst.add_argument(
+        "--full-id", action="store_true", help="write ID numbers unmasked (office filing only)"
+    )
+    lst.add_argument("--reviewer", help="who exports (recorded in the audit log)")
+    lst.set_defaults(handler="zcreview.review_cmd:cmd_export_list")
+
+    e = sub.add_parser(
+        "expire",
+        parents=[common],
+        help="mark returns past their deadline as 逾期放弃 (run daily from cron)",
+        description="把超过补正期限仍未补正的申报标记为逾期放弃",
+    )
+    e.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
+    e.set_defaults(handler="zcreview.review_cmd:cmd_expire")
+
+
+def _actor(args: argparse.Namespace, ctx: Context) -> str:
+    return getattr(args, "reviewer", None) or ctx.settings.reviewer or f"命令行:{getpass.getuser()}"
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from storage.audit import verify_audit
+
+    ctx = open_context(args)
+    try:
+        with ctx.store.session() as s:
+            report = verify_audit(s)
+    finally:
+        ctx.store.dispose()
+    out = sys.stdout if report.ok else sys.stderr
+    print(report.text(), file=out)
+    return 0 if report.ok else 1
+
+
+def cmd_export_notice(args: argparse.Namespace) -> int:
+    from storage.review import last_return
+    from zcreview.exports import write_notice_pdf, write_notice_text
+
+    ctx = open_context(args)
+    try:
+        with ctx.store.session() as s:
+            ret = last_return(args.app_id, session=s)
+            if ret is None:
+                raise UserError(f"申报 {args.app_id} 没有退回记录，无补正告知书可导出")
+            text = ret.notice_text
+    finally:
+        ctx.store.dispose()
+    if args.text is not None:
+        write_notice_text(text, args.text)
+        print(f"已写出 {args.text}")
+    if args.pdf is not None:
+        write_notice_pdf(text, args.pdf)
+        print(f"已写出 {args.pdf}")
+    if args.text is None and args.pdf is None:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_export_list(args: argparse.Namespace) -> int:
+    from storage import audit
+    from storage.queue import QueueFilter
+    from storage.review import decision_list
+    from zcreview.exports import write_list
+
+    if args.out.suffix.lower() not in (".csv", ".xlsx"):
+        raise UserError(f"不支持的导出格式“{args.out.suffix}”，请使用 .csv 或 .xlsx")
+    flt = QueueFilter(
+        year=args.year, level=args.level, series=args.series, states=frozenset(args.state)
+    )
+    ctx = open_context(args)
+    try:
+        with ctx.store.session() as s:
+            rows = decision_list(flt, session=s)
+            write_list(rows, args.out, mask_ids=not args.full_id)
+            # Personal data leaves the office database: record who took what.
+            payload: dict[str, Any] = {
+                "what": "decision_list",
+                "file": args.out.name,
+                "rows": len(rows),
+                "filter": {
+                    "year": args.year,
+                    "level": args.level,
+                    "series": args.series,
+                    "states": sorted(args.state),
+                },
+                "full_id": bool(args.full_id),
+            }
+            audit.append(session=s, actor=_actor(args, ctx), action="export", payload=payload)
+            s.commit()
+    finally:
+        ctx.store.dispose()
+    print(f"已导出 {len(rows)} 条到 {args.out}")
+    return 0
+
+
+def cmd_expire(args: argparse.Namespace) -> int:
+    from storage.review import expire_overdue
+    from zcreview.domain.corrections import local_today
+
+    today = args.today or local_today()
+    ctx = open_context(args)
+    try:
+        with ctx.store.session() as s:
+            moved = expire_overdue(today, session=s)
+            s.commit()
+    finally:
+        ctx.store.dispose()
+    print(f"逾期未补正，标记为逾期放弃：{len(moved)} 份")
+    for app_id in moved:
+        print(f"  {app_id}")
+    return 0
