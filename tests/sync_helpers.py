@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ from storage import applications
 from storage.office import init_office
 from storage.store import Store, open_store
 from storage.tables import ApplicationRow
-from tests.conftest import REPO
+from tests.conftest import REPO, drop_pg_schema, pg_url_for_new_schema
 from tests.factories import credit_code, default_files, make_application
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
@@ -119,7 +121,7 @@ class Net:
     def office(
         self, name: str, office_type: str = "用人单位", store_url: str | None = None
     ) -> Office:
-        code = credit_code(org=uuid.uuid4().hex[:8].upper().replace("I", "A").replace("O", "B"))
+        code = credit_code(org=uuid.uuid4().hex[:8].upper())  # hex: all in the code alphabet
         _, token = self.hub.add_office(name, code, office_type, "区县")
         store = open_store(self.tmp / f"office-{len(self.offices)}", store_url)
         with store.session() as s:
@@ -203,6 +205,18 @@ def report(office: Office, app_ids: list[str], progress: list[BatchProgress] | N
     return batch_id
 
 
+def backend_net(backend: str, tmp: Path) -> Iterator[Net]:
+    """An in-process hub on "sqlite" or on a fresh "postgresql" schema (dropped afterwards)."""
+    if backend == "sqlite":
+        yield from hub_net(tmp, None)
+        return
+    url, schema = pg_url_for_new_schema()
+    try:
+        yield from hub_net(tmp, url)
+    finally:
+        drop_pg_schema(schema)
+
+
 def hub_net(tmp: Path, db_url: str | None) -> Iterator[Net]:
     hub = Hub.open(tmp / "hub", db_url)
     net = Net(hub, tmp)
@@ -211,3 +225,49 @@ def hub_net(tmp: Path, db_url: str | None) -> Iterator[Net]:
     finally:
         net.close()
         hub.dispose()
+
+
+class CountingProxy:
+    """A loopback TCP relay that counts the bytes each way (headers included)."""
+
+    def __init__(self, target: str) -> None:
+        host, port = target.removeprefix("http://").split(":")
+        self.target = (host, int(port))
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.up = 0
+        self.down = 0
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.up = self.down = 0
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._pump, args=(client, upstream, "up"), daemon=True).start()
+            threading.Thread(
+                target=self._pump, args=(upstream, client, "down"), daemon=True
+            ).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, way: str) -> None:
+        try:
+            while data := src.recv(65536):
+                with self._lock:
+                    setattr(self, way, getattr(self, way) + len(data))
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.server.close()

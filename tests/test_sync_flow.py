@@ -24,8 +24,8 @@ from tests.sync_helpers import (
     YEAR,
     LiveHub,
     Net,
+    backend_net,
     first_file,
-    hub_net,
     open_path,
     passed_app,
     report,
@@ -67,11 +67,7 @@ def net(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Net]:
         finally:
             n.close()
         return
-    url, schema = pg_url_for_new_schema()
-    try:
-        yield from hub_net(tmp_path, url)
-    finally:
-        drop_pg_schema(schema)
+    yield from backend_net("postgresql", tmp_path)
 
 
 def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureRequest) -> None:

@@ -20,15 +20,14 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from storage.sync_tables import OutboxBatch
-from tests.conftest import drop_pg_schema, pg_url_for_new_schema
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
     YEAR,
     Net,
     Office,
+    backend_net,
     first_file,
-    hub_net,
     open_path,
     passed_app,
     report,
@@ -51,14 +50,7 @@ BIG = 1_300_000
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def net(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Net]:
-    if request.param == "sqlite":
-        yield from hub_net(tmp_path, None)
-        return
-    url, schema = pg_url_for_new_schema()
-    try:
-        yield from hub_net(tmp_path, url)
-    finally:
-        drop_pg_schema(schema)
+    yield from backend_net(request.param, tmp_path)
 
 
 @pytest.fixture

@@ -36,7 +36,6 @@ from zcreview.sync.protocol import (
     ReturnRequest,
     ReturnsPage,
     Role,
-    UploadState,
 )
 from zcreview.sync.transport import (
     Cancelled,
@@ -91,7 +90,7 @@ class HttpTransport(Transport):
         if client is not None and url:
             self.client.base_url = httpx.URL(url.rstrip("/"))
         self.client.headers["Authorization"] = f"Bearer {token}"
-        self.client.headers["User-Agent"] = "zcreview-sync/1"
+        self.client.headers["User-Agent"] = "zcreview/1"
         self.cancel = cancel or threading.Event()
         self.give_up_after = give_up_after
         self.backoff_base = backoff_base
@@ -183,7 +182,7 @@ class HttpTransport(Transport):
             raise ChunkRejected(self._refusal(response).args[0])
         if response.status_code >= 400:
             raise self._refusal(response)
-        return UploadState.model_validate_json(response.content).offset
+        return int(response.headers[OFFSET_HEADER])
 
     def head_offset(self, blob_id: str) -> int:
         response = self._send("HEAD", f"/v1/blobs/{blob_id}")

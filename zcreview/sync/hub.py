@@ -48,7 +48,6 @@ from zcreview.sync.protocol import (
     ReturnRequest,
     ReturnsPage,
     Role,
-    UploadState,
 )
 
 log = logging.getLogger("zcreview.hub")
@@ -192,9 +191,8 @@ API: tuple[Api, ...] = (
         "PATCH",
         "/v1/blobs/{blob_id}",
         "upload",
-        "Append one chunk at Upload-Offset",
-        None,
-        UploadState,
+        "Append one chunk at Upload-Offset; 204 with the new Upload-Offset (as tus answers)",
+        status=204,
         headers=(
             (OFFSET_HEADER, "byte offset of this chunk"),
             (CHECKSUM_HEADER, "`sha256 <hex>` of this chunk"),
@@ -327,9 +325,8 @@ class HubApp:
         state = await run_in_threadpool(
             self.hub.append_chunk, blob_id, int(offset_text), data, match.group(1)
         )
-        response = _reply(request, state)
-        response.headers[OFFSET_HEADER] = str(state.offset)
-        return response
+        # No body: on a slow link every byte of a per-chunk answer is overhead.
+        return Response(status_code=204, headers={OFFSET_HEADER: str(state.offset)})
 
     async def blob(self, request: Request) -> Response:
         office = await self._office(request)
@@ -543,6 +540,8 @@ def openapi_document() -> dict[str, Any]:
                 },
             }
         ok: dict[str, Any] = {"description": "OK"}
+        if api.status == 204:
+            ok["headers"] = {OFFSET_HEADER: {"schema": {"type": "integer"}}}
         if api.response is not None:
             ok["content"] = {
                 "application/json": {
