@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -13,6 +15,7 @@ from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
 
 Outcome = Literal["new", "revision", "unchanged"]
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,13 @@ def record_revision(
     package_digest: str = "",
     initial_state: State = State.PENDING,
     counts: tuple[int, int, int] = (0, 0, 0),
+    received_on: date | None = None,
 ) -> RecordResult:
     """Store `app` as a revision; idempotent on (application_id, revision).
 
-    A new revision of an application that was returned moves it to 已补正; the caller commits.
+    A new revision of an application that was returned moves it to 已补正, or to 逾期放弃 when it
+    arrives after the correction deadline (002 §5(6)); `received_on` defaults to today in Beijing.
+    The caller commits.
     Every attachment must already carry its sha256 (intake puts the bytes in the blob store).
     """
     app_id = str(app.application_id)
@@ -113,7 +119,11 @@ def record_revision(
     row.revision_count = number
     row.n_ok, row.n_warn, row.n_fail = n_ok, n_warn, n_fail
     if row.state in (State.RETURNED.value, State.RETURNED_FROM_ABOVE.value):
-        row.state = State.RESUBMITTED.value
+        today = received_on or datetime.now(BEIJING).date()
+        late = (
+            row.state == State.RETURNED.value and row.deadline is not None and today > row.deadline
+        )
+        row.state = State.ABANDONED.value if late else State.RESUBMITTED.value
     row.version += 1
     row.updated_at = utcnow()
     session.add(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
 
@@ -68,6 +69,28 @@ def test_new_revision_of_returned_application_is_resubmitted(store: Store) -> No
         s.commit()
         row = applications.get_row(app_id, session=s)
         assert row is not None and row.state == State.RESUBMITTED.value
+
+
+@pytest.mark.parametrize(("received", "expected"), [(9, State.RESUBMITTED), (11, State.ABANDONED)])
+def test_resubmission_after_deadline_is_abandoned(
+    store: Store, received: int, expected: State
+) -> None:
+    [app_id] = add(store, 1)
+    with store.session() as s:
+        row = applications.get_row(app_id, session=s)
+        assert row is not None
+        row.state, row.deadline = State.RETURNED.value, date(2026, 3, 10)
+        s.add(row)
+        s.commit()
+        app = applications.load_revision(app_id, session=s)
+    app.basic.phone = "13800000002"
+    with store.session() as s:
+        applications.record_revision(
+            stored(app, store), session=s, received_on=date(2026, 3, received)
+        )
+        s.commit()
+        row = applications.get_row(app_id, session=s)
+        assert row is not None and row.state == expected.value
 
 
 def test_queue_filters_search_sort_and_tree(store: Store) -> None:
