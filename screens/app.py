@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -15,14 +15,14 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.scrollbar import ScrollBar
 
-from screens.help import HelpScreen, help_markdown
 from screens.queue import QueueScreen
 from screens.reviewer_picker import ReviewerPicker
 from screens.text import clean
+from screens.widgets.ascii import AsciiScrollBarRender
 from storage import office
-from zcreview.context import Context
+from storage.store import Store
 from zcreview.settings import Settings
 
 SSH_FPS = 20
@@ -45,11 +45,11 @@ _ASCII_KEYS = {
 }
 
 
-class AsciiScrollBarRender(ScrollBarRender):
-    """Scrollbars drawn with spaces and colour only."""
+class OfficeContext(Protocol):
+    """What the app needs from `zcreview.context.Context` (not imported: the CLI layer is above)."""
 
-    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
-    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
+    settings: Settings
+    store: Store
 
 
 class ZcReviewApp(App[int]):
@@ -80,7 +80,7 @@ class ZcReviewApp(App[int]):
         office: str
         reviewers: list[str]
 
-    def __init__(self, ctx: Context, *, reviewer: str | None = None) -> None:
+    def __init__(self, ctx: OfficeContext, *, reviewer: str | None = None) -> None:
         settings = ctx.settings
         # 16-colour terminals get the ANSI theme: the terminal's own palette, no RGB guessing.
         ansi = settings.color_system == "standard"
@@ -148,6 +148,9 @@ class ZcReviewApp(App[int]):
     # ----- global actions -----------------------------------------------------------------
 
     def action_help(self) -> None:
+        # Imported on first use: the Markdown parser costs ~0.2 s of start-up.
+        from screens.help import HelpScreen, help_markdown
+
         if isinstance(self.screen, HelpScreen):
             return
         markdown = help_markdown(self, self.screen)
@@ -179,14 +182,14 @@ class ZcReviewApp(App[int]):
         return Content.assemble(Content(title), (sep, "dim"), Content(sub_title).stylize("dim"))
 
     def get_key_display(self, binding: Binding) -> str:
-        if self.ascii_mode and not binding.key_display:
-            modifiers, key = binding.parse_key()
-            key = _ASCII_KEYS.get(key, key)
-            return "+".join([*modifiers, key]).replace("ctrl+", "^")
+        modifiers, key = binding.parse_key()
+        if self.ascii_mode and not binding.key_display and key in _ASCII_KEYS:
+            # Textual shows arrows and ⏎, which are ambiguous-width in CJK terminals.
+            return "+".join([*modifiers, _ASCII_KEYS[key]]).replace("ctrl+", "^")
         return super().get_key_display(binding)
 
 
-def make_app(ctx: Context, *, reviewer: str | None = None) -> ZcReviewApp:
+def make_app(ctx: OfficeContext, *, reviewer: str | None = None) -> ZcReviewApp:
     """The app over `ctx` (settings and an opened store); nothing runs until `.run()`."""
     return ZcReviewApp(ctx, reviewer=reviewer)
 
@@ -212,7 +215,7 @@ def configure_textual(settings: Settings) -> None:
         textual.screen.UPDATE_PERIOD = 1 / SSH_FPS  # type: ignore[misc]
 
 
-def run_app(ctx: Context, reviewer: str | None = None) -> int:
+def run_app(ctx: OfficeContext, reviewer: str | None = None) -> int:
     """Run the workstation in this terminal; returns the exit code."""
     configure_textual(ctx.settings)
     app = make_app(ctx, reviewer=reviewer)

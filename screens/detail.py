@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from screens.text import clean
+from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.sections import SectionStyle, section_body, section_heading
 from storage import queue as queue_db
 from storage.applications import get_row, load_revision
@@ -48,10 +49,16 @@ class DetailScreen(Screen[int]):
 查看队列中的下一份 / 上一份申报；`q` 或 `Esc` 返回队列。
 """
 
+    AUTO_FOCUS = "#detail-body"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q,escape", "back", "返回", id="detail.back"),
         Binding("J", "walk(1)", "下一份", id="detail.next", tooltip="队列中的下一份申报"),
         Binding("K", "walk(-1)", "上一份", id="detail.previous", tooltip="队列中的上一份申报"),
+        Binding("j", "scroll(1)", "下滚", show=False),
+        Binding("k", "scroll(-1)", "上滚", show=False),
+        Binding("g", "scroll_end(-1)", "顶部", show=False),
+        Binding("G", "scroll_end(1)", "底部", show=False),
         Binding("right_square_bracket", "section(1)", "下一部分", show=False),
         Binding("left_square_bracket", "section(-1)", "上一部分", show=False),
     ]
@@ -75,6 +82,7 @@ class DetailScreen(Screen[int]):
         self._store = store
         self._filter = queue_filter
         self._total = total
+        self._ascii = ascii_mode
         self._style = SectionStyle(ascii_mode=ascii_mode)
         self.set_reactive(DetailScreen.index, index)
         self.loaded: Loaded | None = None
@@ -88,8 +96,9 @@ class DetailScreen(Screen[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#detail-body").focus()
         self._load(self.index)
+        if self._ascii:
+            use_ascii_scrollbars(self)
 
     def watch_index(self, index: int) -> None:
         self._load(index)
@@ -140,7 +149,6 @@ class DetailScreen(Screen[int]):
         if loaded.error:
             title.append("\n" + loaded.error, style="bold")
         self.query_one("#detail-title", Static).update(title)
-        self.sub_title = clean(app.basic.name) if app is not None else ""
         for number, (key, heading) in enumerate(SECTIONS, 1):
             body = (
                 section_body(app, key, self._style) if app is not None else Text("-", style="dim")
@@ -161,6 +169,16 @@ class DetailScreen(Screen[int]):
         target = self.index + step
         if 0 <= target < self._total:
             self.index = target
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#detail-body", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_scroll_end(self, direction: int) -> None:
+        body = self.query_one("#detail-body", VerticalScroll)
+        if direction > 0:
+            body.scroll_end(animate=False)
+        else:
+            body.scroll_home(animate=False)
 
     def action_section(self, step: int) -> None:
         body = self.query_one("#detail-body", VerticalScroll)

@@ -11,7 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
+
+from screens.widgets.ascii import use_ascii_scrollbars
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -27,16 +29,30 @@ def _own_bindings(node: DOMNode) -> list[BindingType]:
 
 
 def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-    """(keys, description) per action, keys joined with ' / ', in declaration order."""
-    rows: dict[tuple[str, str], list[str]] = {}
+    """(keys, description) per action, keys joined with ' / ', in declaration order.
+
+    Parametrised forms of one action (`toggle_state(0)` … `toggle_state(8)`) share one row.
+    """
+    rows: dict[str, tuple[list[str], list[str]]] = {}
     for binding in Binding.make_bindings(bindings):
         if not binding.description:
             continue
-        keys = rows.setdefault((binding.action, binding.description), [])
+        base = binding.action.split("(", 1)[0]
+        keys, descriptions = rows.setdefault(base, ([], []))
         shown = app.get_key_display(binding)
         if shown not in keys:
             keys.append(shown)
-    return [(" / ".join(keys), desc) for (_action, desc), keys in rows.items()]
+        if binding.description not in descriptions:
+            descriptions.append(binding.description)
+    out: list[tuple[str, str]] = []
+    for keys, descriptions in rows.values():
+        if len(descriptions) > 1:
+            head, _, _ = descriptions[0].partition("：")
+            tails = [d.partition("：")[2] or d for d in descriptions]
+            out.append((f"{keys[0]}–{keys[-1]}", f"{head}：{'、'.join(tails)}"))
+        else:
+            out.append((" / ".join(keys), descriptions[0]))
+    return out
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
@@ -73,6 +89,8 @@ def help_markdown(app: App[object], screen: Screen[object]) -> str:
 class HelpScreen(Screen[None]):
     """Full-screen help; `q`, Esc or `?` closes it."""
 
+    AUTO_FOCUS = "#help-body"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q,escape,question_mark", "close", "关闭帮助", id="help.close"),
         Binding("j", "scroll(1)", "下滚", show=False),
@@ -90,11 +108,14 @@ class HelpScreen(Screen[None]):
                 # Markdown tables draw box characters; the source itself is readable ASCII art.
                 yield Static(Text(self._markdown))
             else:
+                from textual.widgets import Markdown
+
                 yield Markdown(self._markdown)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#help-body").focus()
+        if self._ascii:
+            use_ascii_scrollbars(self)
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#help-body", VerticalScroll).scroll_relative(y=lines, animate=False)

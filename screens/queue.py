@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from screens.confirm import ConfirmScreen
-from screens.detail import DetailScreen
 from screens.state_filter import StateFilterScreen
+from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
 from screens.widgets.queue_tree import QueueTree, Selection
 from screens.widgets.search_box import SearchBox
@@ -52,6 +52,8 @@ class QueueScreen(Screen[None]):
         Binding("q", "quit", "退出", id="queue.quit"),
     ]
 
+    AUTO_FOCUS = "#queue-list"
+
     queue_filter: var[QueueFilter] = var(QueueFilter)
 
     def __init__(self, store: Store, *, ascii_mode: bool = False) -> None:
@@ -75,8 +77,9 @@ class QueueScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(QueueList).focus()
         self._show_status()
+        if self._ascii:
+            use_ascii_scrollbars(self)
 
     @on(QueueTree.Chosen)
     def _tree_chosen(self, event: QueueTree.Chosen) -> None:
@@ -99,6 +102,9 @@ class QueueScreen(Screen[None]):
 
     @on(QueueList.Opened)
     def _opened(self, event: QueueList.Opened) -> None:
+        # Imported on first use: the application model and section tables cost ~0.2 s at start.
+        from screens.detail import DetailScreen
+
         queue = self.query_one(QueueList)
         detail = DetailScreen(
             self._store, queue.queue_filter, event.index, queue.total, ascii_mode=self._ascii
@@ -121,7 +127,7 @@ class QueueScreen(Screen[None]):
         node = tree.cursor_node
         if tree.has_focus and node is not None and node.data is not None:
             # In the tree, the status line carries the full per-state counts of the node.
-            self.query_one("#status", Static).update(Text(tree.describe(node.data)))
+            self._set_status(Text(tree.describe(node.data)))
             return
         index, total = self._position
         flt = self.queue_filter
@@ -140,7 +146,12 @@ class QueueScreen(Screen[None]):
         )
         parts.append(f"排序：{SORT_LABELS.get(flt.sort, flt.sort)}{arrow}")
         # Text, not markup: the search string is what the reviewer typed.
-        self.query_one("#status", Static).update(Text(sep.join(parts)))
+        self._set_status(Text(sep.join(parts)))
+
+    def _set_status(self, text: Text) -> None:
+        # No layout pass: the line is one row high whatever it says, and a layout pass would
+        # repaint the scrollbars too (about 1 KB per ↓ over SSH).
+        self.query_one("#status", Static).update(text, layout=False)
 
     def watch_queue_filter(self) -> None:
         self._show_status()

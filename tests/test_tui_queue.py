@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from textual.pilot import Pilot
 
 from screens.app import ZcReviewApp, make_app
 from screens.detail import DetailScreen
@@ -20,6 +19,7 @@ from storage import queue as queue_db
 from storage.queue import QueueFilter
 from storage.store import Store, open_store
 from tests import tui_data
+from tests.tui_data import settle
 from zcreview.context import Context
 from zcreview.domain.model import SECTIONS
 from zcreview.settings import Settings
@@ -59,13 +59,6 @@ def _app(store: Store, *reviewers: str, reviewer: str | None = None) -> ZcReview
         tui_data.add_reviewers(store, *reviewers)
     settings = Settings(home=store.home)
     return make_app(Context(settings=settings, store=store), reviewer=reviewer)
-
-
-async def settle(pilot: Pilot[object]) -> None:
-    """Let workers finish and their messages land."""
-    for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def screen_text(app: ZcReviewApp) -> str:

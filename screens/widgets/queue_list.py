@@ -47,11 +47,11 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", 8, 0, "name"),
     Column("unit", "单位", 12, 1, "unit", flex=True),
-    Column("series", "系列", 12, 6, "series"),
+    Column("series", "系列", 12, 7, "series"),
     Column("title", "申报职称", 12, 4, "title"),
     Column("submitted_on", "提交日期", 10, 5, "submitted_on"),
     Column("state", "状态", 10, 2, "state"),
-    Column("holder", "审核人", 8, 7),
+    Column("holder", "审核人", 8, 6),
     Column("checks", "检查", 11, 3, "issues"),
 )
 SORT_ORDER: tuple[str, ...] = tuple(c.sort for c in COLUMNS if c.sort is not None)
@@ -68,14 +68,19 @@ _STATE_CLASS: dict[str, str] = {
 
 
 def layout_columns(width: int) -> list[tuple[Column, int]]:
-    """The columns that fit `width` cells (one space between), the flexible one widened."""
+    """The columns that fit `width` cells (one space between), the flexible one widened.
+
+    Columns are taken in priority order until one does not fit, so a narrow screen loses the
+    least important columns, never an important one in favour of a smaller one.
+    """
     chosen: list[Column] = []
     used = 0
     for column in sorted(COLUMNS, key=lambda c: c.priority):
         extra = column.width + (1 if chosen else 0)
-        if used + extra <= width:
-            chosen.append(column)
-            used += extra
+        if used + extra > width:
+            break
+        chosen.append(column)
+        used += extra
     chosen.sort(key=COLUMNS.index)
     spare = max(0, width - used)
     return [(c, c.width + (spare if c.flex else 0)) for c in chosen]
@@ -88,9 +93,10 @@ class QueueList(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     QueueList {
+        /* No scrollbar: the status line says 第 x / N 条, and a scrollbar repaints 40 cells on
+           every PgDn over the wire. */
         overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-size-vertical: 1;
+        overflow-y: hidden;
         background: $surface;
     }
     QueueList > .queue-list--header { text-style: bold; color: $primary; }
@@ -295,8 +301,11 @@ class QueueList(ScrollView, can_focus=True):
             return
         self._requested.difference_update(message.pages)
         self._store_pages(message.pages)
-        self._strips.clear()
-        self.refresh()
+        # Prefetched pages usually lie off screen: repaint only if a visible row was waiting.
+        top = round(self.scroll_y)
+        visible = set(_pages_for(top, top + self._body_height(), self.total))
+        if visible & set(message.pages):
+            self.refresh()
         if self.current is not None and any(self.cursor // PAGE_SIZE == p for p in message.pages):
             self._post_highlighted()
 
@@ -457,7 +466,8 @@ class QueueList(ScrollView, can_focus=True):
             used += w
         if used < width:
             segments.append(Segment(" " * (width - used), base))
-        return Strip(segments, width)
+        # One run per style: every style change costs an SGR sequence and a reset on the wire.
+        return Strip(segments, width).simplify()
 
     def _cell(
         self, row: QueueRow, column: Column, width: int, base: Style, is_cursor: bool
@@ -488,12 +498,14 @@ class QueueList(ScrollView, can_focus=True):
             piece = (" " if i else "") + text
             if used + cell_len(piece) > width:
                 break
-            if is_cursor:
+            if not value:
+                # A zero is left blank: easier to scan, and one style run less per row.
+                piece = " " * cell_len(piece)
                 style = base
-            elif value:
-                style = base + self.get_component_rich_style(component, partial=True)
+            elif is_cursor:
+                style = base
             else:
-                style = base + self.get_component_rich_style("queue-list--muted", partial=True)
+                style = base + self.get_component_rich_style(component, partial=True)
             yield Segment(piece, style)
             used += cell_len(piece)
         if used < width:

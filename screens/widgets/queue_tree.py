@@ -10,7 +10,9 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -18,7 +20,6 @@ from screens.text import clean
 from storage import queue as queue_db
 from storage.queue import TreeCount
 from storage.store import Store
-from zcreview.domain.model import LEVELS
 from zcreview.domain.workflow import STATE_ORDER, State
 
 SHORT_STATE: dict[str, str] = {
@@ -80,6 +81,9 @@ def breakdown(counts: dict[str, int], *, ascii_mode: bool) -> str:
 
 
 def _level_key(level: str) -> tuple[int, str]:
+    # Imported here: the pydantic application model is not needed to show the queue.
+    from zcreview.domain.model import LEVELS
+
     return (LEVELS.index(level) if level in LEVELS else len(LEVELS), level)
 
 
@@ -121,12 +125,19 @@ class QueueTree(Tree[Selection]):
             self.ICON_NODE = "+ "
             self.ICON_NODE_EXPANDED = "- "
             self.LINES = dict.fromkeys(("default", "bold", "double"), ASCII_GUIDES)
+        # Indentation without guide lines: one style run per line instead of three (bytes over
+        # SSH), and nothing ambiguous-width to draw.
+        self.show_guides = False
         self.guide_depth = 2
         self.show_root = True
         self.auto_expand = False
 
     def on_mount(self) -> None:
         self.reload()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Guides and padding come as many same-style segments; joined, a line costs fewer bytes.
+        return [strip.simplify() for strip in super().render_lines(crop)]
 
     @work(thread=True, exclusive=True, group="queue-tree")
     def reload(self) -> None:

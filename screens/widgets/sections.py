@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -96,12 +96,27 @@ def _fields(model: type[BaseModel]) -> list[str]:
     ]
 
 
+class KeyValues:
+    """Label/value pairs of one record: two pairs a line when there is room, else one."""
+
+    def __init__(self, record: BaseModel, style: SectionStyle, wide_at: int = 100) -> None:
+        self.record = record
+        self.style = style
+        self.wide_at = wide_at
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield key_values(
+            self.record, self.style, columns=2 if options.max_width >= self.wide_at else 1
+        )
+
+
 def key_values(record: BaseModel, style: SectionStyle, *, columns: int = 2) -> Table:
-    """Label/value pairs of one record, `columns` pairs per line."""
+    """Label/value pairs of one record, `columns` pairs per line; long values wrap."""
     grid = Table.grid(padding=(0, 2, 0, 0))
     for _ in range(columns):
-        grid.add_column(style=style.label, no_wrap=True)
-        grid.add_column(ratio=1)
+        grid.add_column(style=style.label, no_wrap=True, overflow="crop")
+        # fold, not ellipsis: a reviewer must see the whole value (and … is ambiguous-width)
+        grid.add_column(ratio=1, overflow="fold")
     cells: list[Text] = []
     for name in _fields(type(record)):
         cells.append(Text(label_of(type(record), name)))
@@ -158,7 +173,7 @@ def _blocks(rows: Sequence[BaseModel], style: SectionStyle) -> list[RenderableTy
     out: list[RenderableType] = []
     for i, row in enumerate(rows, 1):
         out.append(Text(f"第 {i} 条", style=style.muted))
-        out.append(key_values(row, style))
+        out.append(KeyValues(row, style))
     return out
 
 
@@ -192,7 +207,7 @@ def section_body(app: Application, key: str, style: SectionStyle) -> RenderableT
     parts: list[RenderableType] = []
     if key == "basic":
         b = app.basic
-        parts.append(key_values(b, style))
+        parts.append(KeyValues(b, style))
         atts = [("申报方式", a) for a in b.method_attachments] + [
             ("委托评审", a) for a in b.entrust_attachments
         ]
@@ -205,7 +220,7 @@ def section_body(app: Application, key: str, style: SectionStyle) -> RenderableT
             if rec is None:
                 parts.append(Text("（无）", style=style.muted))
                 continue
-            parts.append(key_values(rec, style))
+            parts.append(KeyValues(rec, style))
             atts += [(title, a) for a in rec.attachments]
         if (table := attachments_table(atts, style)) is not None:
             parts.append(table)
@@ -216,7 +231,7 @@ def section_body(app: Application, key: str, style: SectionStyle) -> RenderableT
         if lang is None:
             parts.append(Text("（未填写）", style=style.muted))
         else:
-            parts.append(key_values(lang, style))
+            parts.append(KeyValues(lang, style))
             if (table := attachments_table([("", a) for a in lang.attachments], style)) is not None:
                 parts.append(table)
     elif key == "work_summary":

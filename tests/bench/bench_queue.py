@@ -1,0 +1,169 @@
+"""Queue benchmark on 50,000 applications; prints one JSON line.
+
+Measures, on an office built straight through storage in a temporary directory:
+
+- `start_s` / `empty_start_s` / `start_ratio`: process start until the queue's status line
+  (`第 1 / N 条`, written only once the count and the first page are on screen) appears in a
+  120×40 pseudo-terminal, against an empty Textual app in the same pty until its one line
+  appears; medians of `--runs` alternating runs (goal: ratio ≤ 1.5). Both include interpreter
+  start-up and importing Textual, so the ratio is what the queue adds.
+- `filter_ms`: median time from assigning a new filter (alternately a 年度/级别/系列 selection,
+  a state, a search) until the list shows the new count and rows, in-process with `run_test`
+  (goal ≤ 50 ms).
+- `maxrss_mb`: peak resident memory of the in-process run (ru_maxrss).
+- `with_indexes`: the same start and filter figures after adding the sort indexes proposed to
+  the storage layer (`PROPOSED_INDEXES`); the schema as shipped has none on the sort columns,
+  so SQLite sorts every matching row for each page.
+
+Usage: python tests/bench/bench_queue.py [--count 50000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.bench.pty_run import EMPTY_APP, PtyProgram, python
+
+PROPOSED_INDEXES = (
+    "create index if not exists ix_bench_submitted on application (submitted_on, id)",
+    "create index if not exists ix_bench_scope_submitted"
+    " on application (year, level, series, submitted_on, id)",
+    "create index if not exists ix_bench_state_submitted on application (state, submitted_on, id)",
+)
+
+
+def add_indexes(home: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(home / "office.db") as conn:
+        for sql in PROPOSED_INDEXES:
+            conn.execute(sql)
+        conn.execute("analyze")
+
+
+def build_office(home: Path, count: int) -> float:
+    from storage.store import open_store
+    from tests import tui_data
+
+    t0 = time.perf_counter()
+    store = open_store(home)
+    tui_data.fill(store, count)
+    tui_data.add_reviewers(store, "张审核")
+    store.dispose()
+    return time.perf_counter() - t0
+
+
+def time_start(home: Path, count: int) -> float:
+    prog = PtyProgram(
+        [python(), "-m", "zcreview", "--home", str(home)], env={"TERM": "xterm-256color"}
+    )
+    try:
+        seconds, _ = prog.read_until(f"第 1 / {count} 条".encode())
+    finally:
+        prog.close()
+    return seconds
+
+
+def time_empty() -> float:
+    prog = PtyProgram([python(), "-c", EMPTY_APP], env={"TERM": "xterm-256color"})
+    try:
+        seconds, _ = prog.read_until(b"EMPTY-READY")
+    finally:
+        prog.close()
+    return seconds
+
+
+async def time_filters(home: Path, rounds: int = 30) -> list[float]:
+    from screens.app import make_app
+    from screens.queue import QueueScreen
+    from screens.widgets.queue_list import QueueList
+    from storage.queue import QueueFilter
+    from storage.store import open_store
+    from tests.tui_data import SERIES, settle
+    from zcreview.context import Context
+    from zcreview.settings import Settings
+
+    store = open_store(home)
+    app = make_app(Context(settings=Settings(home=home), store=store))
+    filters: list[QueueFilter] = []
+    for year in (2025, 2024):
+        for level in ("中级", "副高级"):
+            for series, _ in SERIES:
+                filters.append(QueueFilter(year=year, level=level, series=series))
+    filters += [QueueFilter(states=frozenset({"待审核"})), QueueFilter(search="郭")]
+    times: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        ql = screen.query_one(QueueList)
+        for i in range(rounds):
+            flt = filters[i % len(filters)]
+            if flt == screen.queue_filter:
+                flt = replace(flt, descending=not flt.descending)
+            t0 = time.perf_counter()
+            screen.queue_filter = flt
+            while not ql.loaded or ql.current is None:
+                await asyncio.sleep(0.0005)
+            await pilot.pause()  # the repaint is part of the cost
+            times.append((time.perf_counter() - t0) * 1000)
+    store.dispose()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "office"
+        build_s = build_office(home, args.count)
+        starts, empties = [], []
+        for _ in range(args.runs):
+            empties.append(time_empty())
+            starts.append(time_start(home, args.count))
+        filter_ms = asyncio.run(time_filters(home))
+        add_indexes(home)
+        starts_ix = [time_start(home, args.count) for _ in range(args.runs)]
+        filter_ix = asyncio.run(time_filters(home))
+    start, empty = statistics.median(starts), statistics.median(empties)
+    start_ix = statistics.median(starts_ix)
+    print(
+        json.dumps(
+            {
+                "bench": "queue",
+                "count": args.count,
+                "build_s": round(build_s, 2),
+                "start_s": round(start, 3),
+                "empty_start_s": round(empty, 3),
+                "start_ratio": round(start / empty, 2),
+                "filter_ms": round(statistics.median(filter_ms), 1),
+                "filter_ms_p90": round(sorted(filter_ms)[int(len(filter_ms) * 0.9)], 1),
+                "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "with_indexes": {
+                    "start_s": round(start_ix, 3),
+                    "start_ratio": round(start_ix / empty, 2),
+                    "filter_ms": round(statistics.median(filter_ix), 1),
+                    "filter_ms_p90": round(sorted(filter_ix)[int(len(filter_ix) * 0.9)], 1),
+                },
+                "goals": {"start_ratio": 1.5, "filter_ms": 50},
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

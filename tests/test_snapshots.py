@@ -1,0 +1,68 @@
+"""Snapshots of the queue and detail screens (pytest-textual-snapshot), on fixed data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screens.app import ZcReviewApp, make_app
+from storage.store import Store, open_store
+from tests import tui_data
+from tests.tui_data import settle
+from zcreview.context import Context
+from zcreview.settings import Settings
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Store]:
+    store = open_store(tmp_path / "home")
+    tui_data.fill(store, 300)
+    tui_data.add_reviewers(store, "张审核")
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def _app(store: Store, **settings: Any) -> ZcReviewApp:
+    app = make_app(Context(settings=Settings(home=store.home, **settings), store=store))
+    return app
+
+
+async def _ready(pilot: Any) -> None:
+    await settle(pilot)
+
+
+def test_queue_120x40(office: Store, snap_compare: Any) -> None:
+    """At 120×40 the tree shows 年度/级别/系列 with 待审/通过 counts, the list shows every
+    column but 系列 (the tree has it), CJK names and units are aligned by cells, the status line
+    reads 第 1 / 300 条 and the reviewer is in the header."""
+    assert snap_compare(_app(office), terminal_size=(120, 40), run_before=_ready)
+
+
+def test_queue_80x24(office: Store, snap_compare: Any) -> None:
+    """At 80×24 the tree narrows and the list keeps 姓名, 单位, 状态 and the ✓/⚠/✗ counts, dropping
+    lower-priority columns instead of wrapping; the footer still shows the main keys."""
+    assert snap_compare(_app(office), terminal_size=(80, 24), run_before=_ready)
+
+
+def test_queue_80x24_ascii(office: Store, snap_compare: Any) -> None:
+    """ASCII mode at 80×24: tree guides, sort arrow, separators and check marks use ASCII only,
+    so a terminal with ambiguous-width characters set to wide still aligns."""
+    assert snap_compare(_app(office, ascii_mode=True), terminal_size=(80, 24), run_before=_ready)
+
+
+def test_detail_120x40(office: Store, snap_compare: Any) -> None:
+    """Enter on the third row opens the read-only detail: the title line with 第 3 / 300 条, the
+    applicant's name and state, then 1. 基本信息 as label/value pairs and 2. 学历信息 with its
+    attachment table (name, type, size, SHA-256 prefix)."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("j", "j", "enter")
+        await settle(pilot)
+
+    assert snap_compare(_app(office), terminal_size=(120, 40), run_before=run_before)
