@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -32,6 +33,8 @@ from zcreview.sync.outbox import BatchProgress, drive, seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 
 SERIES, LEVEL, YEAR = "工程技术", "中级", 2025
+SOON = date.today() + timedelta(days=30)
+"""A correction deadline still ahead (late resubmissions become 逾期放弃)."""
 
 
 def free_port() -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from tests.conftest import drop_pg_schema, pg_url_for_new_schema
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
+    SOON,
     YEAR,
     LiveHub,
     Net,
@@ -122,7 +123,7 @@ def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureReques
     corrections = [Correction(item="education.basis.chsi_code", reason="缺少学信网验证码")]
     with bureau.store.session() as s:
         set_state(bureau.store, a1, State.IN_REVIEW)
-        send_return(s, a1, corrections, date(2025, 9, 30), message="请补正", reviewer="李")
+        send_return(s, a1, corrections, SOON, message="请补正", reviewer="李")
         s.commit()
     assert len(push_returns(bureau.transport, bureau.store)) == 1
     assert push_returns(bureau.transport, bureau.store) == []
@@ -132,8 +133,8 @@ def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureReques
     assert pull_returns(dept.transport, dept.store) == []  # idempotent, cursor stored
     with dept.store.session() as s:
         [(row, items)] = corrections_of(s, a1)
-        assert items == corrections and row.deadline == date(2025, 9, 30)
-        send_return(s, a1, corrections, date(2025, 9, 20), reviewer="赵")
+        assert items == corrections and row.deadline == SOON
+        send_return(s, a1, corrections, SOON - timedelta(days=5), reviewer="赵")
         s.commit()
     push_returns(dept.transport, dept.store)
     assert [a.application_id for a in pull_returns(unit.transport, unit.store)] == [a1]

@@ -31,10 +31,13 @@ from tests.sync_helpers import (
     open_path,
     passed_app,
     report,
+    set_state,
+    state_of,
 )
+from zcreview.domain.workflow import State
 from zcreview.sync.hub import API, create_app, openapi_document
-from zcreview.sync.inbox import fetch_blob, pull_inbox
-from zcreview.sync.outbox import drive, seal_batch
+from zcreview.sync.inbox import fetch_blob, pull_inbox, pull_returns, push_returns, send_return
+from zcreview.sync.outbox import BatchProgress, drive, seal_batch
 from zcreview.sync.protocol import (
     CHECKSUM_MISMATCH,
     Correction,
@@ -503,3 +506,71 @@ def test_unit_cannot_seal_without_its_own_path(net: Net) -> None:
         seal_batch(s, [app_id], YEAR, LEVEL, SERIES, "王审核")
     with unit.store.session() as s:
         assert s.exec(select(OutboxBatch)).all() == []
+
+
+class Crash(BaseException):
+    """The office process dying: not an error drive() handles."""
+
+
+@pytest.mark.parametrize("at", ["offered", "uploading", "committing", "receipt"])
+def test_office_killed_at_each_outbox_transition(
+    net: Net, pair: tuple[Office, Office], at: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unit, dept = pair
+    app_id, _ = big_app(unit)
+    manifest = sealed(unit, [app_id])
+    batch_id = str(manifest.batch_id)
+
+    def die(p: BatchProgress) -> None:
+        if p.state == at:
+            raise Crash
+
+    if at == "receipt":  # the hub committed and answered; the office died before storing it
+        import zcreview.sync.outbox as outbox
+
+        real = outbox.apply_receipt
+        monkeypatch.setattr(outbox, "apply_receipt", lambda *a: (_ for _ in ()).throw(Crash()))
+        with pytest.raises(Crash):
+            drive(batch_id, unit.transport, unit.store)
+        monkeypatch.setattr(outbox, "apply_receipt", real)
+    else:
+        with pytest.raises(Crash):
+            drive(batch_id, unit.transport, unit.store, die)
+    with unit.store.session() as s:
+        batch = s.get(OutboxBatch, batch_id)
+        assert batch is not None and batch.state not in ("acknowledged", "partly_rejected")
+    receipt = drive(batch_id, net.transport(unit.token), unit.store)
+    assert receipt.results[0].accepted
+    assert [r.application_id for r in pull_inbox(dept.transport, dept.store)] == [app_id]
+
+
+def test_returns_fetched_but_not_applied_are_applied_once(
+    net: Net, pair: tuple[Office, Office], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unit, dept = pair
+    app_id = passed_app(unit.store, 1)
+    report(unit, [app_id])
+    pull_inbox(dept.transport, dept.store)
+    set_state(dept.store, app_id, State.IN_REVIEW)
+    with dept.store.session() as s:
+        send_return(
+            s, app_id, [Correction(item="basic.phone", reason="手机号有误")], date(2025, 10, 1)
+        )
+        s.commit()
+    push_returns(dept.transport, dept.store)
+    import zcreview.sync.inbox as inbox
+
+    real = inbox._apply_return
+
+    def crash_after_applying(*args: Any) -> Any:
+        real(*args)
+        raise Crash
+
+    monkeypatch.setattr(inbox, "_apply_return", crash_after_applying)
+    with pytest.raises(Crash):
+        pull_returns(unit.transport, unit.store)
+    monkeypatch.setattr(inbox, "_apply_return", real)
+    assert state_of(unit.store, app_id) == State.REPORTED.value  # rolled back with the cursor
+    [applied] = pull_returns(unit.transport, unit.store)
+    assert applied.applied and state_of(unit.store, app_id) == State.RETURNED_FROM_ABOVE.value
+    assert pull_returns(unit.transport, unit.store) == []

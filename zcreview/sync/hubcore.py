@@ -231,11 +231,29 @@ class Hub:
                 422, "batch_id_mismatch", "路径中的批次号与清单不一致", "batch id differs"
             )
         digest = manifest.digest()
+        try:
+            committed = self._record_offer(office, batch_id, manifest, digest)
+        except IntegrityError:
+            # Another hub process recorded the same batch or blob a moment ago; look again.
+            committed = self._record_offer(office, batch_id, manifest, digest)
+        missing = []
+        for blob in manifest.unique_blobs():
+            if not self.blobs.has(blob.sha256):
+                have = self.upload_state(blob.sha256).offset
+                missing.append(BlobNeed(sha256=blob.sha256, size=blob.size, have=have))
+        return OfferAnswer(
+            batch_id=manifest.batch_id, manifest_hash=digest, missing=missing, committed=committed
+        )
+
+    def _record_offer(
+        self, office: HubOffice, batch_id: str, manifest: Manifest, digest: str
+    ) -> bool:
+        """Store the batch and its blob declarations; True when it was committed already."""
         with self._write(), Session(self.engine) as s:
             existing = s.get(HubBatch, batch_id)
             if existing is not None:
                 _check_replay(existing.office_id, office, existing.manifest_hash == digest, "批次")
-                committed = existing.state == "committed"
+                return existing.state == "committed"
             else:
                 to = self._office_by_code(s, manifest.to_office)
                 if to.id == office.id:
@@ -244,7 +262,10 @@ class Hub:
                     up = s.get(HubUpload, blob.sha256)
                     if up is None:
                         s.add(HubUpload(blob_id=blob.sha256, size=blob.size, mime=blob.mime))
-                    elif up.size != blob.size:
+                    elif up.size != blob.size or (
+                        self.blobs.has(blob.sha256)
+                        and self.blobs.path(blob.sha256).stat().st_size != blob.size
+                    ):
                         raise HubError(
                             422,
                             "blob_size_conflict",
@@ -262,15 +283,7 @@ class Hub:
                     )
                 )
                 s.commit()
-                committed = False
-        missing = []
-        for blob in manifest.unique_blobs():
-            if not self.blobs.has(blob.sha256):
-                have = self.upload_state(blob.sha256).offset
-                missing.append(BlobNeed(sha256=blob.sha256, size=blob.size, have=have))
-        return OfferAnswer(
-            batch_id=manifest.batch_id, manifest_hash=digest, missing=missing, committed=committed
-        )
+                return False
 
     def _office_by_code(self, s: Session, code: str) -> HubOffice:
         row = s.exec(select(HubOffice).where(HubOffice.credit_code == code)).first()
