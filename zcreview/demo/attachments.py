@@ -286,7 +286,8 @@ def _page(rng: random.Random, kind: str, page_no: int) -> Image.Image:
         d.text((w // 2 - 6, h - 60), str(page_no + 1), fill=black)
         if rng.random() < 0.3:
             marks.append(("stamp", w - 200, h - 220, 70))
-    ink = ink.rotate(rng.uniform(-1.6, 1.6), resample=Image.Resampling.BILINEAR, fillcolor=255)
+    # Nearest-neighbour keeps the cost low; cheap office scanners jag their edges the same way.
+    ink = ink.rotate(rng.uniform(-1.6, 1.6), resample=Image.Resampling.NEAREST, fillcolor=255)
     img = ImageChops.multiply(_paper(PAGE_SIZE, rng.choice((-6, 0, 4))), ink).convert("RGB")
     for what, x, y, r in marks:
         if what == "stamp":

@@ -188,7 +188,12 @@ class Generator:
             return FileSpec("photo", rng.randrange(self.sizes["photo"]), fmt=JPEG)
         if kind == "screenshot":
             return FileSpec("screenshot", rng.randrange(self.sizes["screenshot"]), fmt=PNG)
-        return FileSpec(kind, rng.randrange(self.sizes[kind]), pages=pages)
+        index = rng.randrange(self.sizes[kind])
+        if kind == "scan":
+            # The page count goes with the file, so the pool holds `size` scans, not size × pages;
+            # `pages` is the least the item needs (an article has a cover, contents and text).
+            return FileSpec(kind, index, pages=max(pages, 2 + index % 3))
+        return FileSpec(kind, index, pages=1 + index % 2 if kind == "certificate" else 1)
 
     # --- one application -------------------------------------------------------------------
 
@@ -260,7 +265,7 @@ class Generator:
         basis.attachments.append(
             namer.add(
                 f"{grad.year}年{grad.month}月毕业证书、学位证书及{proof}",
-                self._spec(rng, "scan", rng.randint(2, 4)),
+                self._spec(rng, "scan", 2),
             )
         )
         full_time: EducationRecord | None = None
@@ -465,7 +470,7 @@ class Generator:
         if roll < 0.03 and level in ("副高级", "中级"):
             method, exceptional = "破格", rng.choice(("学历破格", "资历破格"))
             method_atts.append(
-                namer.add(f"{year}年6月破格申报业绩证明材料", self._spec(rng, "scan", 3))
+                namer.add(f"{year}年6月破格申报业绩证明材料", self._spec(rng, "scan", 2))
             )
         elif roll < 0.045 and series == "工程技术" and level in ("助理级", "中级"):
             method = "高技能人才贯通"
@@ -574,9 +579,7 @@ class Generator:
                     url="https://www.cnki.net/",
                 )
                 a.attachments.append(
-                    namer.add(
-                        f"{on.year}年{on.month}月{name}", self._spec(rng, "scan", rng.randint(3, 5))
-                    )
+                    namer.add(f"{on.year}年{on.month}月{name}", self._spec(rng, "scan", 2))
                 )
             elif roll < 0.75:
                 kind = rng.choice(("实用新型专利", "实用新型专利", "发明专利"))
