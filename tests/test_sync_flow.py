@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from storage import applications
+from storage import applications, review
 from storage.sync_tables import OutboxBatch, OutboxItem, ReturnReceived
 from tests.conftest import drop_pg_schema, pg_url_for_new_schema
 from tests.sync_helpers import (
@@ -134,6 +134,8 @@ def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureReques
     with dept.store.session() as s:
         [(row, items)] = corrections_of(s, a1)
         assert items == corrections and row.deadline == SOON
+        notice = review.last_return(a1, session=s)  # the review module holds the notice too
+        assert notice is not None
         send_return(s, a1, corrections, SOON - timedelta(days=5), reviewer="赵")
         s.commit()
     push_returns(dept.transport, dept.store)

@@ -15,6 +15,7 @@ from typing import Protocol, TypeVar
 
 from sqlmodel import Session, col, select
 
+from storage import review
 from storage.applications import record_revision
 from storage.blobs import sha256_file
 from storage.store import Store
@@ -217,18 +218,22 @@ def _apply_return(session: Session, item: ReturnItem) -> Applied:
         note = "本单位没有这份申报"
     elif row.state == State.RETURNED_FROM_ABOVE.value:
         applied = True
+    elif row.head_revision != item.revision:
+        note = f"退回针对的版本 {item.revision[:12]} 不是本单位的当前版本"
     else:
         try:
-            row.state = next_state(State(row.state), "return_from_above").value
-        except (TransitionError, ValueError):
-            note = f"申报状态为“{row.state}”，未改为上级退回"
-        else:
-            row.deadline = item.deadline
-            row.version += 1
-            row.updated_at = utcnow()
-            session.add(row)
+            # The review module records the notice, the deadline and the audit entry.
+            review.record_return_from_above(
+                app_id,
+                item.from_office.name,
+                "",
+                [c.to_item() for c in item.corrections],
+                item.deadline,
+                session=session,
+            )
             applied = True
-    # Later the review module's return API records the correction list; until then it lives here.
+        except (review.ReviewError, TransitionError, ValueError) as exc:
+            note = f"申报状态为“{row.state}”，未改为上级退回：{exc}"
     session.add(
         ReturnReceived(
             return_id=return_id,

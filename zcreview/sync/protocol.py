@@ -10,6 +10,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from zcreview.domain.corrections import CorrectionItem
+
 PROTOCOL_VERSION: Final = 1
 MANIFEST_FORMAT: Final = "zcreview-batch"
 
@@ -188,11 +190,35 @@ class InboxPage(Wire):
 
 
 class Correction(Wire):
-    """One item of a one-shot correction list (002 §5(6)): the field or attachment and why."""
+    """One item of a one-shot correction list (002 §5(6)): the field or attachment and why.
 
-    item: Name = Field(description="Field or attachment path, e.g. education.basis.chsi_code")
-    reason: Name
-    detail: Text = ""
+    The wire form of `zcreview.domain.corrections.CorrectionItem`.
+    """
+
+    item: str = Field(max_length=200, description="Field path, e.g. education.basis.chsi_code")
+    reason: Text
+    detail: Text = Field(default="", description="The reviewer's own words")
+    label: str = Field(default="", max_length=200, description="The item's Chinese name")
+    reason_id: str = Field(default="", max_length=100, description="Return-reason template id")
+
+    @classmethod
+    def from_item(cls, item: CorrectionItem) -> Correction:
+        return cls(
+            item=item.field_path,
+            reason=item.reason,
+            detail=item.note,
+            label=item.label,
+            reason_id=item.reason_id,
+        )
+
+    def to_item(self) -> CorrectionItem:
+        return CorrectionItem(
+            field_path=self.item,
+            label=self.label,
+            reason_id=self.reason_id,
+            reason=self.reason,
+            note=self.detail,
+        )
 
 
 class ReturnRequest(Wire):
