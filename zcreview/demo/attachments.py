@@ -67,13 +67,20 @@ Source = FileSpec | TextSpec
 # --- paper and marks ------------------------------------------------------------------------
 
 
+def _noise(rng: random.Random, size: tuple[int, int]) -> Image.Image:
+    """Grey noise from our own random stream (Pillow's effect_noise is not seedable)."""
+    return Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
+
+
 @cache
 def _paper(size: tuple[int, int], tint: int) -> Image.Image:
     """Grey, slightly uneven copier paper; drawn once per size and tint, then copied."""
     w, h = size
-    noise = Image.effect_noise((w // 2, h // 2), 18).resize(size, Image.Resampling.BILINEAR)
+    noise = _noise(random.Random(f"paper/{w}x{h}/{tint}"), (w // 2, h // 2)).resize(
+        size, Image.Resampling.BILINEAR
+    )
     base = Image.new("L", size, 236 + tint)
-    paper = Image.blend(base, noise, 0.10)
+    paper = Image.blend(base, noise, 0.05)
     # A darker band along one edge, where the lid of the scanner did not close.
     shade = Image.linear_gradient("L").rotate(90).resize((max(8, w // 30), h))
     paper.paste(Image.eval(shade, lambda v: 150 + v // 3), (0, 0))
@@ -374,8 +381,8 @@ def phone_photo(rng: random.Random, fmt: str) -> bytes:
     photo = Image.composite(
         desk_rgb, Image.eval(desk_rgb, lambda v: v * 3 // 4), Image.eval(light, lambda v: 255 - v)
     )
-    grain = Image.effect_noise((w // 2, h // 2), 30).resize((w, h)).convert("RGB")
-    photo = Image.blend(photo, grain, 0.06)
+    grain = _noise(rng, (w // 2, h // 2)).resize((w, h)).convert("RGB")
+    photo = Image.blend(photo, grain, 0.03)
     shot_at = f"2024:0{rng.randint(1, 6)}:{rng.randint(10, 28)} {rng.randint(8, 18)}:12:40"
     orientation = 1
     roll = rng.random()
