@@ -1,0 +1,704 @@
+"""Review one application: every field with its checks and evidence, flags, and the decision.
+
+Opening claims the application for this reviewer (others then see who has it until when);
+`a` passes it (after a confirmation), `r` opens the return composer, `o` reopens a passed one.
+Every decision runs in a worker and is committed before the screen says so; the next
+application of the queue selection then opens by itself. J/K walk the selection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from rich.text import Text
+from sqlmodel import Session, col, select
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from screens.composer import ReturnComposer
+from screens.confirm import ConfirmScreen
+from screens.exports_ui import export_notice
+from screens.flag_dialog import FlagChoice, FlagDialog
+from screens.review_items import (
+    ReviewItem,
+    build_items,
+    glyph,
+    item_label,
+    problem_indexes,
+    rank,
+)
+from screens.review_services import ReviewServices
+from screens.text import clean
+from screens.widgets.ascii import use_ascii_scrollbars
+from screens.widgets.field_list import FieldList
+from screens.widgets.preview_pane import PreviewPane, PreviewTarget
+from storage import queue as queue_db
+from storage.applications import get_row, load_revision
+from storage.office import get_self
+from storage.queue import QueueFilter
+from storage.review import (
+    Claimed,
+    ClaimedByOther,
+    Decision,
+    ResubmissionContext,
+    ReviewError,
+    list_flags,
+    resubmission_context,
+)
+from storage.tables import ApplicationRow
+from zcreview.domain.checks import CheckResult, PeerInfo, counts, run_all
+from zcreview.domain.corrections import CorrectionItem
+from zcreview.domain.model import Application
+from zcreview.domain.paths import label_for_path
+from zcreview.domain.workflow import State
+
+PASSABLE = frozenset({State.IN_REVIEW.value, State.RETURNED_FROM_ABOVE.value})
+RETURNABLE = frozenset({State.IN_REVIEW.value, State.PASSED.value, State.RETURNED_FROM_ABOVE.value})
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A draft flag as the screen shows it."""
+
+    path: str
+    label: str
+    reason_id: str
+    reason: str
+    note: str
+
+    def text(self) -> str:
+        return CorrectionItem(self.path, self.label, self.reason_id, self.reason, self.note).text()
+
+
+@dataclass
+class Loaded:
+    """One queue position, read (and claimed) by the load worker."""
+
+    index: int
+    total: int
+    app_id: str = ""
+    state: str = ""
+    version: int = 0
+    holder: str | None = None
+    can_decide: bool = False
+    claim_message: str = ""
+    application: Application | None = None
+    results: list[CheckResult] = field(default_factory=list)
+    items: list[ReviewItem] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    resubmission: ResubmissionContext | None = None
+    office_name: str = ""
+    next_attachment: tuple[str, str] | None = None
+    error: str | None = None
+
+
+class ReviewScreen(Screen[int]):
+    """One application under review. Dismisses with the last queue index shown."""
+
+    CSS_PATH = "review.tcss"
+
+    HELP = """
+## 审核申报
+
+按平台顺序列出每一项填报内容、预审检查结果（✓ 通过、⚠ 需留意、✗ 不符合）和佐证附件。
+打开即领取这份申报（他人此时只能查看）；返回队列时释放。
+
+- `j` / `k` 逐项移动，`]` / `[`（或 `n` / `N`）跳到下一个 / 上一个 ⚠ 或 ✗；
+- `f` 把光标所在的字段、行或附件标记为需补正（选退回原因模板，可加说明），立即保存；
+- `a` 审核通过（确认后提交），随后自动打开队列中的下一份；
+- `r` 审核不通过：打开退回告知书编辑，`ctrl+s` 退回；
+- `o` 重新审核已“通过未上报”的申报；
+- `p` 显示/隐藏附件预览，`,` `.` 翻页，`t` 看文字，`z` 放大局部，`Z` 还原；
+- `J` / `K` 不离开本页查看队列中的下一份 / 上一份；`e` 导出补正告知书；`q` 返回队列。
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "pass_application", "通过", id="review.pass", tooltip="审核通过（需确认）"),
+        Binding("r", "compose_return", "退回", id="review.return", tooltip="审核不通过并退回"),
+        Binding("f", "flag", "标记", id="review.flag", tooltip="标记光标所在条目需补正"),
+        Binding("o", "reopen", "重新审核", id="review.reopen", tooltip="重新审核通过未上报的申报"),
+        Binding("right_square_bracket,n", "problem(1)", "下一问题", id="review.next-problem"),
+        Binding("left_square_bracket,N", "problem(-1)", "上一问题", show=False),
+        Binding("p", "toggle_preview", "预览", id="review.preview", tooltip="显示/隐藏附件预览"),
+        Binding("J", "walk(1)", "下一份", id="review.next", tooltip="队列中的下一份申报"),
+        Binding("K", "walk(-1)", "上一份", id="review.previous", tooltip="队列中的上一份申报"),
+        Binding("q,escape", "back", "返回", id="review.back", tooltip="释放并返回队列"),
+        Binding("j,down", "cursor(1)", "下一项", show=False),
+        Binding("k,up", "cursor(-1)", "上一项", show=False),
+        Binding("g,home", "cursor_end(-1)", "第一项", show=False),
+        Binding("G,end", "cursor_end(1)", "最后一项", show=False),
+        Binding("pagedown", "page(1)", "下一页", show=False),
+        Binding("pageup", "page(-1)", "上一页", show=False),
+        Binding("full_stop", "turn(1)", "附件下一页", show=False),
+        Binding("comma", "turn(-1)", "附件上一页", show=False),
+        Binding("t", "toggle_text", "附件文字", show=False),
+        Binding("z", "zoom", "放大局部", show=False),
+        Binding("Z", "zoom_off", "取消放大", show=False),
+        Binding("e", "export", "导出告知书", show=False, id="review.export"),
+        Binding("R", "reload", "刷新", show=False, id="review.reload"),
+    ]
+
+    items: var[list[ReviewItem]] = var(list, always_update=True)
+    flags: var[dict[str, str]] = var(dict, always_update=True)
+    preview_target: var[PreviewTarget | None] = var(None)
+    show_preview: var[bool] = var(False)
+    index: var[int] = var(0, init=False)
+
+    @dataclass
+    class _Loaded(Message):
+        loaded: Loaded
+
+    @dataclass
+    class _Decided(Message):
+        decision: Decision
+
+    @dataclass
+    class _Failed(Message):
+        message: str
+
+    @dataclass
+    class _FlagsChanged(Message):
+        app_id: str
+        flags: list[Flag]
+
+    @dataclass
+    class _Released(Message):
+        pass
+
+    @dataclass
+    class _Said(Message):
+        message: str
+        severity: str = "information"
+
+    def __init__(
+        self,
+        services: ReviewServices,
+        queue_filter: QueueFilter,
+        index: int,
+        *,
+        reviewer: str | None,
+        total: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.queue_filter = queue_filter
+        self.reviewer = reviewer
+        self._ascii = services.ascii_mode
+        self.total = total if total is not None else index + 1
+        self.loaded: Loaded | None = None
+        self.alert = ""
+        self._busy = False
+        self.set_reactive(ReviewScreen.index, index)
+
+    # ----- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield Static(Text("载入中", style="dim"), id="review-title")
+        with Horizontal(id="review-body"):
+            yield FieldList(ascii_mode=self._ascii, id="review-fields").data_bind(
+                ReviewScreen.items, ReviewScreen.flags
+            )
+            yield PreviewPane(
+                self.services.previewer,
+                mode=self.services.cell_mode(),
+                protocol=self.services.graphics_protocol(),
+                ascii_mode=self._ascii,
+                id="review-preview",
+            ).data_bind(target=ReviewScreen.preview_target)
+        yield Static(id="review-item")
+        yield Static(id="review-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FieldList).focus()
+        self._warm_up()
+        self._load(self.index)
+        if self._ascii:
+            use_ascii_scrollbars(self)
+
+    def watch_show_preview(self, shown: bool) -> None:
+        self.set_class(shown, "-preview")
+        self.refresh_bindings()
+
+    # ----- loading ------------------------------------------------------------------------
+
+    @work(thread=True, group="review-warm-up")
+    def _warm_up(self) -> None:
+        self.services.previewer.warm_up()
+
+    def _start_load(
+        self, index: int, *, release: str | None = None, after: str | None = None
+    ) -> None:
+        self._busy = True
+        self._load(index, release=release, after=after)
+
+    @work(thread=True, exclusive=True, group="review-load")
+    def _load(self, index: int, *, release: str | None = None, after: str | None = None) -> None:
+        """Read queue position `index` (or the one after application `after`), claim it."""
+        worker = get_current_worker()
+        services = self.services
+        desk = services.desk(self.reviewer) if self.reviewer else None
+        try:
+            if release and desk is not None:
+                desk.release(release)
+            with services.store.session() as session:
+                total = queue_db.count(self.queue_filter, session=session)
+                if after is not None:
+                    pos = queue_db.position_of(after, self.queue_filter, session=session)
+                    # Still in the selection: take the one after it; gone: its place moved up.
+                    index = pos + 1 if pos is not None else index
+                if index >= total or index < 0:
+                    self.post_message(self._Loaded(Loaded(index, total, error="END")))
+                    return
+                row = queue_db.page(self.queue_filter, index, 1, session=session)[0]
+            loaded = Loaded(index, total, row.id)
+            if desk is not None:
+                claim = desk.claim(row.id)
+                loaded.can_decide = isinstance(claim, Claimed)
+                loaded.claim_message = claim.message
+                if isinstance(claim, ClaimedByOther):
+                    loaded.holder = claim.holder
+            else:
+                loaded.claim_message = "只读浏览（未选择审核人）"
+            self._read(loaded, services)
+        except ReviewError as exc:
+            self.post_message(self._Loaded(Loaded(index, self.total, error=str(exc))))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self._Loaded(loaded))
+
+    def _read(self, loaded: Loaded, services: ReviewServices) -> None:
+        config = services.config()
+        with services.store.session() as session:
+            head = get_row(loaded.app_id, session=session)
+            if head is None:
+                loaded.error = "这份申报已不存在"
+                return
+            loaded.state, loaded.version, loaded.holder = head.state, head.version, head.holder
+            try:
+                app = load_revision(loaded.app_id, session=session)
+            except (LookupError, ValueError) as exc:
+                loaded.error = f"无法读取这份申报：{exc}"
+                return
+            loaded.application = app
+            loaded.flags = [
+                Flag(f.field_path, f.label, f.reason_id, f.reason, f.note)
+                for f in list_flags(loaded.app_id, session=session)
+            ]
+            loaded.resubmission = resubmission_context(loaded.app_id, session=session)
+            me = get_self(session=session)
+            loaded.office_name = me.name if me is not None else ""
+            peers = _peers(session, loaded.app_id, head.id_number)
+            loaded.next_attachment = _next_attachment(
+                session, self.queue_filter, loaded.index + 1, loaded.total
+            )
+        loaded.results = run_all(app, config, today=services.today(), peers=peers)
+        ctx = loaded.resubmission
+        loaded.items = build_items(
+            app,
+            loaded.results,
+            ctx.report if ctx is not None else None,
+            late=bool(ctx and ctx.late),
+            ascii_mode=self._ascii,
+        )
+
+    def on_review_screen__loaded(self, message: _Loaded) -> None:
+        loaded = message.loaded
+        self._busy = False
+        if loaded.error == "END":
+            self.notify("所选范围内已没有更多申报", title="队列已审完", markup=False)
+            self.dismiss(max(0, min(self.index, loaded.total - 1)))
+            return
+        self.loaded = loaded
+        self.total = loaded.total
+        self.set_reactive(ReviewScreen.index, loaded.index)
+        self.items = loaded.items
+        self.flags = {f.path: f.text() for f in loaded.flags}
+        self._show_title()
+        self._show_status()
+        self.refresh_bindings()
+        if loaded.next_attachment is not None:
+            self.query_one(PreviewPane).prefetch(*loaded.next_attachment)
+
+    def _show_title(self) -> None:
+        loaded = self.loaded
+        title = Text()
+        if loaded is None:
+            return
+        title.append(f"第 {loaded.index + 1} / {loaded.total} 份  ", style="dim")
+        app = loaded.application
+        if app is not None:
+            b = app.basic
+            title.append(clean(b.name), style="bold")
+            title.append(f"  {clean(b.applying_unit)}  {b.year} {clean(b.level)} ")
+            title.append(f"{clean(b.series)} {clean(b.title)}  ")
+        title.append(f"状态：{loaded.state}", style="bold")
+        if loaded.error:
+            title.append(f"\n{loaded.error}", style="bold red")
+        self.query_one("#review-title", Static).update(title)
+
+    def _show_status(self) -> None:
+        loaded = self.loaded
+        if loaded is None:
+            return
+        ok, warn, fail = counts(loaded.results)
+        sep = " | " if self._ascii else " · "
+        line = Text()
+        line.append(f"{glyph(0, self._ascii)} {ok}  ", style="green")
+        line.append(f"{glyph(1, self._ascii)} {warn}  ", style="yellow")
+        line.append(f"{glyph(2, self._ascii)} {fail}", style="bold red")
+        line.append(f"{sep}标记 {len(loaded.flags)} 项")
+        line.append(f"{sep}{loaded.claim_message}")
+        if self.alert:
+            line.append(f"\n{self.alert}", style="bold red")
+        self.query_one("#review-status", Static).update(line)
+
+    @on(FieldList.Highlighted)
+    def _highlighted(self, event: FieldList.Highlighted) -> None:
+        item = event.item
+        detail = Text()
+        if item is not None:
+            detail.append(label_for_path(item.path) if item.path else "整份申报", style="bold")
+            for r in item.results:
+                detail.append(f"  {glyph(rank(r.severity), self._ascii)} {r.check_id}")
+            ref = item.backing(self.items)
+            self.preview_target = (
+                PreviewTarget(ref.sha256, ref.name, item.label)
+                if ref is not None and ref.sha256
+                else None
+            )
+        else:
+            self.preview_target = None
+        self.query_one("#review-item", Static).update(detail)
+        self.refresh_bindings()
+
+    # ----- guards -------------------------------------------------------------------------
+
+    def _deciding(self) -> bool:
+        loaded = self.loaded
+        return bool(
+            loaded is not None and loaded.can_decide and loaded.application and not self._busy
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        loaded = self.loaded
+        state = loaded.state if loaded is not None else ""
+        if action == "pass_application":
+            return self._deciding() and state in PASSABLE
+        if action == "compose_return":
+            return self._deciding() and state in RETURNABLE
+        if action == "reopen":
+            return self._deciding() and state == State.PASSED.value
+        if action == "flag":
+            return self._deciding() and state != State.PASSED.value
+        if action == "walk" and parameters:
+            target = self.index + int(str(parameters[0]))
+            return 0 <= target < self.total and not self._busy
+        if action in ("turn", "toggle_text", "zoom", "zoom_off"):
+            return self.show_preview
+        return True
+
+    # ----- cursor -------------------------------------------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        self.query_one(FieldList).move(step)
+
+    def action_cursor_end(self, direction: int) -> None:
+        fields = self.query_one(FieldList)
+        fields.go_to(len(self.items) - 1 if direction > 0 else 0)
+
+    def action_page(self, direction: int) -> None:
+        pane = self.query_one(PreviewPane)
+        if self.show_preview and pane.turn(direction):
+            return
+        self.query_one(FieldList).page(direction)
+
+    def action_problem(self, step: int) -> None:
+        fields = self.query_one(FieldList)
+        problems = problem_indexes(self.items)
+        if not problems:
+            self.notify("没有 ⚠ 或 ✗ 的条目" if not self._ascii else "没有需留意的条目")
+            return
+        here = fields.cursor
+        after = [i for i in problems if i > here] if step > 0 else [i for i in problems if i < here]
+        target = (after[0] if step > 0 else after[-1]) if after else None
+        if target is None:  # wrap around, like n/N in a pager
+            target = problems[0] if step > 0 else problems[-1]
+        fields.go_to(target)
+
+    # ----- preview ------------------------------------------------------------------------
+
+    def action_toggle_preview(self) -> None:
+        self.show_preview = not self.show_preview
+
+    def action_turn(self, step: int) -> None:
+        self.query_one(PreviewPane).turn(step)
+
+    def action_toggle_text(self) -> None:
+        pane = self.query_one(PreviewPane)
+        pane.show_text = not pane.show_text
+
+    def action_zoom(self) -> None:
+        self.query_one(PreviewPane).cycle_zoom()
+
+    def action_zoom_off(self) -> None:
+        self.query_one(PreviewPane).zoom_off()
+
+    # ----- flags --------------------------------------------------------------------------
+
+    def action_flag(self) -> None:
+        loaded = self.loaded
+        item = self.query_one(FieldList).current
+        if loaded is None or item is None:
+            return
+        path = item.path
+        config = self.services.config()
+        suggested: list[str] = []
+        for result in item.problems:
+            suggested += [r.id for r in config.reasons_for_check(result.check_id)]
+        current = next((f for f in loaded.flags if f.path == path), None)
+
+        label = item_label(item)
+
+        def chosen(choice: FlagChoice | None) -> None:
+            if choice is not None:
+                self._save_flag(loaded.app_id, path, label, choice)
+
+        self.app.push_screen(
+            FlagDialog(
+                label,
+                config.reasons,
+                suggested=list(dict.fromkeys(suggested)),
+                reason_id=current.reason_id if current else "",
+                note=current.note if current else "",
+                flagged=current is not None,
+            ),
+            chosen,
+        )
+
+    @work(thread=True, exclusive=True, group="review-flag")
+    def _save_flag(self, app_id: str, path: str, label: str, choice: FlagChoice) -> None:
+        assert self.reviewer is not None
+        desk = self.services.desk(self.reviewer)
+        try:
+            if choice.remove:
+                desk.remove_flag(app_id, path)
+            else:
+                desk.set_flag(
+                    app_id,
+                    path,
+                    reason_id=choice.reason_id,
+                    reason=choice.reason,
+                    note=choice.note,
+                    label=label,
+                )
+            flags = [
+                Flag(f.field_path, f.label, f.reason_id, f.reason, f.note)
+                for f in desk.flags(app_id)
+            ]
+        except ReviewError as exc:
+            self.post_message(self._Failed(str(exc)))
+            return
+        self.post_message(self._FlagsChanged(app_id, flags))
+
+    def on_review_screen__flags_changed(self, message: _FlagsChanged) -> None:
+        loaded = self.loaded
+        if loaded is None or loaded.app_id != message.app_id:
+            return
+        loaded.flags = message.flags
+        self.flags = {f.path: f.text() for f in message.flags}
+        self._show_status()
+        self.notify(f"已保存，共标记 {len(message.flags)} 项", timeout=2, markup=False)
+
+    # ----- decisions ----------------------------------------------------------------------
+
+    def action_pass_application(self) -> None:
+        loaded = self.loaded
+        if loaded is None or loaded.application is None:
+            return
+        name = clean(loaded.application.basic.name)
+        warn = ""
+        if loaded.flags:
+            warn = f"（已标记 {len(loaded.flags)} 项需补正，通过后标记保留但不会退回）"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy = True
+                self.refresh_bindings()
+                self._decide("pass", loaded.app_id, loaded.version)
+
+        self.app.push_screen(ConfirmScreen(f"审核通过：{name}？{warn}"), answered)
+
+    @work(thread=True, exclusive=True, group="review-decide")
+    def _decide(self, action: str, app_id: str, version: int) -> None:
+        """Commit `pass` or `reopen`; the screen hears of it only once it is stored."""
+        assert self.reviewer is not None
+        desk = self.services.desk(self.reviewer)
+        try:
+            if action == "pass":
+                decision = desk.pass_application(app_id, version)
+            else:
+                decision = desk.reopen(app_id, version)
+        except ReviewError as exc:
+            self.post_message(self._Failed(str(exc)))
+            return
+        self.post_message(self._Decided(decision))
+
+    def action_reopen(self) -> None:
+        loaded = self.loaded
+        if loaded is None:
+            return
+        self._busy = True
+        self.refresh_bindings()
+        self._decide("reopen", loaded.app_id, loaded.version)
+
+    def action_compose_return(self) -> None:
+        loaded = self.loaded
+        if loaded is None or loaded.application is None or self.reviewer is None:
+            return
+        items = items_from_flags_of(loaded.flags)
+        composer = ReturnComposer(
+            self.services,
+            self.reviewer,
+            app_id=loaded.app_id,
+            version=loaded.version,
+            application=loaded.application,
+            office_name=loaded.office_name,
+            items=items,
+            choices=[i for i in self.items if i.kind != "change"],
+        )
+        self.app.push_screen(composer, self._composed)
+
+    def _composed(self, result: Decision | str | None) -> None:
+        if isinstance(result, Decision):
+            self._after_decision(result)
+        elif isinstance(result, str):
+            self._conflict(result)
+
+    def on_review_screen__decided(self, message: _Decided) -> None:
+        self._after_decision(message.decision)
+
+    def _after_decision(self, decision: Decision) -> None:
+        self.alert = ""
+        self.notify(f"{decision.message}（已保存）", title="已提交", markup=False)
+        if decision.action == "reopen":
+            self._start_load(self.index)  # stays here: now it can be returned or passed again
+            return
+        self._start_load(self.index, after=decision.app_id)
+
+    def on_review_screen__failed(self, message: _Failed) -> None:
+        self._conflict(message.message)
+
+    def _conflict(self, text: str) -> None:
+        self.alert = text
+        self.notify(text, title="未能保存", severity="error", timeout=15, markup=False)
+        self._start_load(self.index)
+
+    # ----- walking and leaving ------------------------------------------------------------
+
+    def _mine(self) -> str | None:
+        loaded = self.loaded
+        if loaded is not None and loaded.can_decide and loaded.app_id:
+            return loaded.app_id
+        return None
+
+    def action_walk(self, step: int) -> None:
+        target = self.index + step
+        if 0 <= target < self.total:
+            self.alert = ""
+            self._start_load(target, release=self._mine())
+
+    def action_reload(self) -> None:
+        self._start_load(self.index)
+
+    def action_back(self) -> None:
+        self._leave(self._mine())
+
+    @work(thread=True, exclusive=True, group="review-load")
+    def _leave(self, app_id: str | None) -> None:
+        if app_id is not None and self.reviewer:
+            with contextlib.suppress(ReviewError):  # else the lease simply runs out
+                self.services.desk(self.reviewer).release(app_id)
+        self.post_message(self._Released())
+
+    def on_review_screen__released(self) -> None:
+        self.dismiss(self.index)
+
+    # ----- exports ------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        loaded = self.loaded
+        if loaded is None or loaded.application is None:
+            return
+        self._export(loaded.app_id, clean(loaded.application.basic.name))
+
+    @work(thread=True, group="review-export")
+    def _export(self, app_id: str, name: str) -> None:
+        desk_reviewer = self.reviewer or "只读浏览"
+        notice = self.services.desk(desk_reviewer).last_notice(app_id)
+        if notice is None:
+            self.post_message(self._Said("这份申报没有退回记录，没有补正告知书可导出", "warning"))
+            return
+        _, text = notice
+        paths = export_notice(self.services, text, name, app_id, actor=desk_reviewer)
+        self.post_message(self._Said("已导出补正告知书：\n" + "\n".join(str(p) for p in paths)))
+
+    def on_review_screen__said(self, message: _Said) -> None:
+        self.notify(message.message, severity=message.severity, timeout=10, markup=False)  # type: ignore[arg-type]
+
+
+def items_from_flags_of(flags: list[Flag]) -> list[CorrectionItem]:
+    """Correction items pre-filled from the draft flags (one per path, the first flag wins),
+    in platform order of the flags as listed."""
+    items: dict[str, CorrectionItem] = {}
+    for f in flags:
+        label = f.label or label_for_path(f.path)
+        items.setdefault(f.path, CorrectionItem(f.path, label, f.reason_id, f.reason, f.note))
+    return list(items.values())
+
+
+def _peers(session: Session, app_id: str, id_number: str) -> list[PeerInfo]:
+    """Other applications of the same person (ELIG-EXCL, CHANGE-SERIES)."""
+    rows = session.exec(
+        select(ApplicationRow).where(
+            col(ApplicationRow.id_number) == id_number, col(ApplicationRow.id) != app_id
+        )
+    ).all()
+    peers: list[PeerInfo] = []
+    for row in rows:
+        try:
+            other = load_revision(row.id, session=session)
+        except (LookupError, ValueError):
+            continue
+        b = other.basic
+        peers.append(PeerInfo(b.application_kind, b.year, b.level, b.series))
+    return peers
+
+
+def _next_attachment(
+    session: Session, flt: QueueFilter, index: int, total: int
+) -> tuple[str, str] | None:
+    """The first attachment of the application after this one, to draw ahead of need."""
+    if index >= total:
+        return None
+    rows = queue_db.page(flt, index, 1, session=session)
+    if not rows:
+        return None
+    try:
+        app = load_revision(rows[0].id, session=session)
+    except (LookupError, ValueError):
+        return None
+    for _path, ref in app.all_attachments():
+        if ref.sha256:
+            return ref.sha256, ref.name
+    return None

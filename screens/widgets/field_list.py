@@ -1,0 +1,276 @@
+"""The fields of one application under review: a Line API list of items with a field cursor."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from screens.review_items import ReviewItem, glyph, rank
+
+LABEL_CELLS = 14
+"""Field labels are padded to this many cells so values line up (CJK labels count 2 a char)."""
+
+
+class FieldList(ScrollView, can_focus=True):
+    """Items pushed down by the review screen; reports the item under the cursor.
+
+    Keys live on the screen (they work whether this list or the preview pane is showing);
+    this widget only draws and moves the cursor.
+    """
+
+    DEFAULT_CSS = """
+    FieldList {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+    }
+    FieldList > .field-list--cursor { background: $block-cursor-blurred-background; }
+    FieldList:focus > .field-list--cursor { background: $block-cursor-background; }
+    FieldList > .field-list--heading { text-style: bold; color: $primary; }
+    FieldList > .field-list--label { text-style: bold; }
+    FieldList > .field-list--muted { color: $text-muted; }
+    FieldList > .field-list--ok { color: $success; }
+    FieldList > .field-list--warn { color: $warning; }
+    FieldList > .field-list--fail { color: $error; text-style: bold; }
+    FieldList > .field-list--flag { color: $warning; text-style: bold reverse; }
+    FieldList > .field-list--flag-text { color: $warning; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "field-list--cursor",
+        "field-list--heading",
+        "field-list--label",
+        "field-list--muted",
+        "field-list--ok",
+        "field-list--warn",
+        "field-list--fail",
+        "field-list--flag",
+        "field-list--flag-text",
+    }
+
+    items: var[list[ReviewItem]] = var(list, always_update=True)
+    flags: var[dict[str, str]] = var(dict, always_update=True)
+    """Flagged paths and the reason text shown under them."""
+    cursor: var[int] = var(0)
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor is on `item` (None when there are no items)."""
+
+        index: int
+        item: ReviewItem | None
+
+    def __init__(
+        self,
+        *,
+        ascii_mode: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._ascii = ascii_mode
+        self._strips: list[list[Strip]] = []
+        self._offsets: list[int] = []
+        self._layout_width = -1
+
+    # ----- public -------------------------------------------------------------------------
+
+    @property
+    def current(self) -> ReviewItem | None:
+        if 0 <= self.cursor < len(self.items):
+            return self.items[self.cursor]
+        return None
+
+    def move(self, step: int) -> None:
+        """Cursor to the next (step > 0) or previous selectable item."""
+        i = self.cursor + step
+        while 0 <= i < len(self.items):
+            if self._selectable(i):
+                self.cursor = i
+                return
+            i += step
+
+    def go_to(self, index: int) -> None:
+        if not self.items:
+            return
+        index = max(0, min(index, len(self.items) - 1))
+        if not self._selectable(index):
+            forward = next((i for i in range(index, len(self.items)) if self._selectable(i)), None)
+            index = forward if forward is not None else index
+        self.cursor = index
+
+    def go_to_path(self, path: str) -> bool:
+        """Cursor to the first non-change item at `path`; False if there is none."""
+        for i, item in enumerate(self.items):
+            if item.path == path and item.kind != "change":
+                self.go_to(i)
+                return True
+        return False
+
+    def page(self, direction: int) -> None:
+        height = max(1, self.scrollable_content_region.height - 1)
+        if not self._offsets:
+            return
+        here = self._offsets[min(self.cursor, len(self._offsets) - 1)]
+        target = max(0, here + direction * height)
+        index = max(0, bisect_right(self._offsets, target) - 1)
+        self.go_to(index)
+
+    # ----- reactive -----------------------------------------------------------------------
+
+    def _selectable(self, index: int) -> bool:
+        return self.items[index].kind != "text"
+
+    def watch_items(self) -> None:
+        self._layout_width = -1
+        self.set_reactive(FieldList.cursor, 0)
+        self.go_to(0)
+        self._relayout()
+        self.scroll_to(y=0, animate=False)
+        self._post_highlighted()
+
+    def watch_flags(self) -> None:
+        self._layout_width = -1
+        self._relayout()
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._post_highlighted()
+
+    def on_resize(self) -> None:
+        self._relayout()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._layout_width = -1
+        if self.is_mounted:
+            self._relayout()
+
+    def _post_highlighted(self) -> None:
+        self.post_message(self.Highlighted(self.cursor, self.current))
+
+    # ----- layout -------------------------------------------------------------------------
+
+    def _width(self) -> int:
+        return max(10, self.scrollable_content_region.width or self.size.width or 80)
+
+    def _relayout(self) -> None:
+        width = self._width()
+        if width == self._layout_width:
+            return
+        self._layout_width = width
+        self._strips = [self._item_strips(item, width) for item in self.items]
+        offsets: list[int] = []
+        total = 0
+        for strips in self._strips:
+            offsets.append(total)
+            total += len(strips)
+        self._offsets = offsets
+        self.virtual_size = Size(width, total)
+        self.refresh()
+        self._scroll_cursor_into_view()
+
+    def _scroll_cursor_into_view(self) -> None:
+        if not self._offsets or self.cursor >= len(self._offsets):
+            return
+        top = self._offsets[self.cursor]
+        height = len(self._strips[self.cursor])
+        self.scroll_to_region(
+            Region(0, top, 1, min(height, max(1, self.scrollable_content_region.height))),
+            animate=False,
+            force=True,
+        )
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"field-list--{name}", partial=True)
+
+    def _level_style(self, level: int) -> Style:
+        return self._style(("ok", "warn", "fail")[level])
+
+    def _item_text(self, item: ReviewItem) -> Text:
+        text = Text(no_wrap=False, overflow="fold")
+        indent = "  " * item.depth
+        level = item.level
+        mark = glyph(level, self._ascii) if level is not None else ""
+        mark_cells = 2
+        text.append(indent)
+        text.append(f"{mark:<{mark_cells}}", self._level_style(level) if level is not None else "")
+        text.append(" ")
+        flag = self.flags.get(item.path) if item.kind != "change" else None
+        if flag is not None:
+            text.append("退", self._style("flag"))
+            text.append(" ")
+        if item.kind == "heading":
+            text.append(item.label, self._style("heading"))
+        elif item.kind == "text":
+            text.append(item.label, self._style("muted"))
+        else:
+            label = item.label
+            pad = LABEL_CELLS - cell_len(label) if item.kind == "field" else 0
+            text.append(label + " " * max(0, pad), self._style("label"))
+            if item.value:
+                text.append("  " if pad <= 0 else "")
+                muted = item.kind == "attachment"
+                text.append(item.value, self._style("muted") if muted else "")
+        sub = indent + " " * (mark_cells + 3)
+        if flag is not None:
+            text.append(f"\n{sub}退回：{flag}", self._style("flag-text"))
+        if item.note:
+            text.append(f"\n{sub}{item.note}", self._style("muted"))
+        for result in item.problems:
+            lv = rank(result.severity)
+            text.append(f"\n{sub}{glyph(lv, self._ascii)} ", self._level_style(lv))
+            text.append(result.message, self._level_style(lv))
+            text.append(f"  [{result.check_id} {result.seed}]", self._style("muted"))
+        return text
+
+    def _item_strips(self, item: ReviewItem, width: int) -> list[Strip]:
+        console = self.app.console
+        lines = self._item_text(item).wrap(console, width, overflow="fold")
+        strips = [
+            Strip(list(line.render(console))).extend_cell_length(width).crop(0, width)
+            for line in lines
+        ]
+        return strips or [Strip.blank(width)]
+
+    # ----- Line API -----------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self._width()
+        if width != self._layout_width:
+            self._relayout()
+        line = round(self.scroll_y) + y
+        base = self.rich_style
+        if not self._offsets:
+            if y == 0 and not self.items:
+                loading = Text("载入中", style=self._style("muted"))
+                strip = Strip(list(loading.render(self.app.console)))
+                return strip.extend_cell_length(width).apply_style(base)
+            return Strip.blank(width, base)
+        index = bisect_right(self._offsets, line) - 1
+        if index < 0 or index >= len(self._strips):
+            return Strip.blank(width, base)
+        strips = self._strips[index]
+        offset = line - self._offsets[index]
+        if offset >= len(strips):
+            return Strip.blank(width, base)
+        strip = strips[offset].apply_style(base)
+        if index == self.cursor:
+            # Post-style: the cursor's background wins, the glyphs keep their colours.
+            cursor = self._style("cursor")
+            strip = Strip(Segment.apply_style(iter(strip), post_style=cursor), strip.cell_length)
+        return strip

@@ -1,0 +1,365 @@
+"""Attachment preview beside the fields: half-block pages through the Line API, text, zoom.
+
+Pages are drawn by `zcreview.preview.cache.Previewer` in a thread worker (it decodes in its own
+worker processes and caches by hash, page and size); the pane keeps the strips of recent pages so
+flipping back is immediate. A file that cannot be shown (encrypted, damaged, not a PDF …) gives a
+message in the pane; review goes on. Terminal graphics (kitty, sixel) are drawn over the pane only
+when the protocol is known (forced by the user's setting); half-blocks always work.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.message import Message
+from textual.reactive import var
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.worker import get_current_worker
+
+from screens.text import clean, clean_block, fit
+from zcreview.preview.cache import Previewer, RenderedPage
+from zcreview.preview.cells import CellMode, Region
+from zcreview.preview.graphics import Protocol, kitty_delete
+
+ZOOMS: tuple[tuple[str, Region], ...] = (
+    *((name, Region.quadrant(i)) for i, name in enumerate(("左上", "右上", "左下", "右下"))),
+    *((f"九宫格 {r * 3 + c + 1}/9", Region.grid(3, c, r)) for r in range(3) for c in range(3)),
+)
+"""What `z` cycles through: the four quadrants, then the nine cells of a 3-by-3 grid."""
+
+CELL_PIXELS = (10, 20)
+"""Assumed pixel size of a cell when sizing terminal graphics (no size query is made)."""
+
+_KEEP = 24
+"""Rendered pages the pane keeps (each ≈ 30 KB of strips)."""
+
+
+@dataclass(frozen=True)
+class PreviewTarget:
+    """The attachment to show and the item it backs."""
+
+    sha: str
+    name: str
+    label: str = ""
+
+
+Key = tuple[str, int, int, int, str, int | None]
+
+
+class PreviewPane(Widget):
+    """Shows `target` (pushed down by the screen) at `page`, as an image or as its text."""
+
+    DEFAULT_CSS = """
+    PreviewPane {
+        background: $panel;
+        height: 1fr;
+    }
+    PreviewPane > .preview-pane--header { background: $primary-background; text-style: bold; }
+    PreviewPane > .preview-pane--muted { color: $text-muted; }
+    PreviewPane > .preview-pane--error { color: $error; text-style: bold; }
+    PreviewPane > .preview-pane--note { color: $warning; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "preview-pane--header",
+        "preview-pane--muted",
+        "preview-pane--error",
+        "preview-pane--note",
+    }
+
+    target: var[PreviewTarget | None] = var(None)
+    page: var[int] = var(0)
+    show_text: var[bool] = var(False)
+    zoom: var[int | None] = var(None)
+
+    @dataclass
+    class Shown(Message):
+        """A page (or the reason it cannot be shown) is on screen."""
+
+        target: PreviewTarget
+        page: int
+        page_count: int
+        error: str | None
+
+    @dataclass
+    class _Done(Message):
+        key: Key
+        result: RenderedPage
+
+    @dataclass
+    class _Graphics(Message):
+        key: Key
+        data: str
+
+    def __init__(
+        self,
+        previewer: Previewer,
+        *,
+        mode: CellMode = "grey8",
+        protocol: Protocol = "none",
+        ascii_mode: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.previewer = previewer
+        self.mode: CellMode = mode
+        self.protocol: Protocol = protocol
+        self._ascii = ascii_mode
+        self.result: RenderedPage | None = None
+        self._key: Key | None = None
+        self._kept: OrderedDict[Key, RenderedPage] = OrderedDict()
+        self._body: list[Strip] = []
+        self._graphics_on = False
+
+    # ----- state --------------------------------------------------------------------------
+
+    @property
+    def page_count(self) -> int:
+        return self.result.page_count if self.result is not None else 0
+
+    def _body_size(self) -> tuple[int, int]:
+        width = max(1, self.size.width)
+        return width, max(1, self.size.height - 2)
+
+    def _current_key(self) -> Key | None:
+        if self.target is None or not self.display or self.size.width <= 0:
+            return None
+        width, height = self._body_size()
+        return (self.target.sha, self.page, width, height, self.mode, self.zoom)
+
+    def watch_target(self, old: PreviewTarget | None, new: PreviewTarget | None) -> None:
+        if old != new:
+            self.set_reactive(PreviewPane.page, 0)
+            self.set_reactive(PreviewPane.zoom, None)
+        self._request()
+
+    def watch_page(self) -> None:
+        self._request()
+
+    def watch_zoom(self) -> None:
+        self._request()
+
+    def watch_show_text(self) -> None:
+        self._clear_graphics()
+        self._rebuild()
+
+    def on_resize(self) -> None:
+        self._request()
+
+    def on_show(self) -> None:
+        self._request()
+
+    def on_hide(self) -> None:
+        self._clear_graphics()
+
+    # ----- navigation (called by the screen's bindings) -----------------------------------
+
+    def turn(self, step: int) -> bool:
+        """Next/previous page within the attachment; False at either end."""
+        target = self.page + step
+        if self.result is None or not 0 <= target < max(1, self.page_count):
+            return False
+        self.page = target
+        return True
+
+    def cycle_zoom(self) -> None:
+        self.zoom = 0 if self.zoom is None else (self.zoom + 1) % len(ZOOMS)
+
+    def zoom_off(self) -> None:
+        self.zoom = None
+
+    def prefetch(self, sha: str, name: str) -> None:
+        """Draw the first page of an attachment ahead of need (the next application's)."""
+        width, height = self._body_size()
+        self._prefetch(sha, name, width if width > 1 else 60, height if height > 1 else 36)
+
+    # ----- workers ------------------------------------------------------------------------
+
+    def _request(self) -> None:
+        key = self._current_key()
+        if key is None:
+            self._key = None
+            self._rebuild()
+            return
+        if key == self._key and self.result is not None:
+            return
+        self._key = key
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            self._show(key, kept)
+            return
+        self._clear_graphics()
+        self.result = None
+        self._rebuild()
+        assert self.target is not None
+        self._render(key, self.target)
+
+    @work(thread=True, exclusive=True, group="preview")
+    def _render(self, key: Key, target: PreviewTarget) -> None:
+        sha, page, width, height, mode, zoom = key
+        region = ZOOMS[zoom][1] if zoom is not None else None
+        result = self.previewer.render(
+            sha,
+            target.name,
+            page,
+            width,
+            height,
+            mode=mode,
+            zoom=region,  # type: ignore[arg-type]
+        )
+        if not get_current_worker().is_cancelled:
+            self.post_message(self._Done(key, result))
+
+    @work(thread=True, group="prefetch")
+    def _prefetch(self, sha: str, name: str, width: int, height: int) -> None:
+        self.previewer.prefetch(sha, name, width, height, self.mode)
+
+    def on_preview_pane__done(self, message: _Done) -> None:
+        message.stop()
+        self._kept[message.key] = message.result
+        while len(self._kept) > _KEEP:
+            self._kept.popitem(last=False)
+        if message.key == self._key:
+            self._show(message.key, message.result)
+
+    def _show(self, key: Key, result: RenderedPage) -> None:
+        self.result = result
+        self._rebuild()
+        if self.target is not None:
+            self.post_message(self.Shown(self.target, result.page, result.page_count, result.error))
+        if self.protocol != "none" and result.error is None and not self.show_text:
+            assert self.target is not None
+            self._encode(key, self.target)
+
+    # ----- terminal graphics (forced by the setting) --------------------------------------
+
+    @work(thread=True, exclusive=True, group="preview-graphics")
+    def _encode(self, key: Key, target: PreviewTarget) -> None:
+        sha, page, width, height, _mode, zoom = key
+        region = ZOOMS[zoom][1] if zoom is not None else None
+        px_w, px_h = width * CELL_PIXELS[0], height * CELL_PIXELS[1]
+        encoded = self.previewer.graphics(
+            sha, target.name, page, self.protocol, px_w, px_h, cols=width, rows=height, zoom=region
+        )
+        if encoded.error is None and not get_current_worker().is_cancelled:
+            self.post_message(self._Graphics(key, encoded.data))
+
+    def on_preview_pane__graphics(self, message: _Graphics) -> None:
+        message.stop()
+        if message.key != self._key or self.show_text:
+            return
+        driver = self.app._driver
+        if driver is None:
+            return
+        region = self.content_region
+        # Save the cursor, move to the first body row of the pane, draw, restore.
+        move = f"\x1b7\x1b[{region.y + 2};{region.x + 1}H"
+        clear = kitty_delete() if self.protocol == "kitty" else ""
+        driver.write(clear + move + message.data + "\x1b8")
+        driver.flush()
+        self._graphics_on = True
+
+    def _clear_graphics(self) -> None:
+        if self._graphics_on and self.protocol == "kitty" and self.app._driver is not None:
+            self.app._driver.write(kitty_delete())
+        self._graphics_on = False
+
+    # ----- drawing ------------------------------------------------------------------------
+
+    def _styled(self, name: str) -> Style:
+        return self.get_component_rich_style(f"preview-pane--{name}", partial=True)
+
+    def _text_strips(self, text: Text, width: int) -> list[Strip]:
+        console = self.app.console
+        return [
+            Strip(list(line.render(console))).extend_cell_length(width).crop(0, width)
+            for line in text.wrap(console, width, overflow="fold")
+        ]
+
+    def header_text(self) -> str:
+        """Page, kind and zoom first (they must stay visible), then the file name."""
+        if self.target is None:
+            return "没有附件"
+        sep = " | " if self._ascii else " · "
+        parts: list[str] = []
+        result = self.result
+        if result is None:
+            parts.append("载入中")
+        elif result.page_count:
+            parts.append(f"第 {result.page + 1}/{result.page_count} 页")
+            info = result.info
+            if info is not None and info.scanned:
+                parts.append("扫描件")
+            elif info is not None and info.has_text_layer:
+                parts.append("有文字层")
+        if self.zoom is not None:
+            parts.append(f"放大 {ZOOMS[self.zoom][0]}")
+        if self.show_text:
+            parts.append("文字")
+        parts.append(clean(self.target.name))
+        return sep.join(parts)
+
+    def _rebuild(self) -> None:
+        width, height = self._body_size()
+        body: list[Strip] = []
+        result = self.result
+        if self.target is None:
+            body = self._text_strips(
+                Text("光标所在条目没有附件。", style=self._styled("muted")), width
+            )
+        elif result is None:
+            body = self._text_strips(Text("正在生成预览", style=self._styled("muted")), width)
+        elif result.error:
+            message = Text("无法预览：", style=self._styled("error"))
+            message.append(clean(result.error), self._styled("error"))
+            message.append("\n\n审核可以继续；需要时请申请人重新上传。", self._styled("muted"))
+            body = self._text_strips(message, width)
+        elif self.show_text:
+            text = clean_block(result.text).strip()
+            shown = Text(text or "（本页没有可提取的文字，请看页面图像）")
+            if result.text_low_quality:
+                shown.append("\n（提取的文字可能有误，请以页面图像为准）", self._styled("note"))
+            body = self._text_strips(shown, width)
+        elif self._graphics_on:
+            body = []
+        else:
+            body = [Strip(line).crop(0, width) for line in result.lines]
+        if len(body) > height:
+            body = body[:height]
+        self._body = body
+        self.refresh()
+
+    def _footer_text(self) -> Text:
+        result = self.result
+        if result is None:
+            return Text("")
+        if result.notes:
+            return Text(clean("；".join(result.notes)), style=self._styled("note"))
+        if result.info is not None and result.info.encrypted:
+            return Text("文件已加密", style=self._styled("note"))
+        return Text(", . 翻页  t 文字  z 放大  Z 还原", style=self._styled("muted"))
+
+    def render_line(self, y: int) -> Strip:
+        width = max(1, self.size.width)
+        base = self.rich_style
+        if y == 0:
+            style = base + self._styled("header")
+            return Strip([Segment(fit(self.header_text(), width), style)], width)
+        if y == self.size.height - 1:
+            footer = self._footer_text()
+            strips = self._text_strips(footer, width)
+            return (strips[0] if strips else Strip.blank(width)).apply_style(base)
+        row = y - 1
+        if row < len(self._body):
+            return self._body[row].extend_cell_length(width).apply_style(base)
+        return Strip.blank(width, base)
