@@ -105,37 +105,36 @@ def count(flt: QueueFilter, *, session: Session) -> int:
 
 def page(flt: QueueFilter, offset: int, limit: int, *, session: Session) -> list[QueueRow]:
     """Rows `offset … offset+limit` of the filtered, sorted queue (stable: ties by id)."""
-    sort_col = col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on))
-    order: list[Any] = [
-        sort_col.desc() if flt.descending else sort_col.asc(),
-        col(ApplicationRow.id).asc(),
-    ]
     stmt = (
         sa_select(*_ROW_COLUMNS)
         .where(*flt.conditions())
-        .order_by(*order)
+        .order_by(*_order(flt))
         .offset(max(0, offset))
         .limit(max(0, limit))
     )
     return [QueueRow(*r) for r in session.execute(stmt).all()]
 
 
+def _order(flt: QueueFilter) -> list[Any]:
+    sort_col = col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on))
+    return [sort_col.desc() if flt.descending else sort_col.asc(), col(ApplicationRow.id).asc()]
+
+
 def position_of(app_id: str, flt: QueueFilter, *, session: Session) -> int | None:
-    """Index of an application in the filtered, sorted queue (to keep the cursor on it)."""
-    ids = session.exec(
-        select(ApplicationRow.id)
-        .where(*flt.conditions())
-        .order_by(
-            col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on)).desc()
-            if flt.descending
-            else col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on)).asc(),
-            col(ApplicationRow.id).asc(),
+    """Index of an application in the filtered, sorted queue (to keep the cursor on it).
+
+    Numbered by the database in one pass rather than by reading every id into Python.
+    """
+    numbered = (
+        sa_select(
+            col(ApplicationRow.id).label("id"),
+            func.row_number().over(order_by=_order(flt)).label("n"),
         )
-    ).all()
-    try:
-        return list(ids).index(app_id)
-    except ValueError:
-        return None
+        .where(*flt.conditions())
+        .subquery()
+    )
+    n = session.execute(sa_select(numbered.c.n).where(numbered.c.id == app_id)).scalar()
+    return None if n is None else int(n) - 1
 
 
 @dataclass(frozen=True)

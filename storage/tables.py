@@ -53,6 +53,11 @@ class ApplicationRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_application_queue", "year", "level", "series", "state"),
         Index("ix_application_state", "state"),
+        # The default sort (submitted_on, id) within the common scopes, so a page is an index
+        # range scan instead of a sort of every matching row.
+        Index("ix_application_sub", "submitted_on", "id"),
+        Index("ix_application_scope_sub", "year", "level", "series", "submitted_on", "id"),
+        Index("ix_application_state_sub", "state", "submitted_on", "id"),
     )
     id: str = Field(primary_key=True, max_length=36)  # application_id (UUID text)
     year: int

@@ -138,8 +138,29 @@ def cmd_open(args: argparse.Namespace) -> int:
     return int(run_app(ctx, reviewer=getattr(args, "reviewer", None)))
 
 
+CORE_COMMANDS = frozenset({"open", "init", "reviewer", "import", "demo", "schema"})
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The subcommand named in argv, skipping global options and their values."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in ("--home", "--db"):
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    _load_extras()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    word = _command_word(argv)
+    # Importing the sync and review command modules costs a second of start-up; the workstation
+    # and the core commands do not need them to parse their arguments.
+    if (word is not None and word not in CORE_COMMANDS) or "-h" in argv or "--help" in argv:
+        _load_extras()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
