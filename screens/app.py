@@ -57,7 +57,7 @@ class ZcReviewApp(App[int]):
 
     CSS_PATH = "zcreview.tcss"
     TITLE = "职称申报审核"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (Textual declares it an instance variable)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "帮助", id="app.help", tooltip="本页按键与说明"),
         Binding("ctrl+l", "redraw", "重绘屏幕", show=False, id="app.redraw"),

@@ -57,8 +57,8 @@ class DetailScreen(Screen[int]):
         Binding("K", "walk(-1)", "上一份", id="detail.previous", tooltip="队列中的上一份申报"),
         Binding("j", "scroll(1)", "下滚", show=False),
         Binding("k", "scroll(-1)", "上滚", show=False),
-        Binding("g", "scroll_end(-1)", "顶部", show=False),
-        Binding("G", "scroll_end(1)", "底部", show=False),
+        Binding("g", "scroll_edge(-1)", "顶部", show=False),
+        Binding("G", "scroll_edge(1)", "底部", show=False),
         Binding("right_square_bracket", "section(1)", "下一部分", show=False),
         Binding("left_square_bracket", "section(-1)", "上一部分", show=False),
     ]
@@ -173,7 +173,7 @@ class DetailScreen(Screen[int]):
     def action_scroll(self, lines: int) -> None:
         self.query_one("#detail-body", VerticalScroll).scroll_relative(y=lines, animate=False)
 
-    def action_scroll_end(self, direction: int) -> None:
+    def action_scroll_edge(self, direction: int) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
         if direction > 0:
             body.scroll_end(animate=False)

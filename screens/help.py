@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -64,7 +64,7 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def help_markdown(app: App[object], screen: Screen[object]) -> str:
+def help_markdown(app: App[Any], screen: Screen[Any]) -> str:
     """Help for `screen`: its HELP text, then its keys, its widgets' keys and the global keys."""
     parts: list[str] = []
     if screen.HELP:

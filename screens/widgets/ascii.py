@@ -21,5 +21,5 @@ def use_ascii_scrollbars(root: DOMNode) -> None:
     nodes = [root, *root.walk_children(Widget)]
     for node in nodes:
         if isinstance(node, Widget) and node.is_scrollable:
-            node.vertical_scrollbar.renderer = AsciiScrollBarRender
-            node.horizontal_scrollbar.renderer = AsciiScrollBarRender
+            node.vertical_scrollbar.renderer = AsciiScrollBarRender  # type: ignore[misc]
+            node.horizontal_scrollbar.renderer = AsciiScrollBarRender  # type: ignore[misc]

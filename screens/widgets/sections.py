@@ -208,13 +208,13 @@ def section_body(app: Application, key: str, style: SectionStyle) -> RenderableT
     if key == "basic":
         b = app.basic
         parts.append(KeyValues(b, style))
-        atts = [("申报方式", a) for a in b.method_attachments] + [
+        atts: list[tuple[str, AttachmentRef]] = [("申报方式", a) for a in b.method_attachments] + [
             ("委托评审", a) for a in b.entrust_attachments
         ]
         if (table := attachments_table(atts, style)) is not None:
             parts.append(table)
     elif key == "education":
-        atts: list[tuple[str, AttachmentRef]] = []
+        atts = []
         for title, rec in (("全日制", app.education.full_time), ("评审依据", app.education.basis)):
             parts.append(Text(title, style=style.muted))
             if rec is None:
