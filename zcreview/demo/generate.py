@@ -212,7 +212,7 @@ class Generator:
             tracks = [t for t in ser.tracks if level in t]
         track = rng.choice(tracks)
         title = track[level]  # type: ignore[index]
-        _unit_idx, unit = self._unit_for(rng, series)
+        unit_idx, unit = self._unit_for(rng, series)
 
         year = DEMO_YEAR - 1 if rng.random() < PREVIOUS_YEAR_SHARE else DEMO_YEAR
         submitted = _day_between(rng, SUBMIT_FROM, SUBMIT_TO).replace(year=year)
@@ -437,12 +437,12 @@ class Generator:
         other: list[AttachmentRef] = [
             namer.add(
                 f"{year}年7月六公开监督卡",
-                FileSpec("form", 100_000 + _unit_idx),
+                FileSpec("form", 100_000 + unit_idx),
                 kind="六公开监督卡",
             ),
             namer.add(
                 f"{year}年8月公示情况报告表",
-                FileSpec("form", 200_000 + _unit_idx),
+                FileSpec("form", 200_000 + unit_idx),
                 kind="公示情况报告表",
             ),
         ]
@@ -458,7 +458,7 @@ class Generator:
             other.append(
                 namer.add(
                     f"{year}年7月推荐情况登记表",
-                    FileSpec("form", 300_000 + _unit_idx),
+                    self._spec(rng, "form"),
                     kind="推荐情况登记表",
                 )
             )
