@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.exports_ui import export_notice
@@ -32,6 +32,7 @@ from screens.review_items import ReviewItem, item_label
 from screens.review_services import ReviewServices
 from screens.text import clean
 from screens.widgets.ascii import use_ascii_scrollbars
+from screens.widgets.key_bar import KeyBar
 from storage.review import Decision, NotAllowed, ReviewError
 from zcreview.domain.corrections import (
     CorrectionItem,
@@ -154,7 +155,7 @@ class ReturnComposer(Screen[Decision | str | None]):
                 yield Static(id="composer-error")
             with VerticalScroll(id="composer-preview"):
                 yield Static(id="composer-notice")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         assert self.deadline is not None
@@ -189,6 +190,7 @@ class ReturnComposer(Screen[Decision | str | None]):
         if entries:
             options.highlighted = min(keep, len(entries) - 1)
         heading = Text(f"补正条目 {len(self.items)} 项", style="bold")
+        heading.append("  回车修改原因", style="dim")
         self.query_one("#composer-heading", Static).update(heading)
 
     def _refresh_preview(self) -> None:
@@ -246,7 +248,9 @@ class ReturnComposer(Screen[Decision | str | None]):
     # ----- items --------------------------------------------------------------------------
 
     def _selected(self) -> int | None:
-        index = self.query_one("#composer-items", OptionList).highlighted
+        found = self.query("#composer-items").results(OptionList)
+        options = next(iter(found), None)
+        index = options.highlighted if options is not None else None
         if index is None or not 0 <= index < len(self.items):
             return None
         return index

@@ -21,7 +21,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from screens.composer import ReturnComposer
@@ -40,6 +40,7 @@ from screens.review_services import ReviewServices
 from screens.text import clean
 from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.field_list import FieldList
+from screens.widgets.key_bar import KeyBar
 from screens.widgets.preview_pane import PreviewPane, PreviewTarget
 from storage import queue as queue_db
 from storage.applications import get_row, load_revision
@@ -217,7 +218,7 @@ class ReviewScreen(Screen[int]):
             ).data_bind(target=ReviewScreen.preview_target)
         yield Static(id="review-item")
         yield Static(id="review-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(FieldList).focus()
@@ -380,7 +381,6 @@ class ReviewScreen(Screen[int]):
         else:
             self.preview_target = None
         self.query_one("#review-item", Static).update(detail)
-        self.refresh_bindings()
 
     # ----- guards -------------------------------------------------------------------------
 

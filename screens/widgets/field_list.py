@@ -32,7 +32,7 @@ class FieldList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     FieldList {
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: scroll;
         scrollbar-size-vertical: 1;
         background: $surface;
     }
@@ -121,6 +121,7 @@ class FieldList(ScrollView, can_focus=True):
         return False
 
     def page(self, direction: int) -> None:
+        self._relayout()
         height = max(1, self.scrollable_content_region.height - 1)
         if not self._offsets:
             return
@@ -135,30 +136,32 @@ class FieldList(ScrollView, can_focus=True):
         return self.items[index].kind != "text"
 
     def watch_items(self) -> None:
-        self._layout_width = -1
         self.set_reactive(FieldList.cursor, 0)
         self.go_to(0)
-        self._relayout()
+        self._invalidate()
         self.scroll_to(y=0, animate=False)
         self._post_highlighted()
 
     def watch_flags(self) -> None:
-        self._layout_width = -1
-        self._relayout()
+        self._invalidate()
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_cursor_into_view()
         self.refresh()
         self._post_highlighted()
 
-    def on_resize(self) -> None:
-        self._relayout()
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        """Lay out again before the next paint (items, flags, styles or width changed).
+
+        Lazy: the screen sets items and flags together and styles arrive on mount; laying out
+        on each would wrap every item several times per application opened.
+        """
         self._layout_width = -1
-        if self.is_mounted:
-            self._relayout()
+        self.refresh()
 
     def _post_highlighted(self) -> None:
         self.post_message(self.Highlighted(self.cursor, self.current))
@@ -170,7 +173,7 @@ class FieldList(ScrollView, can_focus=True):
 
     def _relayout(self) -> None:
         width = self._width()
-        if width == self._layout_width:
+        if width == self._layout_width or not self.is_mounted:
             return
         self._layout_width = width
         self._strips = [self._item_strips(item, width) for item in self.items]
@@ -182,9 +185,10 @@ class FieldList(ScrollView, can_focus=True):
         self._offsets = offsets
         self.virtual_size = Size(width, total)
         self.refresh()
-        self._scroll_cursor_into_view()
+        self.call_after_refresh(self._scroll_cursor_into_view)
 
     def _scroll_cursor_into_view(self) -> None:
+        self._relayout()
         if not self._offsets or self.cursor >= len(self._offsets):
             return
         top = self._offsets[self.cursor]
@@ -240,7 +244,11 @@ class FieldList(ScrollView, can_focus=True):
 
     def _item_strips(self, item: ReviewItem, width: int) -> list[Strip]:
         console = self.app.console
-        lines = self._item_text(item).wrap(console, width, overflow="fold")
+        text = self._item_text(item)
+        if "\n" not in text.plain and text.cell_len <= width:
+            # Most items are one short line: skip wrapping, the costly part of a layout.
+            return [Strip(list(text.render(console))).extend_cell_length(width)]
+        lines = text.wrap(console, width, overflow="fold")
         strips = [
             Strip(list(line.render(console))).extend_cell_length(width).crop(0, width)
             for line in lines
