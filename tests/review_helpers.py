@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from storage import applications
@@ -41,12 +41,21 @@ def head(store: Store, app_id: str) -> Application:
         return applications.load_revision(app_id, session=s)
 
 
-def resubmit(store: Store, app_id: str, change: Callable[[Application], None]) -> str:
-    """Record a new revision made by `change` on a copy of the head; returns the revision."""
+def resubmit(
+    store: Store,
+    app_id: str,
+    change: Callable[[Application], None],
+    received_on: date | None = None,
+) -> str:
+    """Record a new revision made by `change` on a copy of the head; returns the revision.
+
+    It arrives on `received_on` (default: the day of the tests' fixed clock, T0), so deadlines
+    in the tests are judged against the same calendar as the decisions.
+    """
     app = head(store, app_id).model_copy(deep=True)
     change(app)
     with store.session() as s:
-        result = applications.record_revision(app, session=s)
+        result = applications.record_revision(app, session=s, received_on=received_on or T0.date())
         s.commit()
     return result.revision
 
