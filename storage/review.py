@@ -35,6 +35,7 @@ from storage.review_tables import (
     ReturnRow,
     new_id,
 )
+from storage.sync_links import queue_return_down, unfinished_batch_of
 from storage.tables import ApplicationRow, RevisionRow, utcnow
 from zcreview.domain.corrections import (
     CorrectionItem,
@@ -508,6 +509,17 @@ def _check_decidable(
         raise LeaseHeld(row.id, row.holder, row.lease_until)
 
 
+def _check_not_reporting(row: ApplicationRow, session: Session) -> None:
+    """A passed application inside an unfinished 数据上报 batch cannot change state: the
+    receipt that comes back would then describe something else."""
+    batch = unfinished_batch_of(row.id, session=session)
+    if batch is not None:
+        raise NotAllowed(
+            f"{row.name} 在尚未送达的上报批次 {batch[:8]} 中，不能重新审核或退回；"
+            "请在“数据上报”中等该批次送达（或被拒收）后再操作"
+        )
+
+
 def pass_application(
     app_id: str,
     reviewer: str,
@@ -650,14 +662,17 @@ def return_application(
     """审核不通过并退回 with a one-shot correction list and a deadline.
 
     Allowed from 审核中, 通过未上报 (004 §4 提示3) and 上级退回. Stores the notice and its exact
-    text, sets the application's deadline, consumes the draft flags. Raises VersionConflict,
-    LeaseHeld, NotAllowed (no items, an item without a reason, a deadline in the past), NotFound.
+    text, sets the application's deadline, consumes the draft flags; a revision reported from a
+    lower office also gets its return queued for sending down. Raises VersionConflict,
+    LeaseHeld, NotAllowed (no items, an item without a reason, a deadline in the past, inside an
+    unfinished 数据上报 batch), NotFound.
     """
     now = now or utcnow()
     if deadline < local_today(now):
         raise NotAllowed("补正期限不能早于今天")
     row = _fetch(app_id, session)
     _check_decidable(row, reviewer, expected_version, session, now)
+    _check_not_reporting(row, session)
     to = _transition(State(row.state), "return")
     notice, text = build_notice(
         app_id, reviewer, items, deadline, session=session, now=now, office_name=office_name
@@ -676,6 +691,8 @@ def return_application(
         return_id=return_id,
     )
     _store_notice(notice, text, return_id, session, now)
+    # Reported from below: the same return travels down (sync delivers it, by this id).
+    queue_return_down(notice, return_id, session=session)
     _drop_claim(app_id, session)
     clear_flags(app_id, session=session)
     return Decision(app_id, "return", to, version, reviewer, now, return_id, notice, text)
@@ -693,11 +710,13 @@ def reopen(
     """Reopen a passed, not yet reported application (通过未上报 → 审核中, 004 §4 提示3).
 
     The reviewer holds it afterwards; releasing it without a decision puts it back to 通过未上报.
-    Raises VersionConflict, LeaseHeld, NotAllowed, NotFound.
+    Raises VersionConflict, LeaseHeld, NotAllowed (also inside an unfinished 数据上报 batch),
+    NotFound.
     """
     now = now or utcnow()
     row = _fetch(app_id, session)
     _check_decidable(row, reviewer, expected_version, session, now)
+    _check_not_reporting(row, session)
     state = State(row.state)
     to = _transition(state, "reopen")
     until = now + timedelta(minutes=lease_minutes)
