@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, NamedTuple
 
 from zcreview.intake.problems import APPLICATION_JSON, PackageError, Problem, safe_text
 
@@ -258,6 +258,27 @@ def _too_inflated(out: int, packed: int, limits: Limits) -> bool:
 # --- folders -------------------------------------------------------------------------------
 
 
+class _FileKey(NamedTuple):
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+# Hashes of files already read in this process, by inode and change times: the same scan
+# hard-linked into many packages (or a folder imported again) is read once. Any write to a file
+# changes its ctime, so a stale entry cannot match.
+_HASHED: dict[_FileKey, tuple[int, str, bytes]] = {}
+_HASHED_MAX = 200_000
+
+
+def _remember(key: _FileKey, value: tuple[int, str, bytes]) -> None:
+    if len(_HASHED) >= _HASHED_MAX:
+        _HASHED.clear()
+    _HASHED[key] = value
+
+
 def _open_folder(root: Path, limits: Limits) -> Package:
     if not (root / APPLICATION_JSON).exists():
         raise _refuse("", "文件夹中没有 application.json")
@@ -287,6 +308,12 @@ def _open_folder(root: Path, limits: Limits) -> Package:
             limit = limits.max_json_bytes if is_json else limits.max_file_bytes
             if st.st_size > limit:
                 raise _refuse(safe_text(rel), f"文件过大（上限 {_mb(limit)}）")
+            key = _FileKey(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            known = None if is_json else _HASHED.get(key)
+            if known is not None:
+                budget.add(rel, known[0], known[0], limit)
+                files[rel] = PackageFile(rel, target, *known)
+                continue
             with target.open("rb") as f:
                 if is_json:
                     data = f.read(limit + 1)
@@ -294,6 +321,7 @@ def _open_folder(root: Path, limits: Limits) -> Package:
                     json_bytes = data
                     continue
                 size, digest, head = _copy_hashed(f, None, rel, budget, limit)
+            _remember(key, (size, digest, head))
             files[rel] = PackageFile(rel, target, size, digest, head)
     if json_bytes is None:  # application.json was a link into a sub-folder, or vanished
         raise _refuse(APPLICATION_JSON, "无法读取 application.json")
