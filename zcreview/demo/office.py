@@ -345,9 +345,16 @@ def _import_demo(
     by_id = {str(d.app.application_id): (i, d) for i, d in enumerate(demos)}
     # Returned first, then the corrected package arrives: intake moves it to 已补正 itself.
     resubmit = [p for p in plans if p.state == State.RESUBMITTED]
-    apply_workflow_states(
+    # Decisions go through the review API, so returns carry real notices and audit entries.
+    from zcreview.configfiles import load_config
+    from zcreview.demo.decisions import decide
+
+    config = load_config()
+    decide(
         store,
         [StatePlan(p.app_id, State.RETURNED, None, p.deadline_days or 3) for p in resubmit],
+        reviewers,
+        config,
     )
     shutil.rmtree(tmp / "packages", ignore_errors=True)
     rng = random.Random(f"{seed}/resubmit")
@@ -361,7 +368,8 @@ def _import_demo(
         summary.refused += [f"{r.path.name}: {r.problems}" for r in second.refused]
     if progress is not None:
         progress("状态", 0, 1)
-    apply_workflow_states(store, [p for p in plans if p.state != State.RESUBMITTED])
+    rest = decide(store, [p for p in plans if p.state != State.RESUBMITTED], reviewers, config)
+    apply_workflow_states(store, rest)
     if progress is not None:
         progress("状态", 1, 1)
     summary.imported = dict(outcomes)
