@@ -11,6 +11,7 @@ from typing import ClassVar, Protocol
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
@@ -52,10 +53,18 @@ class OfficeContext(Protocol):
     store: Store
 
 
+def _export_commands() -> type[Provider]:
+    # Loaded when the palette opens, not at start-up (it brings in the review storage).
+    from screens.exports_ui import ExportListProvider
+
+    return ExportListProvider
+
+
 class ZcReviewApp(App[int]):
     """The reviewer's workstation. Build it with `make_app`; it opens nothing by itself."""
 
     CSS_PATH = "zcreview.tcss"
+    COMMANDS = App.COMMANDS | {_export_commands}
     TITLE = "职称申报审核"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (Textual declares it an instance variable)
     BINDINGS: ClassVar[list[BindingType]] = [

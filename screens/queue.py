@@ -34,7 +34,8 @@ class QueueScreen(Screen[None]):
 左侧按 **年度 → 申报级别 → 职称系列** 列出各状态的件数，回车按该项筛选；
 右侧是所选范围内的申报。`/` 按姓名、单位或身份证号搜索（边输入边筛选），
 `f` 或数字键 `1`–`9` 按状态筛选，`0` 清除状态筛选，`s` 换排序列，`S` 反转排序。
-回车打开只读详情，详情中 `J` / `K` 查看下一份 / 上一份。
+回车审核所选申报（已选择审核人时领取并审核，否则只读查看），`v` 只读查看；
+审核和详情中 `J` / `K` 查看下一份 / 上一份。命令面板（`ctrl+p`）可导出当前筛选的审核结果一览表。
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -49,6 +50,7 @@ class QueueScreen(Screen[None]):
         ],
         Binding("b", "toggle_tree", "侧栏", show=False, id="queue.tree", tooltip="显示/隐藏左侧树"),
         Binding("R", "reload", "刷新", show=False, id="queue.reload", tooltip="重新读取队列"),
+        Binding("v", "view", "只读查看", show=False, id="queue.view", tooltip="只读查看，不领取"),
         Binding("q", "quit", "退出", id="queue.quit"),
     ]
 
@@ -102,12 +104,28 @@ class QueueScreen(Screen[None]):
 
     @on(QueueList.Opened)
     def _opened(self, event: QueueList.Opened) -> None:
+        queue = self.query_one(QueueList)
+        if getattr(self.app, "reviewer", None):
+            # A named reviewer reviews (claim, checks, flags, decisions); others only read.
+            from screens.review import open_review
+
+            review = open_review(self.app, queue.queue_filter, event.index, queue.total)
+            self.app.push_screen(review, self._back_from_detail)
+            return
+        self._open_detail(event.index)
+
+    def action_view(self) -> None:
+        queue = self.query_one(QueueList)
+        if queue.current is not None:
+            self._open_detail(queue.cursor)
+
+    def _open_detail(self, index: int) -> None:
         # Imported on first use: the application model and section tables cost ~0.2 s at start.
         from screens.detail import DetailScreen
 
         queue = self.query_one(QueueList)
         detail = DetailScreen(
-            self._store, queue.queue_filter, event.index, queue.total, ascii_mode=self._ascii
+            self._store, queue.queue_filter, index, queue.total, ascii_mode=self._ascii
         )
         self.app.push_screen(detail, self._back_from_detail)
 

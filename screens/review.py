@@ -15,7 +15,7 @@ from typing import ClassVar
 from rich.text import Text
 from sqlmodel import Session, col, select
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
@@ -36,7 +36,7 @@ from screens.review_items import (
     problem_indexes,
     rank,
 )
-from screens.review_services import ReviewServices
+from screens.review_services import ReviewServices, services_of
 from screens.text import clean
 from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.field_list import FieldList
@@ -233,9 +233,11 @@ class ReviewScreen(Screen[int]):
 
     # ----- loading ------------------------------------------------------------------------
 
-    @work(thread=True, group="review-warm-up")
+    @work(thread=True, group="review-warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
-        self.services.previewer.warm_up()
+        # Decoder processes that cannot start are reported by the pane, per attachment.
+        with contextlib.suppress(Exception):
+            self.services.previewer.warm_up()
 
     def _start_load(
         self, index: int, *, release: str | None = None, after: str | None = None
@@ -359,9 +361,10 @@ class ReviewScreen(Screen[int]):
         line.append(f"{glyph(1, self._ascii)} {warn}  ", style="yellow")
         line.append(f"{glyph(2, self._ascii)} {fail}", style="bold red")
         line.append(f"{sep}标记 {len(loaded.flags)} 项")
-        line.append(f"{sep}{loaded.claim_message}")
+        # Claim and conflict messages name reviewers: data typed by people, cleaned like it.
+        line.append(f"{sep}{clean(loaded.claim_message)}")
         if self.alert:
-            line.append(f"\n{self.alert}", style="bold red")
+            line.append(f"\n{clean(self.alert)}", style="bold red")
         self.query_one("#review-status", Static).update(line)
 
     @on(FieldList.Highlighted)
@@ -601,7 +604,7 @@ class ReviewScreen(Screen[int]):
 
     def _conflict(self, text: str) -> None:
         self.alert = text
-        self.notify(text, title="未能保存", severity="error", timeout=15, markup=False)
+        self.notify(clean(text), title="未能保存", severity="error", timeout=15, markup=False)
         self._start_load(self.index)
 
     # ----- walking and leaving ------------------------------------------------------------
@@ -655,6 +658,20 @@ class ReviewScreen(Screen[int]):
 
     def on_review_screen__said(self, message: _Said) -> None:
         self.notify(message.message, severity=message.severity, timeout=10, markup=False)  # type: ignore[arg-type]
+
+
+def open_review(
+    app: App[object], queue_filter: QueueFilter, index: int, total: int
+) -> ReviewScreen:
+    """The review screen for position `index` of the queue selection, as the queue's Enter
+    opens it for the app's named reviewer."""
+    return ReviewScreen(
+        services_of(app),
+        queue_filter,
+        index,
+        reviewer=getattr(app, "reviewer", None),
+        total=total,
+    )
 
 
 def items_from_flags_of(flags: list[Flag]) -> list[CorrectionItem]:

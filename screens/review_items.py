@@ -230,9 +230,9 @@ def build_items(
             by_path.setdefault(item.path, i)
     paths = [item.path if item.kind != "change" else "" for item in items]
     for result in results:
-        owners = {_owner(p, by_path, paths) for p in result.field_paths} or {0}
-        for i in owners:
-            items[i if i is not None else 0].results.append(result)
+        found = {_owner(p, by_path, paths) for p in result.field_paths}
+        for owner in {o if o is not None else 0 for o in found} or {0}:
+            items[owner].results.append(result)
     return items
 
 

@@ -15,10 +15,12 @@ from screens.composer import ReturnComposer
 from screens.confirm import ConfirmScreen
 from screens.exports_ui import export_list
 from screens.flag_dialog import FlagDialog, rank_reasons
+from screens.queue import QueueScreen
 from screens.review import ReviewScreen
 from screens.review_services import services_of
 from screens.widgets.field_list import FieldList
 from screens.widgets.preview_pane import PreviewPane
+from screens.widgets.queue_list import QueueList
 from storage import applications
 from storage.queue import QueueFilter
 from storage.review_tables import AuditRow, CorrectionItemRow, FlagRow, ReturnRow
@@ -497,3 +499,34 @@ def test_reasons_filter_fuzzily_with_suggestions_first() -> None:
     assert rank_reasons("考核单位", reasons)[0].id == "ASSESS-UNIT"
     assert rank_reasons("", reasons, ["CE-HOURS"])[0].id == "CE-HOURS"
     assert not rank_reasons("zzzz", reasons)
+
+
+async def test_enter_on_the_queue_reviews_and_q_goes_back(office: Store) -> None:
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        assert screen.loaded is not None and screen.loaded.app_id == ids_in_queue(office)[1]
+        assert screen.loaded.can_decide
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one(QueueList).cursor == 1
+
+
+async def test_palette_exports_the_decision_list(office: Store) -> None:
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"一览表xlsx")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+    files = list((office.home / "exports").glob("审核结果一览表-*.xlsx"))
+    assert len(files) == 1

@@ -56,13 +56,13 @@ def test_queue_80x24_ascii(office: Store, snap_compare: Any) -> None:
 
 
 def test_detail_120x40(office: Store, snap_compare: Any) -> None:
-    """Enter on the third row opens the read-only detail: the title line with 第 3 / 300 条, the
+    """`v` on the third row opens the read-only detail: the title line with 第 3 / 300 条, the
     applicant's name and state, then 1. 基本信息 as label/value pairs and 2. 学历信息 with its
     attachment table (name, type, size, SHA-256 prefix)."""
 
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
-        await pilot.press("j", "j", "enter")
+        await pilot.press("j", "j", "v")  # read-only detail (Enter reviews)
         await settle(pilot)
 
     assert snap_compare(_app(office), terminal_size=(120, 40), run_before=run_before)

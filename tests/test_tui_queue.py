@@ -225,7 +225,7 @@ async def test_enter_opens_detail_and_jk_walk(office: Store, size: tuple[int, in
         await pilot.press("j")
         first = queue_list(app).current
         assert first is not None
-        await pilot.press("enter")
+        await pilot.press("v")  # read-only detail (Enter reviews)
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         detail = app.screen
@@ -254,7 +254,7 @@ async def test_detail_shows_every_section_heading(office: Store) -> None:
     app = _app(office, "张审核")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
+        await pilot.press("v")  # read-only detail (Enter reviews)
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         headings = []

@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from screens.review_items import ReviewItem, glyph, rank
+from screens.text import clean
 
 LABEL_CELLS = 14
 """Field labels are padded to this many cells so values line up (CJK labels count 2 a char)."""
@@ -238,8 +239,9 @@ class FieldList(ScrollView, can_focus=True):
         for result in item.problems:
             lv = rank(result.severity)
             text.append(f"\n{sub}{glyph(lv, self._ascii)} ", self._level_style(lv))
-            text.append(result.message, self._level_style(lv))
-            text.append(f"  [{result.check_id} {result.seed}]", self._style("muted"))
+            # Check messages quote applicant text: clean it like any other applicant data.
+            text.append(clean(result.message), self._level_style(lv))
+            text.append(f"  [{result.check_id} {clean(result.seed)}]", self._style("muted"))
         return text
 
     def _item_strips(self, item: ReviewItem, width: int) -> list[Strip]:

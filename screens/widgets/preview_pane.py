@@ -50,7 +50,7 @@ class PreviewTarget:
     label: str = ""
 
 
-Key = tuple[str, int, int, int, str, int | None]
+Key = tuple[str, int, int, int, CellMode, int | None]
 
 
 class PreviewPane(Widget):
@@ -202,10 +202,10 @@ class PreviewPane(Widget):
         self.result = None
         self._rebuild()
         assert self.target is not None
-        self._render(key, self.target)
+        self._draw_page(key, self.target)
 
     @work(thread=True, exclusive=True, group="preview")
-    def _render(self, key: Key, target: PreviewTarget) -> None:
+    def _draw_page(self, key: Key, target: PreviewTarget) -> None:
         sha, page, width, height, mode, zoom = key
         region = ZOOMS[zoom][1] if zoom is not None else None
         result = self.previewer.render(
@@ -215,7 +215,7 @@ class PreviewPane(Widget):
             width,
             height,
             mode=mode,
-            zoom=region,  # type: ignore[arg-type]
+            zoom=region,
         )
         if not get_current_worker().is_cancelled:
             self.post_message(self._Done(key, result))
