@@ -305,3 +305,34 @@ register(
         11, "office sync: outbox, paths, cursors, inbox, returns", create_tables(*OFFICE_TABLES)
     )
 )
+
+# ---------------------------------------------------------------- folder bundles (schema v12)
+
+
+class BundleKey(SQLModel, table=True):
+    """A trusted office's Ed25519 public key: bundles signed by it may be imported here."""
+
+    __tablename__ = "sync_bundle_key"
+    credit_code: str = Field(primary_key=True, max_length=32)
+    name: str
+    public_key: str = Field(max_length=64)  # base64 of the 32 raw bytes
+    trusted_at: datetime = Field(default_factory=utcnow)
+
+
+class BundleSent(SQLModel, table=True):
+    """A batch this office wrote as a folder bundle (its blobs reach the receiver with it)."""
+
+    __tablename__ = "sync_bundle_sent"
+    batch_id: str = Field(primary_key=True, max_length=36)
+    to_code: str = Field(index=True, max_length=32)
+    folder: str
+    written_at: datetime = Field(default_factory=utcnow)
+
+
+register(
+    Migration(
+        12,
+        "folder bundles: trusted office keys, bundles written",
+        create_tables(BundleKey, BundleSent),
+    )
+)

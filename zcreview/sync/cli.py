@@ -1,4 +1,4 @@
-"""Commands `serve`, `hub`, `sync`, `path` and `report`; registered by zcreview.cli."""
+"""Commands `serve`, `hub`, `sync`, `path`, `report` and `bundle`; registered by zcreview.cli."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from storage.store import Store, open_store
 from storage.tables import ApplicationRow
 from zcreview.domain.workflow import State
 from zcreview.settings import Settings, SettingsError, load_settings
-from zcreview.sync.transport import SyncError, Transport
+from zcreview.sync.transport import AwaitingReceipt, SyncError, Transport
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_PORT = 8765
@@ -120,6 +120,32 @@ def register(
     )
     p.add_argument("app_ids", nargs="*", metavar="APP_ID")
     _give_up(p)
+
+    p = add(sub, "bundle", "folder bundles (USB stick, shared drive): keys, import, export")
+    bsub = p.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
+    key = add(bsub, "key", "this office's signing key")
+    ksub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    ke = add(ksub, "export", "print (or write) this office's public key file", "cmd_bundle_key")
+    ke.add_argument("--out", type=Path, default=None, help="write the key file here")
+    bt = add(bsub, "trust", "trust another office's public key file", "cmd_bundle_trust")
+    bt.add_argument("name", help="the office's name or credit code, as a check on the file")
+    bt.add_argument("keyfile", type=Path)
+    bi = add(
+        bsub, "import", "import bundles: a bundle or a whole exchange folder", "cmd_bundle_import"
+    )
+    bi.add_argument("dir", type=Path, help="a bundle, or the exchange folder (e.g. the USB stick)")
+    bi.add_argument(
+        "--receipts-to", type=Path, default=None, help="write receipts here (default: DIR)"
+    )
+    be = add(bsub, "export", "write unfinished batches as bundles into DIR", "cmd_bundle_export")
+    be.add_argument("dir", type=Path, help="exchange folder")
+    br = add(
+        bsub,
+        "export-returns",
+        "write queued returns for lower offices into DIR",
+        "cmd_bundle_returns",
+    )
+    br.add_argument("dir", type=Path, help="exchange folder")
 
 
 def _give_up(p: argparse.ArgumentParser) -> None:
@@ -263,22 +289,34 @@ def _print_receipt(receipt: Any) -> None:
         _say(f"  拒收 {r.application_id}：{'；'.join(r.reasons)}")
 
 
+def _print_drives(results: list[Any]) -> int:
+    """A line per driven batch; 1 when a batch was refused."""
+    status = 0
+    for result in results:
+        if result.receipt is not None:
+            _print_receipt(result.receipt)
+        elif result.waiting:
+            _say(result.error)
+        else:
+            _say(f"批次 {result.batch_id[:8]} 被拒绝：{result.error}")
+            status = 1
+    return status
+
+
 @_with_office
 def cmd_sync(
     args: argparse.Namespace, settings: Settings, store: Store, transport: Transport
 ) -> int:
+    from zcreview.sync.folder import FolderTransport
     from zcreview.sync.inbox import prefetch, pull_inbox, pull_returns, push_returns
     from zcreview.sync.outbox import drive_all
     from zcreview.sync.paths import refresh_paths
 
-    refresh_paths(store, transport)
     status = 0
-    for result in drive_all(transport, store):
-        if result.receipt is not None:
-            _print_receipt(result.receipt)
-        else:
-            _say(f"批次 {result.batch_id[:8]} 被拒绝：{result.error}")
-            status = 1
+    if isinstance(transport, FolderTransport) and transport.folder.is_dir():
+        status = _print_imported(import_dir_of(store, transport.folder))
+    refresh_paths(store, transport)
+    status = max(status, _print_drives(drive_all(transport, store)))
     for sent in push_returns(transport, store):
         _say(f"已退回下级：{sent.application_id} → {sent.to_name}")
     received = pull_inbox(transport, store)
@@ -392,6 +430,133 @@ def cmd_report(
         )
         s.commit()
     _say(f"已封存批次 {batch_id}（{len(ids)} 份）")
-    receipt = drive(batch_id, transport, store)
+    try:
+        receipt = drive(batch_id, transport, store)
+    except AwaitingReceipt as exc:  # a folder bundle: the receipt comes back later
+        _say(str(exc))
+        return 0
     _print_receipt(receipt)
     return 1 if receipt.rejected else 0
+
+
+# ---------------------------------------------------------------- folder bundles
+
+
+def import_dir_of(store: Store, folder: Path, receipts_to: Path | None = None) -> list[Any]:
+    from zcreview.sync.folder import import_dir
+
+    return list(import_dir(store, folder, receipts_to))
+
+
+def _print_imported(results: list[Any]) -> int:
+    """One line per bundle; 1 when any bundle was refused."""
+    kinds = {
+        "batch": "批次",
+        "receipt": "回执",
+        "return": "退回",
+        "path-request": "路径申请",
+        "path-decision": "路径审核",
+        "path": "路径",
+    }
+    status = 0
+    for r in results:
+        what = f"{kinds.get(r.kind, r.kind)} {r.ident[:8]}"
+        if r.error:
+            _say(f"{what} 未导入：{r.error}")
+            status = 1
+        else:
+            state = "已导入" if r.changed else "此前已导入，无变化"
+            _say(f"{what} {state}" + (f"：{r.note}" if r.note else ""))
+            for got in r.received:
+                if got.outcome != "unchanged":
+                    _say(f"  收到上报：{got.name or got.application_id}（{got.outcome}）")
+    return status
+
+
+@_friendly
+def cmd_bundle_key(args: argparse.Namespace) -> int:
+    from zcreview.sync.folder import export_key
+    from zcreview.sync.signing import fingerprint
+
+    _, store = _office(args)
+    try:
+        key = export_key(store)
+    finally:
+        store.dispose()
+    if args.out is None:
+        sys.stdout.write(key.dumps())
+        return 0
+    from zcreview.sync.folder import write_atomic
+
+    write_atomic(args.out, key.dumps().encode())
+    _say(f"已写出本单位公钥：{args.out}（指纹 {fingerprint(key.public_key)}）")
+    return 0
+
+
+@_friendly
+def cmd_bundle_trust(args: argparse.Namespace) -> int:
+    from zcreview.sync.folder import trust
+    from zcreview.sync.signing import PublicKeyFile, fingerprint
+
+    try:
+        text = Path(args.keyfile).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"读不到公钥文件 {args.keyfile}：{exc}") from None
+    key = PublicKeyFile.loads(text, str(args.keyfile))
+    _, store = _office(args)
+    try:
+        row = trust(store, args.name, key)
+    finally:
+        store.dispose()
+    _say(f"已信任：{row.name}（{row.credit_code}），指纹 {fingerprint(row.public_key)}")
+    _say("请与对方电话核对指纹。")
+    return 0
+
+
+@_friendly
+def cmd_bundle_import(args: argparse.Namespace) -> int:
+    _, store = _office(args)
+    try:
+        results = import_dir_of(store, Path(args.dir), args.receipts_to)
+    finally:
+        store.dispose()
+    if not results:
+        _say(f"{args.dir} 中没有给本单位的文件")
+    return _print_imported(results)
+
+
+def _folder_transport(args: argparse.Namespace) -> tuple[Store, Transport]:
+    from zcreview.sync.folder import FolderTransport
+
+    _, store = _office(args)
+    return store, FolderTransport(Path(args.dir), store, own_store=True)
+
+
+@_friendly
+def cmd_bundle_export(args: argparse.Namespace) -> int:
+    from zcreview.sync.outbox import drive_all
+
+    store, transport = _folder_transport(args)
+    try:
+        results = drive_all(transport, store)
+    finally:
+        transport.close()
+    if not results:
+        _say("没有待上报的批次")
+    return _print_drives(results)
+
+
+@_friendly
+def cmd_bundle_returns(args: argparse.Namespace) -> int:
+    from zcreview.sync.inbox import push_returns
+
+    store, transport = _folder_transport(args)
+    try:
+        sent = push_returns(transport, store)
+    finally:
+        transport.close()
+    for row in sent:
+        _say(f"已写出退回：{row.application_id} → {row.to_name}")
+    if not sent:
+        _say("没有待送出的退回")
+    return 0

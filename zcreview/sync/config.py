@@ -58,11 +58,20 @@ def open_transport(
     cancel: threading.Event | None = None,
     give_up_after: float | None = None,
 ) -> Transport:
-    """The configured transport. Folder bundles are not implemented in this module yet."""
+    """The configured transport: HTTP to a hub, or an exchange folder (USB stick, shared drive)."""
     config = sync_config(settings)
     if config.transport == "http":
         from zcreview.sync.http import HttpTransport
 
         assert config.url is not None and config.token is not None
         return HttpTransport(config.url, config.token, cancel=cancel, give_up_after=give_up_after)
-    raise SyncError("文件夹方式（U 盘）的同步尚未提供")
+    from storage.store import open_store
+    from zcreview.sync.folder import FolderTransport
+
+    assert config.folder is not None
+    folder = config.folder if config.folder.is_absolute() else settings.home / config.folder
+    try:
+        store = open_store(settings.home, settings.db_url)
+    except Exception as exc:  # unreachable server, bad URL, schema too new
+        raise SyncError(f"无法打开办公数据库（{settings.db_url or settings.home}）：{exc}") from exc
+    return FolderTransport(folder, store, own_store=True)

@@ -28,6 +28,7 @@ from zcreview.sync.protocol import (
     Receipt,
 )
 from zcreview.sync.transport import (
+    AwaitingReceipt,
     Cancelled,
     ChunkRejected,
     OffsetMismatch,
@@ -451,6 +452,7 @@ class DriveResult:
     batch_id: str
     receipt: Receipt | None
     error: str = ""
+    waiting: bool = False  # written as a folder bundle; the receipt has not come back yet
 
 
 def drive_all(
@@ -470,4 +472,6 @@ def drive_all(
             )
         except Refused as exc:
             results.append(DriveResult(batch_id, None, str(exc)))
+        except AwaitingReceipt as exc:
+            results.append(DriveResult(batch_id, None, str(exc), waiting=True))
     return results

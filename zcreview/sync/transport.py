@@ -49,6 +49,10 @@ class ChunkRejected(SyncError):
     """A chunk arrived damaged (checksum mismatch) and was discarded; send it again."""
 
 
+class AwaitingReceipt(SyncError):
+    """The batch left as a folder bundle; its receipt comes back when the receiver imports it."""
+
+
 class Cancelled(SyncError):
     """The user (or a deadline) stopped a transfer that would otherwise retry forever."""
 
