@@ -227,6 +227,26 @@ class ReviewScreen(Screen[int]):
         if self._ascii:
             use_ascii_scrollbars(self)
 
+    def reopen(
+        self, queue_filter: QueueFilter, index: int, *, reviewer: str | None, total: int
+    ) -> None:
+        """Show another position (the screen is reused between opens): clear, then load."""
+        self.queue_filter = queue_filter
+        self.reviewer = reviewer
+        self.total = total
+        self.loaded = None
+        self.alert = ""
+        self._busy = False
+        self.set_reactive(ReviewScreen.index, index)
+        self.items = []
+        self.flags = {}
+        self.preview_target = None
+        self.query_one("#review-title", Static).update(Text("载入中", style="dim"))
+        self.query_one("#review-status", Static).update("")
+        self.query_one("#review-item", Static).update("")
+        self.query_one(FieldList).focus()
+        self._start_load(index)
+
     def watch_show_preview(self, shown: bool) -> None:
         self.set_class(shown, "-preview")
         self.refresh_bindings()
@@ -660,18 +680,26 @@ class ReviewScreen(Screen[int]):
         self.notify(message.message, severity=message.severity, timeout=10, markup=False)  # type: ignore[arg-type]
 
 
+REVIEW_SCREEN = "review"
+"""Name the review screen is installed under: built once per session and reused, so opening
+an application costs a load and a repaint, not composing and styling a whole screen."""
+
+
 def open_review(
     app: App[object], queue_filter: QueueFilter, index: int, total: int
 ) -> ReviewScreen:
     """The review screen for position `index` of the queue selection, as the queue's Enter
-    opens it for the app's named reviewer."""
-    return ReviewScreen(
-        services_of(app),
-        queue_filter,
-        index,
-        reviewer=getattr(app, "reviewer", None),
-        total=total,
-    )
+    opens it for the app's named reviewer (push it; it loads and claims on its own)."""
+    reviewer = getattr(app, "reviewer", None)
+    if app.is_screen_installed(REVIEW_SCREEN):
+        screen = app.get_screen(REVIEW_SCREEN)
+        if isinstance(screen, ReviewScreen) and screen.is_mounted:
+            screen.reopen(queue_filter, index, reviewer=reviewer, total=total)
+            return screen
+        app.uninstall_screen(REVIEW_SCREEN)
+    screen = ReviewScreen(services_of(app), queue_filter, index, reviewer=reviewer, total=total)
+    app.install_screen(screen, REVIEW_SCREEN)
+    return screen
 
 
 def items_from_flags_of(flags: list[Flag]) -> list[CorrectionItem]:

@@ -515,6 +515,13 @@ async def test_enter_on_the_queue_reviews_and_q_goes_back(office: Store) -> None
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.query_one(QueueList).cursor == 1
+        # the screen is reused for the next open: same instance, the new application, claimed
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.loaded is not None and screen.loaded.app_id == ids_in_queue(office)[2]
+        assert row_of(office, ids_in_queue(office)[2]).holder == "张审核"
+        assert row_of(office, ids_in_queue(office)[1]).holder is None
 
 
 async def test_palette_exports_the_decision_list(office: Store) -> None:

@@ -1,0 +1,143 @@
+"""Benchmark the review screen: open an application from the queue, walk with J, preview a scan.
+
+Run from the repository root: ``python tests/bench/bench_review.py``. Prints one JSON line.
+Goals: queue → complete review screen ≤ 150 ms (median of 20 opens); first preview of a page of
+a ~5 MB scanned PDF ≤ 300 ms (decoder processes warmed up, as the screen does on open); a cached
+page ≤ 30 ms. Times are wall-clock inside a headless Textual app (Pilot), painting included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_preview import scanned_pdf  # noqa: E402
+
+from screens.review import ReviewScreen  # noqa: E402
+from screens.review_services import ReviewServices  # noqa: E402
+from screens.widgets.field_list import FieldList  # noqa: E402
+from screens.widgets.preview_pane import PreviewPane  # noqa: E402
+from screens.widgets.queue_list import QueueList  # noqa: E402
+from tests.review_screen_data import Clock, fill, new_office, review_app, settle  # noqa: E402
+
+OPENS = 20
+SCAN_FILE = "学历/2012年6月本科学历.pdf"
+SCAN_PATH = "education.basis.attachments[0]"
+
+
+async def until(predicate: Any, timeout: float = 30.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("bench step did not finish")
+        await asyncio.sleep(0.0005)
+
+
+async def run(home: Path) -> dict[str, Any]:
+    store = new_office(home)
+    big = scanned_pdf()
+    fill(store, OPENS + 5, first_files={SCAN_FILE: big})
+    app = review_app(store)
+    services = ReviewServices(store, app.settings, clock=Clock(), isolate_previews=True)
+    app.review_services = services  # type: ignore[attr-defined]
+    out: dict[str, Any] = {"scan_pdf_bytes": len(big), "cpus": os.cpu_count()}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        opens: list[float] = []
+        for i in range(OPENS):
+            queue = app.screen.query_one(QueueList)
+            queue.go_to(i)
+            await settle(pilot, 2)
+            started = time.perf_counter()
+            await pilot.press("enter")
+            await until(
+                lambda: isinstance(app.screen, ReviewScreen) and app.screen.loaded is not None
+            )
+            await pilot.pause()  # the frame with the fields is painted
+            opens.append((time.perf_counter() - started) * 1000)
+            await pilot.press("q")
+            await until(lambda: not isinstance(app.screen, ReviewScreen))
+            await settle(pilot, 2)
+        out["open_ms_median"] = round(statistics.median(opens), 1)
+        out["open_ms_first"] = round(opens[0], 1)
+        out["open_ms_max"] = round(max(opens), 1)
+
+        # J walks without leaving the screen (release, claim, read, check, draw).
+        app.screen.query_one(QueueList).go_to(0)
+        await settle(pilot, 2)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ReviewScreen) and app.screen.loaded is not None)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        walks: list[float] = []
+        for _ in range(10):
+            before = screen.loaded
+            started = time.perf_counter()
+            await pilot.press("J")
+            await until(lambda b=before: screen.loaded is not b)  # type: ignore[misc]
+            await pilot.pause()
+            walks.append((time.perf_counter() - started) * 1000)
+        out["walk_ms_median"] = round(statistics.median(walks), 1)
+        for _ in range(10):
+            await pilot.press("K")
+            await settle(pilot, 2)
+
+        # Preview of the 5 MB scan: workers warmed up (the screen does it on open).
+        await asyncio.to_thread(services.previewer.warm_up, True)
+        await pilot.press("p")
+        await settle(pilot, 2)
+        pane = screen.query_one(PreviewPane)
+        fields = screen.query_one(FieldList)
+        started = time.perf_counter()
+        fields.go_to_path(SCAN_PATH)
+        await until(lambda: pane.result is not None and pane.target is not None)
+        await pilot.pause()
+        out["first_preview_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        out["preview_error"] = pane.result.error if pane.result else "none"
+        fields.go_to_path("basic.name")
+        await settle(pilot, 2)
+        started = time.perf_counter()
+        fields.go_to_path(SCAN_PATH)
+        await until(lambda: pane.result is not None and pane.target is not None)
+        await pilot.pause()
+        out["cached_preview_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        # The Previewer's own cache (what a new pane or a resize within a bucket costs).
+        target = pane.target
+        assert target is not None
+        width, height = pane.size.width, pane.size.height - 2
+        started = time.perf_counter()
+        services.previewer.render(target.sha, target.name, 0, width, height)
+        out["previewer_cached_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        out["pane_cells"] = f"{width}x{height}"
+        await pilot.press("q")
+        await settle(pilot)
+    services.close()
+    store.dispose()
+    out["goals_met"] = bool(
+        out["open_ms_median"] <= 150
+        and out["first_preview_ms"] <= 300
+        and out["cached_preview_ms"] <= 30
+    )
+    out["load_average"] = round(os.getloadavg()[0], 2)
+    return out
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="zcreview-bench-") as tmp:
+        result = asyncio.run(run(Path(tmp) / "home"))
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
