@@ -20,6 +20,7 @@ from textual.scrollbar import ScrollBar
 
 from screens.queue import QueueScreen
 from screens.reviewer_picker import ReviewerPicker
+from screens.sync_runner import SyncingApp
 from screens.text import clean
 from screens.widgets.ascii import AsciiScrollBarRender
 from storage import office
@@ -60,7 +61,7 @@ def _export_commands() -> type[Provider]:
     return ExportListProvider
 
 
-class ZcReviewApp(App[int]):
+class ZcReviewApp(SyncingApp):
     """The reviewer's workstation. Build it with `make_app`; it opens nothing by itself."""
 
     CSS_PATH = "zcreview.tcss"
@@ -152,7 +153,10 @@ class ZcReviewApp(App[int]):
     def _show_identity(self) -> None:
         who = f"审核人：{clean(self.reviewer)}" if self.reviewer else "只读浏览（未选择审核人）"
         sep = " | " if self.ascii_mode else " · "
-        self.sub_title = sep.join(p for p in (who, self.office_name) if p)
+        self.sub_title = sep.join(p for p in (who, self.office_name, self.sync_text) if p)
+
+    def show_sync_status(self) -> None:
+        self._show_identity()
 
     # ----- global actions -----------------------------------------------------------------
 

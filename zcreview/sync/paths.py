@@ -53,6 +53,13 @@ def request_path(
 ) -> PathInfo:
     """路径申请 to the office named `upper` (fuzzy); an approved path of earlier years is reused."""
     office = pick_office(transport.find_offices(upper), upper)
+    return request_path_to(store, transport, series, level, office, year)
+
+
+def request_path_to(
+    store: Store, transport: Transport, series: str, level: str, office: OfficeInfo, year: int
+) -> PathInfo:
+    """路径申请 to an office already picked (from a `find_offices` answer)."""
     info = transport.put_path(
         str(uuid.uuid4()),
         PathRequest(upper_office=office.credit_code, series=series, level=level, year=year),

@@ -170,7 +170,9 @@ class SyncService:
                 results = outbox.drive_all(t, self.store, progress, self.cancel)
                 report["receipts"] = [r.receipt for r in results if r.receipt is not None]
                 report["refused_batches"] = [
-                    f"{r.batch_id[:8]}：{r.error}" for r in results if r.receipt is None
+                    f"{r.batch_id[:8]}：{r.error}"
+                    for r in results
+                    if r.receipt is None and not getattr(r, "waiting", False)
                 ]
                 report["returns_sent"] = len(inbox.push_returns(t, self.store))
                 got = inbox.pull_inbox(t, self.store)
@@ -206,8 +208,9 @@ class SyncService:
 
     def request_path(self, series: str, level: str, upper: OfficeInfo | str, year: int) -> PathInfo:
         """路径申请 to `upper` (an office picked from a search, or a name searched here)."""
-        query = upper.credit_code if isinstance(upper, OfficeInfo) else upper
-        return paths.request_path(self.store, self.transport(), series, level, query, year)
+        if isinstance(upper, OfficeInfo):
+            return paths.request_path_to(self.store, self.transport(), series, level, upper, year)
+        return paths.request_path(self.store, self.transport(), series, level, upper, year)
 
     def decide_path(self, path_id: str, approve: bool, reason: str = "") -> PathInfo:
         return paths.decide_path(self.store, self.transport(), path_id, approve, reason)

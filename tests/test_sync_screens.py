@@ -1,0 +1,346 @@
+"""路径, 数据上报 and background sync in the TUI, driven with Pilot against a real hub.
+
+Every office app runs with `[sync] interval = 0`: no timer, so cycles run only when a test asks
+(`$`, or `run_sync_cycle` in a thread) and the assertions never race a background sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from textual.widgets import DataTable, Input, Select, Static
+
+from screens.app import ZcReviewApp, make_app
+from screens.confirm import ConfirmScreen
+from screens.outbox import OutboxScreen
+from screens.path_request import PathRequestDialog
+from screens.paths import PathsScreen
+from screens.report import ReportScreen
+from storage import review
+from storage.office import add_reviewer
+from storage.review import NotAllowed, ReviewDesk
+from storage.store import Store
+from storage.sync_tables import OutboxBatch, ReturnSent, SyncPath
+from tests.sync_helpers import (
+    LEVEL,
+    SERIES,
+    SOON,
+    LiveHub,
+    Net,
+    Office,
+    passed_app,
+    start_hub,
+    state_of,
+)
+from zcreview.context import Context
+from zcreview.domain.corrections import CorrectionItem
+from zcreview.domain.workflow import State
+from zcreview.settings import Settings
+from zcreview.sync.inbox import corrections_of
+
+pytestmark = pytest.mark.anyio
+
+REVIEWER = "王审核"
+WAIT = 30.0
+"""Bound on waiting for a background worker (a real hub on loopback answers in milliseconds)."""
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
+    hub = start_hub(tmp_path_factory.mktemp("hub"))
+    try:
+        yield hub
+    finally:
+        hub.stop()
+
+
+@pytest.fixture
+def net(live_hub: LiveHub, tmp_path: Path) -> Iterator[Net]:
+    n = Net(live_hub.admin, tmp_path, url=live_hub.url)
+    try:
+        yield n
+    finally:
+        n.close()
+
+
+def office_app(net: Net, office: Office, *, synced: bool = True) -> ZcReviewApp:
+    """The workstation of `office`, its named reviewer chosen, talking to the hub."""
+    if not _has_reviewer(office.store):
+        with office.store.session() as s:
+            add_reviewer(session=s, name=REVIEWER)
+            s.commit()
+    extra: dict[str, object] = {}
+    if synced:
+        extra["sync"] = {"transport": "http", "url": net.url, "token": office.token, "interval": 0}
+    settings = Settings(home=office.store.home, extra=extra)
+    return make_app(Context(settings=settings, store=office.store), reviewer=REVIEWER)
+
+
+def _has_reviewer(store: Store) -> bool:
+    from storage.office import list_reviewers
+
+    with store.session() as s:
+        return bool(list_reviewers(session=s))
+
+
+async def settle(pilot: Any, rounds: int = 4) -> None:
+    for _ in range(rounds):
+        await asyncio.wait_for(pilot.app.workers.wait_for_complete(), WAIT)
+        await pilot.pause()
+
+
+async def until(pilot: Any, condition: Any, what: str) -> None:
+    """Wait (bounded) until `condition()` holds, letting workers and messages run."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await settle(pilot, 1)
+        await pilot.pause(0.05)
+
+
+async def sync_once(pilot: Any) -> None:
+    """One background cycle, run to its end, with its messages handled."""
+    await asyncio.to_thread(pilot.app.run_sync_cycle)
+    await settle(pilot)
+
+
+def cell_texts(table: DataTable[Any], column: int) -> list[str]:
+    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
+
+
+async def request_path_on_screen(pilot: Any, upper_query: str, level: str = LEVEL) -> None:
+    await pilot.press("P")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PathsScreen)
+    await pilot.press("n")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, PathRequestDialog)
+    dialog.query_one("#path-series", Select).value = SERIES
+    dialog.query_one("#path-level", Select).value = level
+    await pilot.pause()
+    upper = dialog.query_one("#path-upper", Input)
+    upper.value = upper_query
+    upper.focus()
+    dialog._search_now()  # the debounce timer would fire the same search after a pause
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PathsScreen)
+
+
+async def test_path_request_approval_report_and_receipts(net: Net) -> None:
+    """路径 requested and approved on the screens, then 数据上报 with Space/A/I, seal, receipts."""
+    unit = net.office("济南华源机械制造有限公司")
+    dept = net.office("济南市工业和信息化局", "主管部门")
+    apps = [passed_app(unit.store, seed) for seed in (1, 2, 3)]
+
+    # The unit: no path yet, so 数据上报 explains what to do before anything can be sealed.
+    app = office_app(net, unit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("U")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        explained = str(screen.query_one("#report-path", Static).render())
+        assert "没有“工程技术·中级”的已审核通过路径" in explained and "按 P" in explained
+        await pilot.press("A", "s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)  # refused before sealing
+        await pilot.press("q")
+        await request_path_on_screen(pilot, "工业和信息化")
+        with unit.store.session() as s:
+            [mine] = s.exec(select(SyncPath)).all()
+            assert (mine.role, mine.state, mine.upper_name) == ("lower", "pending", dept.name)
+        table = app.screen.query_one(DataTable)
+        assert cell_texts(table, 4) == ["待审核"]
+
+    # The department approves it on its own 路径 screen.
+    app = office_app(net, dept)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert cell_texts(table, 0) == ["待我审核"]
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert cell_texts(app.screen.query_one(DataTable), 4) == ["已通过"]
+
+    # The unit syncs, selects with Space / A / I, seals and watches the batch arrive.
+    app = office_app(net, unit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("dollar_sign")
+        await until(pilot, lambda: "已同步" in app.sync_text, "the first sync")
+        await pilot.press("U")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        assert "已通过" in str(screen.query_one("#report-path", Static).render())
+        assert len(screen.apps) == 3
+        await pilot.press("space")
+        assert screen.marked == {screen.apps[0].application_id}
+        assert screen.query_one("#report-apps", DataTable).cursor_row == 1
+        await pilot.press("I")
+        assert screen.marked == {a.application_id for a in screen.apps[1:]}
+        await pilot.press("A")
+        assert screen.marked == set(apps)
+        await pilot.press("s")
+        await settle(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert "3 份" in confirm._question and dept.name in confirm._question
+        await pilot.press("y")
+        await until(
+            pilot,
+            lambda: _batch_states(unit.store) == ["acknowledged"],
+            "the batch to be acknowledged",
+        )
+        await until(
+            pilot,
+            lambda: cell_texts(screen.query_one("#report-receipts", DataTable), 0) == ["接收"] * 3,
+            "the receipts",
+        )
+        assert "接收 3 份" in str(screen.query_one("#report-rate", Static).render())
+        assert screen.apps == []  # reported: no longer waiting
+        assert {state_of(unit.store, a) for a in apps} == {State.REPORTED.value}
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, OutboxScreen)
+        assert cell_texts(app.screen.query_one("#outbox-table", DataTable), 3) == ["已送达"]
+
+
+def _batch_states(store: Store) -> list[str]:
+    with store.session() as s:
+        return [b.state for b in s.exec(select(OutboxBatch)).all()]
+
+
+async def test_refused_application_is_back_with_its_reason(net: Net) -> None:
+    """The office believes a path is approved that the hub does not know: the receipt refuses
+    the application, and the 数据上报 list shows it again with the hub's reason."""
+    unit = net.office("青岛某设计院")
+    dept = net.office("青岛市住房和城乡建设局", "主管部门")
+    with unit.store.session() as s:
+        s.add(
+            SyncPath(
+                path_id="f" * 8,
+                role="lower",
+                lower_name=unit.name,
+                lower_code=unit.code,
+                upper_name=dept.name,
+                upper_code=dept.code,
+                series=SERIES,
+                level="副高级",
+                year=date.today().year,
+                state="approved",
+            )
+        )
+        s.commit()
+    bad = passed_app(unit.store, 5, basic__level="副高级", basic__title="高级工程师")
+    app = office_app(net, unit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("U")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        await pilot.press("space", "s")
+        await settle(pilot)
+        await pilot.press("y")
+        await until(pilot, lambda: _batch_states(unit.store) == ["partly_rejected"], "receipt")
+        await until(pilot, lambda: len(screen.apps) == 1, "the refused application back")
+        [back] = screen.apps
+        assert back.application_id == bad and "路径" in back.refused
+        notes = cell_texts(screen.query_one("#report-apps", DataTable), 5)
+        assert notes[0].startswith("上次被拒收：") and "路径" in notes[0]
+        receipts = screen.query_one("#report-receipts", DataTable)
+        assert cell_texts(receipts, 0) == ["拒收"] and "路径" in cell_texts(receipts, 3)[0]
+        assert state_of(unit.store, bad) == State.PASSED.value
+
+
+async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
+    """The department's queue lists what the unit reported after a sync; its return travels
+    down, and the unit then holds the application as 上级退回 with the correction list. An
+    application inside an unfinished batch can be neither reopened nor returned."""
+    from tests.sync_helpers import open_path, report
+
+    unit = net.office("烟台某机械厂")
+    dept = net.office("烟台市工业和信息化局", "主管部门")
+    open_path(unit, dept, dept.name)
+    a1, a2 = passed_app(unit.store, 11), passed_app(unit.store, 12)
+    report(unit, [a1])
+
+    app = office_app(net, dept)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        from screens.widgets.queue_list import QueueList
+
+        assert app.screen.query_one(QueueList).total == 0
+        await pilot.press("dollar_sign")
+        await until(pilot, lambda: "已同步" in app.sync_text, "the sync")
+        await until(pilot, lambda: app.screen.query_one(QueueList).total == 1, "the inbox row")
+        assert state_of(dept.store, a1) == State.PENDING.value
+
+        # The department reviewer returns it (what the review screen's return does).
+        desk = ReviewDesk(dept.store.engine, REVIEWER)
+        claimed = desk.claim(a1)
+        item = CorrectionItem("education.basis.chsi_code", "学信网验证码", "", "缺少学信网验证码")
+        desk.return_application(a1, [item], claimed.version, SOON)
+        with dept.store.session() as s:
+            [queued] = s.exec(select(ReturnSent)).all()
+            assert (queued.state, queued.to_code) == ("pending", unit.code)
+        await sync_once(pilot)
+        with dept.store.session() as s:
+            assert [r.state for r in s.exec(select(ReturnSent)).all()] == ["sent"]
+
+    app = office_app(net, unit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await sync_once(pilot)
+        assert state_of(unit.store, a1) == State.RETURNED_FROM_ABOVE.value
+        with unit.store.session() as s:
+            [(_, corrections)] = corrections_of(s, a1)
+            assert [c.reason for c in corrections] == ["缺少学信网验证码"]
+            notice = review.last_return(a1, session=s)
+            assert notice is not None and notice.origin == "above"
+            items = review.load_notice(notice, session=s).items
+            assert [(i.field_path, i.reason) for i in items] == [
+                ("education.basis.chsi_code", "缺少学信网验证码")
+            ]
+
+    # Sealed but not yet sent (sync is off): reopen and return are refused, with the reason.
+    app = office_app(net, unit, synced=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("U")
+        await settle(pilot)
+        await pilot.press("space", "s")
+        await settle(pilot)
+        await pilot.press("y")
+        await until(pilot, lambda: _batch_states(unit.store)[-1:] == ["sealed"], "the seal")
+    desk = ReviewDesk(unit.store.engine, REVIEWER)
+    with unit.store.session() as s:
+        version = s.get(review.ApplicationRow, a2).version  # type: ignore[union-attr]
+    with pytest.raises(NotAllowed, match="尚未送达的上报批次"):
+        desk.reopen(a2, version)
+    with pytest.raises(NotAllowed, match="尚未送达的上报批次"):
+        desk.return_application(a2, [item], version, SOON)
+    assert state_of(unit.store, a2) == State.PASSED.value
