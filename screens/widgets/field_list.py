@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -250,12 +251,11 @@ class FieldList(ScrollView, can_focus=True):
         if "\n" not in text.plain and text.cell_len <= width:
             # Most items are one short line: skip wrapping, the costly part of a layout.
             return [Strip(list(text.render(console))).extend_cell_length(width)]
-        lines = text.wrap(console, width, overflow="fold")
-        strips = [
-            Strip(list(line.render(console))).extend_cell_length(width).crop(0, width)
-            for line in lines
-        ]
-        return strips or [Strip.blank(width)]
+        strips: list[Strip] = []
+        for logical in text.split("\n"):
+            for line in _hanging(logical, console, width):
+                strips.append(Strip(list(line.render(console))).extend_cell_length(width))
+        return [strip.crop(0, width) for strip in strips] or [Strip.blank(width)]
 
     # ----- Line API -----------------------------------------------------------------------
 
@@ -284,3 +284,20 @@ class FieldList(ScrollView, can_focus=True):
             cursor = self._style("cursor")
             strip = Strip(Segment.apply_style(iter(strip), post_style=cursor), strip.cell_length)
         return strip
+
+
+def _hanging(line: Text, console: Console, width: int) -> list[Text]:
+    """`line` wrapped to `width` with continuation lines indented past its leading spaces,
+    so a wrapped value or message stays in its column instead of running back to the margin."""
+    plain = line.plain
+    hang = len(plain) - len(plain.lstrip(" ")) + 2
+    first, *rest = line.wrap(console, width, overflow="fold") or [Text("")]
+    if not rest or width - hang < 10:
+        return [first, *rest]
+    remainder = line[len(first.plain) :]
+    remainder.rstrip()
+    out = [first]
+    for piece in remainder.wrap(console, width - hang, overflow="fold"):
+        piece.pad_left(hang)
+        out.append(piece)
+    return out
