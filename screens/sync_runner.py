@@ -58,14 +58,21 @@ class SyncingApp(App[int]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("P", "open_paths", "路径", id="app.paths", tooltip="路径申请与审核"),
+        # Off the footer (the queue's is full at 80 columns); in `?` help and the palette.
+        Binding("P", "open_paths", "路径", show=False, id="app.paths", tooltip="路径申请与审核"),
         Binding(
-            "U", "open_report", "数据上报", id="app.report", tooltip="选择通过未上报的申报并上报"
+            "U",
+            "open_report",
+            "数据上报",
+            show=False,
+            id="app.report",
+            tooltip="选择通过未上报的申报并上报",
         ),
         Binding(
             "dollar_sign",
             "sync_now",
             "立即同步",
+            show=False,
             id="app.sync",
             tooltip="发送待上报批次和退回，接收上报与上级退回",
         ),

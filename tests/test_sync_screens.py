@@ -344,3 +344,72 @@ async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
     with pytest.raises(NotAllowed, match="尚未送达的上报批次"):
         desk.return_application(a2, [item], version, SOON)
     assert state_of(unit.store, a2) == State.PASSED.value
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+@pytest.fixture
+def report_office(tmp_path: Path) -> Iterator[Store]:
+    """An office without sync: four passed applications and an approved path of this year."""
+    from storage.office import init_office
+    from storage.store import open_store
+
+    store = open_store(tmp_path / "home")
+    with store.session() as s:
+        init_office(
+            session=s,
+            name="济南华源机械制造有限公司",
+            credit_code="91370100MA3C5XXXXX",
+            office_type="用人单位",
+            office_level="区县",
+        )
+        add_reviewer(session=s, name=REVIEWER)
+        s.add(
+            SyncPath(
+                path_id="p" * 8,
+                role="lower",
+                lower_name="济南华源机械制造有限公司",
+                lower_code="91370100MA3C5XXXXX",
+                upper_name="济南市工业和信息化局",
+                upper_code="11370100004200000X",
+                series=SERIES,
+                level=LEVEL,
+                year=date.today().year,
+                state="approved",
+            )
+        )
+        s.commit()
+    for seed in (21, 22, 23, 24):
+        passed_app(store, seed)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def _report_app(store: Store) -> ZcReviewApp:
+    settings = Settings(home=store.home)
+    return make_app(Context(settings=settings, store=store), reviewer=REVIEWER)
+
+
+async def _two_marked(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("U")
+    await settle(pilot)
+    await pilot.press("space", "space")
+    await settle(pilot)
+
+
+def test_report_80x24(report_office: Store, snap_compare: Any) -> None:
+    """At 80×24 the 数据上报 screen fits: the scope picker (年度 · 级别 · 系列 with its count), the
+    approved path line, the list with [x] on the first two rows and the cursor on the third
+    (Space marks and moves on), the 已选 2 / 4 line with the attachments' size, and the footer
+    with 选中 / 全选 / 反选 / 封存上报 / 发件箱. Names are CJK-aligned by cells."""
+    assert snap_compare(_report_app(report_office), terminal_size=(80, 24), run_before=_two_marked)
+
+
+def test_report_120x40(report_office: Store, snap_compare: Any) -> None:
+    """At 120×40 the same screen shows every column (职称, 附件 size, 备注) without truncating the
+    units; the progress bar and receipts stay hidden until a batch is sealed."""
+    assert snap_compare(_report_app(report_office), terminal_size=(120, 40), run_before=_two_marked)
