@@ -66,17 +66,24 @@ class LiveHub:
         self.admin.dispose()
 
 
-def start_hub(data: Path, db_url: str | None = None) -> LiveHub:
-    """Start `python -m zcreview serve` on a free port and wait until /healthz answers."""
+def start_hub(
+    data: Path,
+    db_url: str | None = None,
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+) -> LiveHub:
+    """Start `python -m zcreview serve` on a free port (or `port`, to restart a hub where its
+    clients expect it) and wait until /healthz answers. `env` adds environment variables."""
     data.mkdir(parents=True, exist_ok=True)
     admin = Hub.open(data, db_url)  # migrates before the server starts
-    port = free_port()
+    port = port or free_port()
     log = data / "serve.log"
     cmd = [sys.executable, "-m", "zcreview", "serve", "--port", str(port), "--data", str(data)]
     if db_url:
         cmd += ["--db", db_url]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    with log.open("wb") as out:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    with log.open("ab") as out:
         process = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -109,14 +116,32 @@ class Office:
 class Net:
     """A hub plus offices; `kind` is "uvicorn" (real sockets) or "asgi" (in-process)."""
 
-    def __init__(self, hub: Hub, tmp: Path, url: str | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        tmp: Path,
+        url: str | None = None,
+        timeout: httpx.Timeout | None = None,
+        give_up_after: float = 20,
+    ) -> None:
         self.hub = hub
         self.tmp = tmp
         self.url = url
+        self.timeout = timeout
+        self.give_up_after = give_up_after
         self.offices: list[Office] = []
 
     def transport(self, token: str) -> HttpTransport:
         if self.url is not None:
+            if self.timeout is not None:
+                return HttpTransport(
+                    self.url,
+                    token,
+                    timeout=self.timeout,
+                    give_up_after=self.give_up_after,
+                    backoff_base=0.05,
+                    backoff_cap=0.5,
+                )
             return HttpTransport(self.url, token, give_up_after=20, backoff_base=0.05)
         client = TestClient(create_app(self.hub), base_url="http://testserver")
         return HttpTransport("http://testserver", token, client=client, give_up_after=20)

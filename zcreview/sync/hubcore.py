@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import secrets
+import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +62,14 @@ from zcreview.sync.protocol import (
 
 SEQ = "seq"
 PAGE_MAX = 500
+CRASH_ENV = "ZCREVIEW_HUB_CRASH_AT"
+"""Fault tests name a point here (chunk_written, committed) to have the hub killed there."""
+
+
+def _crash_point(name: str) -> None:
+    # SIGKILL, not an exception: the point is to prove recovery from a real power cut.
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class HubError(Exception):
@@ -388,6 +397,7 @@ class Hub:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+            _crash_point("chunk_written")
             new_offset = offset + len(data)
             complete = new_offset == up.size
             if complete:
@@ -461,6 +471,7 @@ class Hub:
             s.add(batch)
             s.add(counter)
             s.commit()
+            _crash_point("committed")
             return receipt
 
     def _commit_entry(
