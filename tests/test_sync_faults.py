@@ -105,6 +105,16 @@ def seal(office: Office, app_ids: list[str]) -> str:
     return batch_id
 
 
+def reported_and_returned(lab: Lab, app_id: str) -> None:
+    """The unit reports the application; the department queues a return of it."""
+    drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    pull_inbox(lab.dept.transport, lab.dept.store)
+    set_state(lab.dept.store, app_id, State.IN_REVIEW)
+    with lab.dept.store.session() as s:
+        send_return(s, app_id, [Correction(item="basic.phone", reason="手机号有误")], SOON)
+        s.commit()
+
+
 def second_unit(lab: Lab, name: str) -> Office:
     """Another unit reporting to the same department, its path approved."""
     unit = lab.net.office(name)
@@ -195,12 +205,7 @@ def test_response_lost_after_the_side_effect(lab: Lab, pattern: bytes) -> None:
 )
 def test_return_and_its_acknowledgement_lost(lab: Lab, pattern: bytes) -> None:
     app_id = passed_app(lab.unit.store, 4)
-    drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
-    pull_inbox(lab.dept.transport, lab.dept.store)
-    set_state(lab.dept.store, app_id, State.IN_REVIEW)
-    with lab.dept.store.session() as s:
-        send_return(s, app_id, [Correction(item="basic.phone", reason="手机号有误")], SOON)
-        s.commit()
+    reported_and_returned(lab, app_id)
     if pattern.startswith(b"POST"):
         lab.proxy.drop_response(pattern)
     assert len(push_returns(lab.dept.transport, lab.dept.store)) == 1
@@ -296,12 +301,7 @@ def test_office_process_killed_at_each_outbox_transition(lab: Lab, point: str) -
 
 def test_returns_fetched_but_not_applied_before_the_office_died(lab: Lab) -> None:
     app_id = passed_app(lab.unit.store, 7)
-    drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
-    pull_inbox(lab.dept.transport, lab.dept.store)
-    set_state(lab.dept.store, app_id, State.IN_REVIEW)
-    with lab.dept.store.session() as s:
-        send_return(s, app_id, [Correction(item="basic.phone", reason="手机号有误")], SOON)
-        s.commit()
+    reported_and_returned(lab, app_id)
     push_returns(lab.dept.transport, lab.dept.store)
     kill_office_at(lab.unit, lab.proxy.url, "returns", "")
     assert state_of(lab.unit.store, app_id) == State.REPORTED.value  # rolled back
