@@ -110,7 +110,7 @@ class QueueScreen(Screen[None]):
             from screens.review import open_review
 
             review = open_review(self.app, queue.queue_filter, event.index, queue.total)
-            self.app.push_screen(review, self._back_from_detail)
+            self.app.push_screen(review, self._back_from_review)
             return
         self._open_detail(event.index)
 
@@ -128,6 +128,11 @@ class QueueScreen(Screen[None]):
             self._store, queue.queue_filter, index, queue.total, ascii_mode=self._ascii
         )
         self.app.push_screen(detail, self._back_from_detail)
+
+    def _back_from_review(self, index: int | None) -> None:
+        # Decisions changed states and counts: read the tree and the list again.
+        self.action_reload()
+        self._back_from_detail(index)
 
     def _back_from_detail(self, index: int | None) -> None:
         if index is not None:
