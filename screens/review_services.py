@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from screens.blob_source import make_blob_reader
 from storage.review import ReviewDesk
 from storage.store import Store
 from storage.tables import utcnow
@@ -92,7 +93,7 @@ class ReviewServices:
             if self._previewer is None:
                 if self.isolate_previews:
                     start_resource_tracker()
-                self._previewer = Previewer(self.store.blobs.read, isolate=self.isolate_previews)
+                self._previewer = Previewer(make_blob_reader(self), isolate=self.isolate_previews)
             return self._previewer
 
     def cell_mode(self) -> CellMode:

@@ -17,6 +17,7 @@ from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static
 
 from screens.app import ZcReviewApp, make_app
+from screens.blob_source import make_blob_reader
 from screens.confirm import ConfirmScreen
 from screens.outbox import OutboxScreen
 from screens.path_request import PathRequestDialog
@@ -228,6 +229,15 @@ async def test_path_request_approval_report_and_receipts(net: Net) -> None:
         assert cell_texts(app.screen.query_one("#outbox-table", DataTable), 3) == ["已送达"]
 
 
+def _first_blob(store: Store, app_id: str) -> str:
+    from storage.applications import load_revision
+    from zcreview.domain.model import iter_attachments
+
+    with store.session() as s:
+        app = load_revision(app_id, session=s)
+    return next(ref.sha256 for _, ref in iter_attachments(app) if ref.sha256)
+
+
 def _batch_states(store: Store) -> list[str]:
     with store.session() as s:
         return [b.state for b in s.exec(select(OutboxBatch)).all()]
@@ -298,6 +308,12 @@ async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
         await until(pilot, lambda: "已同步" in app.sync_text, "the sync")
         await until(pilot, lambda: app.screen.query_one(QueueList).total == 1, "the inbox row")
         assert state_of(dept.store, a1) == State.PENDING.value
+
+        # Attachments stay on the hub until previewed; the previewer's reader fetches them.
+        sha = _first_blob(dept.store, a1)
+        assert not dept.store.blobs.has(sha)
+        data = await asyncio.to_thread(make_blob_reader(app), sha)
+        assert dept.store.blobs.has(sha) and data == unit.store.blobs.read(sha)
 
         # The department reviewer returns it (what the review screen's return does).
         desk = ReviewDesk(dept.store.engine, REVIEWER)
