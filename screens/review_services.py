@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,27 +20,6 @@ from zcreview.preview.cache import Previewer
 from zcreview.preview.cells import CellMode
 from zcreview.preview.graphics import Protocol, choose_protocol
 from zcreview.settings import Settings
-
-
-def start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker with the real stderr.
-
-    While Textual runs, `sys.stderr` is its capture object whose `fileno()` is not a real file
-    descriptor; the tracker (started with the first decoder process) passes stderr's descriptor
-    to its child and fails with "bad value(s) in fds_to_keep", so every preview would say
-    无法启动解码进程. Starting it here, with the process's own stderr, avoids that.
-    """
-    from multiprocessing import resource_tracker
-
-    saved = sys.stderr
-    try:
-        if sys.__stderr__ is not None:
-            sys.stderr = sys.__stderr__
-        resource_tracker.ensure_running()
-    except Exception:  # no tracker: the pane will show the decoder's own message
-        pass
-    finally:
-        sys.stderr = saved
 
 
 @dataclass
@@ -91,8 +69,6 @@ class ReviewServices:
     def previewer(self) -> Previewer:
         with self._lock:
             if self._previewer is None:
-                if self.isolate_previews:
-                    start_resource_tracker()
                 self._previewer = Previewer(make_blob_reader(self), isolate=self.isolate_previews)
             return self._previewer
 

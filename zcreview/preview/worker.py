@@ -15,6 +15,8 @@ import atexit
 import contextlib
 import hashlib
 import multiprocessing
+import os
+import sys
 import threading
 import warnings
 from collections import OrderedDict
@@ -207,6 +209,42 @@ def worker_main(conn: Connection, memory_limit: int) -> None:
             conn.send(("error", contain(exc)))
 
 
+_tracker_lock = threading.Lock()
+
+
+def ensure_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a stderr that is a real file.
+
+    The tracker (started with the first spawned process) hands `sys.stderr.fileno()` to its
+    child. Inside a Textual app `sys.stderr` is a capture object whose `fileno()` is -1, and the
+    spawn fails with "bad value(s) in fds_to_keep", so no decoder process could start. The
+    process's own stderr (or /dev/null when it has none) is put in place while the tracker
+    starts; once it runs, later starts do not read stderr at all.
+    """
+    from multiprocessing import resource_tracker
+
+    with _tracker_lock:
+        saved = sys.stderr
+        devnull = None
+        stream: Any = sys.__stderr__
+        try:
+            if stream is None or _bad_fileno(stream):
+                stream = devnull = open(os.devnull, "w")  # noqa: SIM115 - closed below
+            sys.stderr = stream
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
+            if devnull is not None:
+                devnull.close()
+
+
+def _bad_fileno(stream: Any) -> bool:
+    try:
+        return int(stream.fileno()) < 0
+    except Exception:
+        return True
+
+
 class _Worker:
     """One worker process and the parent's end of its pipe; used by one thread at a time."""
 
@@ -227,6 +265,7 @@ class _Worker:
             target=worker_main, args=(child, self._memory_limit), daemon=True
         )
         try:
+            ensure_resource_tracker()
             process.start()
         except Exception as exc:
             raise PreviewError(MSG_WORKER_START, ErrorKind.DAMAGED, repr(exc)) from exc
