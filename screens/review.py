@@ -54,10 +54,11 @@ from storage.review import (
     ReviewError,
     list_flags,
     resubmission_context,
+    upper_return,
 )
 from storage.tables import ApplicationRow
 from zcreview.domain.checks import CheckResult, PeerInfo, counts, run_all
-from zcreview.domain.corrections import CorrectionItem
+from zcreview.domain.corrections import CorrectionItem, CorrectionNotice
 from zcreview.domain.model import Application
 from zcreview.domain.paths import label_for_path
 from zcreview.domain.workflow import State
@@ -97,6 +98,8 @@ class Loaded:
     items: list[ReviewItem] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     resubmission: ResubmissionContext | None = None
+    above: CorrectionNotice | None = None
+    """The upper office's correction list while the application is 上级退回 here."""
     office_name: str = ""
     next_attachment: tuple[str, str] | None = None
     error: str | None = None
@@ -319,6 +322,7 @@ class ReviewScreen(Screen[int]):
                 for f in list_flags(loaded.app_id, session=session)
             ]
             loaded.resubmission = resubmission_context(loaded.app_id, session=session)
+            loaded.above = upper_return(loaded.app_id, session=session)
             me = get_self(session=session)
             loaded.office_name = me.name if me is not None else ""
             peers = _peers(session, loaded.app_id, head.id_number)
@@ -333,6 +337,7 @@ class ReviewScreen(Screen[int]):
             ctx.report if ctx is not None else None,
             late=bool(ctx and ctx.late),
             ascii_mode=self._ascii,
+            above=loaded.above,
         )
 
     def on_review_screen__loaded(self, message: _Loaded) -> None:

@@ -968,6 +968,22 @@ def load_notice(ret: ReturnRow, *, session: Session) -> CorrectionNotice:
     )
 
 
+def upper_return(app_id: str, *, session: Session) -> CorrectionNotice | None:
+    """The open correction list the upper office sent, while the application is 上级退回 here
+    (also while a reviewer of this office has it in review after that return); else None."""
+    row = _fetch(app_id, session)
+    state = row.state
+    if state == State.IN_REVIEW.value:
+        held = session.get(ClaimRow, app_id, populate_existing=True)
+        state = held.resume_state if held is not None else state
+    if state != State.RETURNED_FROM_ABOVE.value:
+        return None
+    ret = last_return(app_id, session=session)
+    if ret is None or ret.origin != "above":
+        return None
+    return load_notice(ret, session=session)
+
+
 def _mark_answered(app_id: str, revision: str, session: Session, now: datetime) -> None:
     session.execute(
         update(ReturnRow)
@@ -1235,6 +1251,11 @@ class ReviewDesk:
             if ret is None:
                 return None
             return load_notice(ret, session=s), ret.notice_text
+
+    def upper_return(self, app_id: str) -> CorrectionNotice | None:
+        """The upper office's correction list while the application is 上级退回 here."""
+        with new_session(self.engine) as s:
+            return upper_return(app_id, session=s)
 
     def history(self, app_id: str) -> list[DecisionRow]:
         with new_session(self.engine) as s:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from screens.app import ZcReviewApp, make_app
 from screens.review_services import ReviewServices
 from storage import applications, office
+from storage.review import record_return_from_above
 from storage.store import Store, open_store
 from tests.factories import default_files, make_application
 from tests.review_helpers import T0, Clock
 from zcreview.configfiles import load_config
 from zcreview.context import Context
 from zcreview.domain.checks import counts, run_all
+from zcreview.domain.corrections import CorrectionItem
 from zcreview.domain.model import Application, iter_attachments
+from zcreview.domain.workflow import State
 from zcreview.preview.sniff import sniff_mime
 from zcreview.settings import Settings
 
@@ -107,6 +111,26 @@ def review_app(
         store, settings, clock=clock or Clock(), isolate_previews=False
     )
     return app
+
+
+UPPER_OFFICE = "山东省人力资源和社会保障厅"
+
+
+def return_from_above(
+    store: Store, app_id: str, items: list[CorrectionItem], deadline: date
+) -> None:
+    """Mark `app_id` 已上报, then record the upper office's return of it, as sync would."""
+    with store.session() as s:
+        row = applications.get_row(app_id, session=s)
+        assert row is not None
+        row.state = State.REPORTED.value
+        s.add(row)
+        s.commit()
+    with store.session() as s:
+        record_return_from_above(
+            app_id, UPPER_OFFICE, "省厅审核人", items, deadline, session=s, now=T0
+        )
+        s.commit()
 
 
 async def settle(pilot: Any, rounds: int = 6) -> None:

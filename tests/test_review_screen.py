@@ -31,11 +31,12 @@ from tests.review_screen_data import (
     fill,
     new_office,
     preview_files,
+    return_from_above,
     review_app,
     settle,
 )
 from zcreview.configfiles import load_config
-from zcreview.domain.corrections import add_working_days
+from zcreview.domain.corrections import CorrectionItem, add_working_days
 from zcreview.domain.workflow import State
 
 pytestmark = pytest.mark.anyio
@@ -356,6 +357,42 @@ async def test_resubmission_shows_changes_and_answered_items(office: Store) -> N
         assert len(outside) == 1 and outside[0].level == 2 and "回族" in outside[0].value
         text = screen_text(app)
         assert "补正对照" in text and "1/3 → 2/3" in text
+
+
+async def test_return_from_above_shows_its_items_and_marks_the_fields(office: Store) -> None:
+    """上级退回: the upper office's list sits on top; `]` walks its items and the fields."""
+    first = ids_in_queue(office)[0]
+    items = [
+        CorrectionItem("basic.unit_rank", "单位排名", "R01", "排名格式有误", "应为 k/n"),
+        CorrectionItem("assessments[1]", "考核第2条", "", "考核等次与证明不符"),
+    ]
+    return_from_above(office, first, items, date(2025, 6, 30))
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_review(pilot)
+        loaded = screen.loaded
+        assert loaded is not None and loaded.can_decide and loaded.above is not None
+        text = screen_text(app)
+        assert "上级退回（山东省人力资源和社会保障厅，期限 2025-06-30）" in text
+        assert "排名格式有误" in text and "说明：应为 k/n" in text and "考核等次与证明不符" in text
+        # the block comes first, then the fields it names, each marked with the upper reason
+        fields = screen.query_one(FieldList)
+        seen: list[tuple[str, str]] = []
+        for _ in range(6):
+            await pilot.press("right_square_bracket")
+            current = fields.current
+            assert current is not None
+            seen.append((current.kind, current.path))
+        assert seen[:2] == [("change", "basic.unit_rank"), ("change", "assessments[1]")]
+        assert ("field", "basic.unit_rank") in seen and ("row", "assessments[1]") in seen
+        marked = next(i for i in screen.items if i.kind == "field" and i.path == "basic.unit_rank")
+        assert (marked.level or 0) >= 1 and "上级退回：排名格式有误" in marked.note
+        assert screen.check_action("pass_application", ()) and screen.check_action(
+            "compose_return", ()
+        )
+        await pilot.press("q")  # released: back to 上级退回, where it came from
+        await settle(pilot)
+    assert row_of(office, first).state == State.RETURNED_FROM_ABOVE.value
 
 
 async def test_conflict_between_two_workstations(office: Store) -> None:
