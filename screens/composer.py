@@ -30,7 +30,7 @@ from screens.field_picker import FieldPicker, step_options
 from screens.flag_dialog import FlagChoice, FlagDialog
 from screens.review_items import ReviewItem, item_label
 from screens.review_services import ReviewServices
-from screens.text import clean
+from screens.text import ascii_symbols, clean
 from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.key_bar import KeyBar
 from storage.review import Decision, NotAllowed, ReviewError
@@ -224,7 +224,11 @@ class ReturnComposer(Screen[Decision | str | None]):
         )
         # Text, never markup: reasons and names are typed by people.
         self.notice_text = render_notice_text(notice, self.application, self.office_name)
-        self.query_one("#composer-notice", Static).update(Text(self.notice_text))
+        # The stored and exported text keeps its symbols; only the screen's copy is folded.
+        on_screen = self.notice_text
+        if self.services.ascii_mode:
+            on_screen = ascii_symbols(on_screen)
+        self.query_one("#composer-notice", Static).update(Text(on_screen))
 
     # ----- deadline -----------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from screens.review_items import (
     rank,
 )
 from screens.review_services import ReviewServices, services_of
-from screens.text import clean
+from screens.text import clean, shown
 from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.field_list import FieldList
 from screens.widgets.key_bar import KeyBar
@@ -367,12 +367,13 @@ class ReviewScreen(Screen[int]):
         app = loaded.application
         if app is not None:
             b = app.basic
-            title.append(clean(b.name), style="bold")
-            title.append(f"  {clean(b.applying_unit)}  {b.year} {clean(b.level)} ")
-            title.append(f"{clean(b.series)} {clean(b.title)}  ")
+            a = self._ascii
+            title.append(shown(clean(b.name), a), style="bold")
+            title.append(shown(f"  {clean(b.applying_unit)}  {b.year} {clean(b.level)} ", a))
+            title.append(shown(f"{clean(b.series)} {clean(b.title)}  ", a))
         title.append(f"状态：{loaded.state}", style="bold")
         if loaded.error:
-            title.append(f"\n{loaded.error}", style="bold red")
+            title.append(f"\n{shown(loaded.error, self._ascii)}", style="bold red")
         self.query_one("#review-title", Static).update(title)
 
     def _show_status(self) -> None:
@@ -387,9 +388,9 @@ class ReviewScreen(Screen[int]):
         line.append(f"{glyph(2, self._ascii)} {fail}", style="bold red")
         line.append(f"{sep}标记 {len(loaded.flags)} 项")
         # Claim and conflict messages name reviewers: data typed by people, cleaned like it.
-        line.append(f"{sep}{clean(loaded.claim_message)}")
+        line.append(f"{sep}{shown(clean(loaded.claim_message), self._ascii)}")
         if self.alert:
-            line.append(f"\n{clean(self.alert)}", style="bold red")
+            line.append(f"\n{shown(clean(self.alert), self._ascii)}", style="bold red")
         self.query_one("#review-status", Static).update(line)
 
     @on(FieldList.Highlighted)
@@ -397,7 +398,8 @@ class ReviewScreen(Screen[int]):
         item = event.item
         detail = Text()
         if item is not None:
-            detail.append(label_for_path(item.path) if item.path else "整份申报", style="bold")
+            where = label_for_path(item.path) if item.path else "整份申报"
+            detail.append(shown(where, self._ascii), style="bold")
             for r in item.results:
                 detail.append(f"  {glyph(rank(r.severity), self._ascii)} {r.check_id}")
             ref = item.backing(self.items)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from rich.cells import cell_len
 
@@ -33,6 +34,68 @@ def clean(text: object) -> str:
     s = _ESCAPES.sub("", s)
     s = _SPACES.sub(" ", s)
     return _CONTROLS.sub("", s)
+
+
+ASCII_SYMBOLS: dict[str, str] = {
+    "≤": "<=",
+    "≥": ">=",
+    "…": "...",
+    "·": ".",
+    "※": "*",
+    "—": "-",
+    "–": "-",
+    "―": "-",
+    "→": "->",
+    "←": "<-",
+    "↑": "^",
+    "↓": "v",
+    "×": "x",
+    "÷": "/",
+    "±": "+/-",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "§": "S",
+    "°": " deg",
+    "√": "v",
+    "○": "o",
+    "●": "*",
+    "★": "*",
+    "☆": "*",
+    "■": "#",
+    "□": "[]",
+    "✓": "OK",
+}
+"""East-Asian-ambiguous symbols (one cell in Rich, two in an "ambiguous = wide" terminal) and
+what ASCII mode shows instead; anything else ambiguous falls back to its NFKC form (① → 1)
+or `?`."""
+
+_ASCII_TABLE = str.maketrans(ASCII_SYMBOLS)
+
+
+def _ambiguous(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) == "A"
+
+
+def ascii_symbols(text: str) -> str:
+    """`text` with every East-Asian-ambiguous character replaced by an ASCII stand-in, so CJK
+    terminals set to "ambiguous = wide" keep their columns (check messages, notices, seeds)."""
+    if text.isascii() or not any(_ambiguous(ch) for ch in text):
+        return text
+    text = text.translate(_ASCII_TABLE)
+    out: list[str] = []
+    for ch in text:
+        if _ambiguous(ch):
+            folded = unicodedata.normalize("NFKC", ch)
+            ch = folded if not any(_ambiguous(c) for c in folded) else "?"
+        out.append(ch)
+    return "".join(out)
+
+
+def shown(text: str, ascii_mode: bool) -> str:
+    """`text` as the screen shows it: ASCII stand-ins for ambiguous symbols in ASCII mode."""
+    return ascii_symbols(text) if ascii_mode else text
 
 
 def clean_block(text: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -393,6 +394,44 @@ async def test_return_from_above_shows_its_items_and_marks_the_fields(office: St
         await pilot.press("q")  # released: back to 上级退回, where it came from
         await settle(pilot)
     assert row_of(office, first).state == State.RETURNED_FROM_ABOVE.value
+
+
+def ambiguous(text: str) -> set[str]:
+    return {ch for ch in text if unicodedata.east_asian_width(ch) == "A"}
+
+
+async def test_ascii_mode_shows_no_ambiguous_width_symbols(tmp_path: Path) -> None:
+    """Check messages (≤, “”, § in seeds) and an upper office's notice (…, ·, —) in ASCII mode:
+    no line of the review screen, nor the composer's notice, has an ambiguous-width symbol."""
+    store = new_office(tmp_path / "home")
+    app_id = add_application(
+        store, 0, basic__unit_rank="5/3", basic__current_specialty="其他", basic__name="阿依·木合"
+    )
+    note = "“单位推荐排序”应≤总人数…见附件※——请核实"
+    items = [CorrectionItem("basic.unit_rank", "单位排名·推荐", "", "排名≥总人数", note)]
+    return_from_above(store, app_id, items, date(2025, 6, 30))
+    app = review_app(store, ascii_mode=True)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_review(pilot)
+        fields = screen.query_one(FieldList)
+        width = fields.scrollable_content_region.width
+        every = [
+            "".join(seg.text for seg in strip)
+            for item in screen.items
+            for strip in fields._item_strips(item, width)
+        ]
+        listed = "\n".join(every)
+        assert "<=" in listed and "..." in listed and "阿依.木合" in screen_text(app)
+        assert any(r.seed and ambiguous(r.message + r.seed) for r in screen.loaded.results)  # type: ignore[union-attr]
+        assert ambiguous(listed) == set()
+        for _ in range(4):
+            assert ambiguous(screen_text(app)) == set()
+            await pilot.press("right_square_bracket")
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReturnComposer)
+        assert ambiguous(screen_text(app)) == set()
+    store.dispose()
 
 
 async def test_conflict_between_two_workstations(office: Store) -> None:

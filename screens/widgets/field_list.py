@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from screens.review_items import ReviewItem, glyph, rank
-from screens.text import clean
+from screens.text import clean, shown
 
 LABEL_CELLS = 14
 """Field labels are padded to this many cells so values line up (CJK labels count 2 a char)."""
@@ -220,29 +220,33 @@ class FieldList(ScrollView, can_focus=True):
         if flag is not None:
             text.append("退", self._style("flag"))
             text.append(" ")
+        # Check messages, notices and reasons quote seeds and people (≤, …, “”): in ASCII mode
+        # ambiguous-width symbols give way to ASCII so CJK terminals keep the columns.
+        a = self._ascii
         if item.kind == "heading":
-            text.append(item.label, self._style("heading"))
+            text.append(shown(item.label, a), self._style("heading"))
         elif item.kind == "text":
-            text.append(item.label, self._style("muted"))
+            text.append(shown(item.label, a), self._style("muted"))
         else:
-            label = item.label
+            label = shown(item.label, a)
             pad = LABEL_CELLS - cell_len(label) if item.kind == "field" else 0
             text.append(label + " " * max(0, pad), self._style("label"))
             if item.value:
                 text.append("  " if pad <= 0 else "")
                 muted = item.kind == "attachment"
-                text.append(item.value, self._style("muted") if muted else "")
+                text.append(shown(item.value, a), self._style("muted") if muted else "")
         sub = indent + " " * (mark_cells + 3)
         if flag is not None:
-            text.append(f"\n{sub}退回：{flag}", self._style("flag-text"))
+            text.append(f"\n{sub}退回：{shown(flag, a)}", self._style("flag-text"))
         if item.note:
-            text.append(f"\n{sub}{item.note}", self._style("muted"))
+            text.append(f"\n{sub}{shown(item.note, a)}", self._style("muted"))
         for result in item.problems:
             lv = rank(result.severity)
             text.append(f"\n{sub}{glyph(lv, self._ascii)} ", self._level_style(lv))
             # Check messages quote applicant text: clean it like any other applicant data.
-            text.append(clean(result.message), self._level_style(lv))
-            text.append(f"  [{result.check_id} {clean(result.seed)}]", self._style("muted"))
+            text.append(shown(clean(result.message), a), self._level_style(lv))
+            seed = shown(clean(result.seed), a)
+            text.append(f"  [{result.check_id} {seed}]", self._style("muted"))
         return text
 
     def _item_strips(self, item: ReviewItem, width: int) -> list[Strip]:
