@@ -21,6 +21,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
@@ -49,6 +50,7 @@ from storage.queue import QueueFilter
 from storage.review import (
     Claimed,
     ClaimedByOther,
+    ClaimResult,
     Decision,
     ResubmissionContext,
     ReviewError,
@@ -179,6 +181,11 @@ class ReviewScreen(Screen[int]):
         pass
 
     @dataclass
+    class _Renewed(Message):
+        app_id: str
+        claim: ClaimResult
+
+    @dataclass
     class _Said(Message):
         message: str
         severity: str = "information"
@@ -201,6 +208,7 @@ class ReviewScreen(Screen[int]):
         self.loaded: Loaded | None = None
         self.alert = ""
         self._busy = False
+        self._renewal: Timer | None = None
         self.set_reactive(ReviewScreen.index, index)
 
     # ----- layout -------------------------------------------------------------------------
@@ -266,6 +274,7 @@ class ReviewScreen(Screen[int]):
         self, index: int, *, release: str | None = None, after: str | None = None
     ) -> None:
         self._busy = True
+        self._stop_renewal()
         self._load(index, release=release, after=after)
 
     @work(thread=True, exclusive=True, group="review-load")
@@ -355,6 +364,11 @@ class ReviewScreen(Screen[int]):
         self._show_title()
         self._show_status()
         self.refresh_bindings()
+        if loaded.can_decide:
+            self._stop_renewal()
+            self._renewal = self.set_interval(
+                self.services.renewal_interval(), self._renew, name="review-lease"
+            )
         if loaded.next_attachment is not None:
             self.query_one(PreviewPane).prefetch(*loaded.next_attachment)
 
@@ -634,6 +648,43 @@ class ReviewScreen(Screen[int]):
         self.notify(clean(text), title="未能保存", severity="error", timeout=15, markup=False)
         self._start_load(self.index)
 
+    # ----- lease ----------------------------------------------------------------------------
+
+    def _stop_renewal(self) -> None:
+        if self._renewal is not None:
+            self._renewal.stop()
+            self._renewal = None
+
+    def _renew(self) -> None:
+        """Extend the claim while the reviewer stays on it (a long look at a scan, a composer
+        left open), so nobody else takes it over mid-review."""
+        app_id = self._mine()
+        if app_id is not None and not self._busy:
+            self._renew_claim(app_id)
+
+    @work(thread=True, exclusive=True, group="review-renew", exit_on_error=False)
+    def _renew_claim(self, app_id: str) -> None:
+        assert self.reviewer is not None
+        try:
+            claim = self.services.desk(self.reviewer).claim(app_id)
+        except ReviewError:
+            return  # the next tick tries again; a real conflict shows on the decision
+        self.post_message(self._Renewed(app_id, claim))
+
+    def on_review_screen__renewed(self, message: _Renewed) -> None:
+        loaded = self.loaded
+        if loaded is None or loaded.app_id != message.app_id or not loaded.can_decide:
+            return
+        claim = message.claim
+        loaded.claim_message = claim.message
+        if not isinstance(claim, Claimed):
+            # Lost it (taken over after a stall, or its state moved): read only from now on.
+            self._stop_renewal()
+            loaded.can_decide = False
+            self.alert = claim.message
+            self.refresh_bindings()
+        self._show_status()
+
     # ----- walking and leaving ------------------------------------------------------------
 
     def _mine(self) -> str | None:
@@ -652,6 +703,7 @@ class ReviewScreen(Screen[int]):
         self._start_load(self.index)
 
     def action_back(self) -> None:
+        self._stop_renewal()
         self._leave(self._mine())
 
     @work(thread=True, exclusive=True, group="review-load")

@@ -35,6 +35,8 @@ class ReviewServices:
     clock: Callable[[], datetime] = utcnow
     isolate_previews: bool = True
     config_loader: Callable[[], Config] = load_config
+    lease_renewal_seconds: float | None = None
+    """How often an open review renews its claim; None: at half the configured lease."""
     _config: Config | None = field(default=None, init=False, repr=False)
     _previewer: Previewer | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -53,6 +55,13 @@ class ReviewServices:
 
     def policy(self) -> ReviewPolicy:
         return policy_from_config(self.config())
+
+    def renewal_interval(self) -> float:
+        """Seconds between renewals of an open claim: half the lease, so one missed tick
+        (a slow disk, a busy database) still leaves time before it runs out."""
+        if self.lease_renewal_seconds is not None:
+            return self.lease_renewal_seconds
+        return max(30.0, self.policy().claim_lease_minutes * 60 / 2)
 
     def desk(self, reviewer: str) -> ReviewDesk:
         """The reviewer's desk; each of its methods is one committed transaction."""

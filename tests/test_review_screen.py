@@ -24,6 +24,7 @@ from screens.widgets.preview_pane import PreviewPane
 from screens.widgets.queue_list import QueueList
 from storage import applications
 from storage.queue import QueueFilter
+from storage.review import Claimed
 from storage.review_tables import AuditRow, CorrectionItemRow, FlagRow, ReturnRow
 from storage.store import Store
 from tests.review_screen_data import (
@@ -432,6 +433,30 @@ async def test_ascii_mode_shows_no_ambiguous_width_symbols(tmp_path: Path) -> No
         assert isinstance(app.screen, ReturnComposer)
         assert ambiguous(screen_text(app)) == set()
     store.dispose()
+
+
+async def test_open_review_renews_its_lease(office: Store) -> None:
+    """A reviewer who stays on one application keeps it: the claim is renewed before the lease
+    (15 min) runs out, so another reviewer 20 minutes later still cannot take it over."""
+    first = ids_in_queue(office)[0]
+    clock = Clock()
+    app = review_app(office, clock=clock)
+    services_of(app).lease_renewal_seconds = 0.05  # type: ignore[attr-defined]
+    other = services_of(review_app(office, "李审核", clock=clock)).desk("李审核")
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_review(pilot)
+        for _ in range(2):  # two renewals, 10 minutes apart on the office clock
+            clock.advance(minutes=10)
+            await pilot.pause(0.2)
+            await settle(pilot)
+        status = str(screen.query_one("#review-status", Static).content)
+        assert "已续期，由您审核至 10:35" in status
+        assert not isinstance(other.claim(first), Claimed)
+        assert screen.check_action("pass_application", ())
+        # leaving stops renewing (and releases): the other reviewer gets it at once
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(other.claim(first), Claimed)
 
 
 async def test_conflict_between_two_workstations(office: Store) -> None:
