@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import ClassVar
+import contextlib
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -20,9 +22,22 @@ from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
 from screens.widgets.queue_tree import QueueTree, Selection
 from screens.widgets.search_box import SearchBox
-from storage.queue import QueueFilter
+from storage.queue import QueueFilter, QueueRow
 from storage.store import Store
-from zcreview.domain.workflow import STATE_ORDER
+from zcreview.domain.workflow import STATE_ORDER, State
+
+if TYPE_CHECKING:
+    from storage.review import ClaimResult, Decision
+
+PASSABLE_FROM_QUEUE = frozenset(
+    {
+        State.PENDING.value,
+        State.IN_REVIEW.value,
+        State.RESUBMITTED.value,
+        State.RETURNED_FROM_ABOVE.value,
+    }
+)
+"""States `a` on the queue can pass: claiming them gives 审核中 (or keeps 上级退回's path)."""
 
 
 class QueueScreen(Screen[None]):
@@ -35,6 +50,7 @@ class QueueScreen(Screen[None]):
 右侧是所选范围内的申报。`/` 按姓名、单位或身份证号搜索（边输入边筛选），
 `f` 或数字键 `1`–`9` 按状态筛选，`0` 清除状态筛选，`s` 换排序列，`S` 反转排序。
 回车审核所选申报（已选择审核人时领取并审核，否则只读查看），`v` 只读查看；
+`a` 不打开详情直接审核通过：领取后确认（显示预审 ✓/⚠/✗ 件数），`y` 通过，`n` 取消并释放；
 审核和详情中 `J` / `K` 查看下一份 / 上一份。命令面板（`ctrl+p`）可导出当前筛选的审核结果一览表。
 """
 
@@ -51,6 +67,9 @@ class QueueScreen(Screen[None]):
         Binding("b", "toggle_tree", "侧栏", show=False, id="queue.tree", tooltip="显示/隐藏左侧树"),
         Binding("R", "reload", "刷新", show=False, id="queue.reload", tooltip="重新读取队列"),
         Binding("v", "view", "只读查看", show=False, id="queue.view", tooltip="只读查看，不领取"),
+        Binding(
+            "a", "pass_application", "通过", id="queue.pass", tooltip="领取并审核通过（需确认）"
+        ),
         Binding("q", "quit", "退出", id="queue.quit"),
     ]
 
@@ -58,11 +77,22 @@ class QueueScreen(Screen[None]):
 
     queue_filter: var[QueueFilter] = var(QueueFilter)
 
+    @dataclass
+    class _Claimed(Message):
+        row: QueueRow
+        claim: ClaimResult
+
+    @dataclass
+    class _Released(Message):
+        pass
+
     def __init__(self, store: Store, *, ascii_mode: bool = False) -> None:
         super().__init__()
         self._store = store
         self._ascii = ascii_mode
         self._position = (0, 0)
+        self._can_pass = False
+        self._passing = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -97,6 +127,10 @@ class QueueScreen(Screen[None]):
     def _highlighted(self, event: QueueList.Highlighted) -> None:
         self._position = (event.index, event.total)
         self._show_status()
+        # Only when `a` appears or goes: a footer repaint on every ↓ costs bytes over SSH.
+        if self._passable() != self._can_pass:
+            self._can_pass = not self._can_pass
+            self.refresh_bindings()
 
     @on(QueueList.Counted)
     def _counted(self, event: QueueList.Counted) -> None:
@@ -231,6 +265,93 @@ class QueueScreen(Screen[None]):
     def action_reload(self) -> None:
         self.query_one(QueueTree).reload()
         self.query_one(QueueList).reload()
+
+    # ----- pass from the queue ------------------------------------------------------------
+
+    def _passable(self) -> bool:
+        row = self.query_one(QueueList).current
+        return bool(
+            getattr(self.app, "reviewer", None)
+            and row is not None
+            and row.state in PASSABLE_FROM_QUEUE
+            and not self._passing
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pass_application":
+            return self._passable()
+        return True
+
+    def action_pass_application(self) -> None:
+        """`a`: claim the highlighted application, then confirm (y passes, n releases)."""
+        row = self.query_one(QueueList).current
+        reviewer = getattr(self.app, "reviewer", None)
+        if row is None or not reviewer or self._passing:
+            return
+        self._passing = True
+        self.refresh_bindings()
+        self._claim(reviewer, row)
+
+    @work(thread=True, exclusive=True, group="queue-pass")
+    def _claim(self, reviewer: str, row: QueueRow) -> None:
+        from screens.review_services import services_of
+        from storage.review import ReviewError
+
+        try:
+            claim = services_of(self.app).desk(reviewer).claim(row.id)
+        except ReviewError as exc:
+            self.post_message(self._Released())
+            self.app.call_from_thread(
+                self.notify, str(exc), title="未能领取", severity="error", markup=False
+            )
+            return
+        self.post_message(self._Claimed(row, claim))
+
+    def on_queue_screen__claimed(self, message: _Claimed) -> None:
+        from screens.queue_pass import QueuePassDialog
+        from screens.review_services import services_of
+        from storage.review import Claimed
+
+        claim, row = message.claim, message.row
+        reviewer = getattr(self.app, "reviewer", None)
+        if not isinstance(claim, Claimed) or not reviewer:
+            # Held by someone else (who, until when) or no longer in a passable state.
+            self._passing = False
+            self.refresh_bindings()
+            self.notify(claim.message, title="不能审核通过", severity="warning", markup=False)
+            self.action_reload()
+            return
+
+        def answered(decision: Decision | None) -> None:
+            if decision is None:
+                self._release(reviewer, row.id)
+                return
+            self._passing = False
+            self.notify(f"{row.name}：{decision.message}（已保存）", title="已提交", markup=False)
+            self.action_reload()
+
+        self.app.push_screen(
+            QueuePassDialog(
+                services_of(self.app), reviewer, row, claim.version, claim_message=claim.message
+            ),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="queue-pass")
+    def _release(self, reviewer: str, app_id: str) -> None:
+        from screens.review_services import services_of
+        from storage.review import ReviewError
+
+        try:
+            with contextlib.suppress(ReviewError):  # else the lease simply runs out
+                services_of(self.app).desk(reviewer).release(app_id)
+        finally:
+            self.post_message(self._Released())
+
+    def on_queue_screen__released(self) -> None:
+        self._passing = False
+        self.refresh_bindings()
+        self.action_reload()
 
     def action_quit(self) -> None:
         def answered(yes: bool | None) -> None:

@@ -638,3 +638,86 @@ async def test_palette_exports_the_decision_list(office: Store) -> None:
         await settle(pilot)
     files = list((office.home / "exports").glob("审核结果一览表-*.xlsx"))
     assert len(files) == 1
+
+
+async def test_a_on_the_queue_passes_in_two_keys(office: Store) -> None:
+    """`a` claims and asks (name, title, ✓/⚠/✗); `n` releases; `a` `y` passes, committed
+    before the dialog closes, and the row shows the new state."""
+    from screens.queue_pass import QueuePassDialog
+
+    order = ids_in_queue(office)
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen) and queue.check_action("pass_application", ())
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, QueuePassDialog)
+        assert row_of(office, order[0]).holder == "张审核"  # claimed while asking
+        text = screen_text(app)
+        row = dialog.row
+        assert f"审核通过：{row.name}（{row.title}）" in text
+        assert f"✓ {row.n_ok}" in text and f"✗ {row.n_fail}" in text
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is queue
+        assert row_of(office, order[0]).holder is None
+        assert row_of(office, order[0]).state == State.PENDING.value
+        await pilot.press("a", "y")
+        await settle(pilot)
+        assert app.screen is queue
+        assert row_of(office, order[0]).state == State.PASSED.value
+        assert audit_actions(office, order[0])[-2:] == ["claim", "pass"]
+        current = queue.query_one(QueueList).current
+        assert current is not None and current.id == order[0]
+        assert current.state == State.PASSED.value  # the row was read again
+        assert not queue.check_action("pass_application", ())  # passed: nothing to pass
+
+
+async def test_a_on_the_queue_warns_on_failures_and_refuses_a_held_one(tmp_path: Path) -> None:
+    store = new_office(tmp_path / "home")
+    first = add_application(store, 0, basic__unit_rank="5/3", basic__current_specialty="其他")
+    clock = Clock()
+    services_of(review_app(store, "李审核", clock=clock)).desk("李审核").claim(first)
+    app = review_app(store, clock=clock)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen is queue  # no dialog: someone else holds it
+        assert row_of(store, first).holder == "李审核"
+        said = [n.message for n in app._notifications]
+        assert any("李审核 正在审核" in m and "10:15" in m for m in said), said
+        # the lease runs out: now it can be claimed, and the dialog warns about the ✗
+        clock.advance(minutes=20)
+        await pilot.press("a")
+        await settle(pilot)
+        from screens.queue_pass import QueuePassDialog
+
+        assert isinstance(app.screen, QueuePassDialog)
+        assert app.screen.row.n_fail > 0
+        warning = str(app.screen.query_one("#queue-pass-warning", Static).content)
+        assert f"有 {app.screen.row.n_fail} 项不符合" in warning
+        await pilot.press("escape")
+        await settle(pilot)
+        assert row_of(store, first).holder is None
+    store.dispose()
+
+
+async def test_a_is_hidden_without_a_reviewer(office: Store) -> None:
+    app = review_app(office, reviewer=None)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # the reviewer picker: browse read-only
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        assert not queue.check_action("pass_application", ())
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen is queue
+        assert all(row_of(office, i).state == State.PENDING.value for i in ids_in_queue(office))
