@@ -14,13 +14,11 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from screens.review_items import glyph
 from screens.review_services import ReviewServices
 from screens.text import clean, shown
 from storage.queue import QueueRow
 from storage.review import Decision, ReviewError
-
-GLYPHS = ("✓", "⚠", "✗")
-ASCII_GLYPHS = ("OK", "!", "X")
 
 
 class QueuePassDialog(ModalScreen[Decision | None]):
@@ -65,7 +63,7 @@ class QueuePassDialog(ModalScreen[Decision | None]):
 
     def compose(self) -> ComposeResult:
         row, a = self.row, self.services.ascii_mode
-        glyphs = ASCII_GLYPHS if a else GLYPHS
+        glyphs = [glyph(level, a) for level in range(3)]
         question = Text("审核通过：", style="bold")
         # Name and title are applicant data: Text, never markup.
         question.append(shown(clean(row.name), a), style="bold")
