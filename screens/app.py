@@ -84,6 +84,8 @@ class ZcReviewApp(SyncingApp):
 
     reviewer: var[str | None] = var(None, init=False)
     """The named reviewer of this session; None = read-only browsing."""
+    terminal_graphics: object = None
+    """The terminal's pixel graphics (`zcreview.preview.probe.TerminalGraphics`), set by run_app."""
 
     @dataclass
     class _Identity(Message):
@@ -230,8 +232,12 @@ def configure_textual(settings: Settings) -> None:
 
 def run_app(ctx: OfficeContext, reviewer: str | None = None) -> int:
     """Run the workstation in this terminal; returns the exit code."""
+    from zcreview.preview.probe import detect_graphics
+
     configure_textual(ctx.settings)
     app = make_app(ctx, reviewer=reviewer)
+    # Asked before Textual owns the terminal (≤ 0.6 s once per terminal type, then cached).
+    app.terminal_graphics = detect_graphics(ctx.settings.graphics, ctx.settings.home)
     try:
         result = app.run(mouse=ctx.settings.mouse)
     finally:

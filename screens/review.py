@@ -224,6 +224,7 @@ class ReviewScreen(Screen[int]):
                 self.services.previewer,
                 mode=self.services.cell_mode(),
                 protocol=self.services.graphics_protocol(),
+                cell=self.services.cell_pixels(),
                 ascii_mode=self._ascii,
                 id="review-preview",
             ).data_bind(target=ReviewScreen.preview_target)

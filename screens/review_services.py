@@ -19,6 +19,7 @@ from zcreview.domain.corrections import ReviewPolicy, local_today, policy_from_c
 from zcreview.preview.cache import Previewer
 from zcreview.preview.cells import CellMode
 from zcreview.preview.graphics import Protocol, choose_protocol
+from zcreview.preview.probe import DEFAULT_CELL, TerminalGraphics
 from zcreview.settings import Settings
 
 
@@ -37,6 +38,8 @@ class ReviewServices:
     config_loader: Callable[[], Config] = load_config
     lease_renewal_seconds: float | None = None
     """How often an open review renews its claim; None: at half the configured lease."""
+    terminal: TerminalGraphics | None = None
+    """What the terminal answered at start-up (`zcreview.preview.probe`); None: not asked."""
     _config: Config | None = field(default=None, init=False, repr=False)
     _previewer: Previewer | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -88,12 +91,16 @@ class ReviewServices:
         return "grey8"
 
     def graphics_protocol(self, capabilities: set[str] | None = None) -> Protocol:
-        """kitty/sixel only when the user's setting forces it or the terminal said so.
+        """kitty/sixel when the user's setting forces it or the terminal said so at start-up
+        (``capabilities``, if given, stand in for the terminal's answer); else half-blocks."""
+        setting = self.settings.graphics
+        if capabilities is None and self.terminal is not None:
+            return self.terminal.protocol if setting == "auto" else choose_protocol(setting, set())
+        return choose_protocol(setting, capabilities or set())
 
-        The capability query is not sent from inside Textual (see the pane's notes), so "auto"
-        without known capabilities means half-blocks.
-        """
-        return choose_protocol(self.settings.graphics, capabilities or set())
+    def cell_pixels(self) -> tuple[int, int]:
+        """A terminal cell's (width, height) in pixels, as the terminal reported it."""
+        return self.terminal.cell if self.terminal is not None else DEFAULT_CELL
 
     def exports_dir(self) -> Path:
         """`exports/` under the office home (created on first use)."""
@@ -115,6 +122,11 @@ def services_of(app: Any) -> ReviewServices:
     """
     services = getattr(app, "review_services", None)
     if not isinstance(services, ReviewServices):
-        services = ReviewServices(app.store, app.settings)
+        terminal = getattr(app, "terminal_graphics", None)
+        services = ReviewServices(
+            app.store,
+            app.settings,
+            terminal=terminal if isinstance(terminal, TerminalGraphics) else None,
+        )
         app.review_services = services
     return services

@@ -4,7 +4,8 @@ Pages are drawn by `zcreview.preview.cache.Previewer` in a thread worker (it dec
 worker processes and caches by hash, page and size); the pane keeps the strips of recent pages so
 flipping back is immediate. A file that cannot be shown (encrypted, damaged, not a PDF …) gives a
 message in the pane; review goes on. Terminal graphics (kitty, sixel) are drawn over the pane only
-when the protocol is known (forced by the user's setting); half-blocks always work.
+when the terminal said it can (asked at start-up, or forced by the user's setting) and the
+reviewer asks for pixels; half-blocks always work.
 """
 
 from __future__ import annotations
@@ -27,15 +28,13 @@ from screens.text import clean, clean_block, fit
 from zcreview.preview.cache import Previewer, RenderedPage
 from zcreview.preview.cells import CellMode, Region
 from zcreview.preview.graphics import Protocol, kitty_delete
+from zcreview.preview.probe import DEFAULT_CELL
 
 ZOOMS: tuple[tuple[str, Region], ...] = (
     *((name, Region.quadrant(i)) for i, name in enumerate(("左上", "右上", "左下", "右下"))),
     *((f"九宫格 {r * 3 + c + 1}/9", Region.grid(3, c, r)) for r in range(3) for c in range(3)),
 )
 """What `z` cycles through: the four quadrants, then the nine cells of a 3-by-3 grid."""
-
-CELL_PIXELS = (10, 20)
-"""Assumed pixel size of a cell when sizing terminal graphics (no size query is made)."""
 
 _KEEP = 24
 """Rendered pages the pane keeps (each ≈ 30 KB of strips)."""
@@ -104,6 +103,7 @@ class PreviewPane(Widget):
         *,
         mode: CellMode = "grey8",
         protocol: Protocol = "none",
+        cell: tuple[int, int] = DEFAULT_CELL,
         ascii_mode: bool = False,
         name: str | None = None,
         id: str | None = None,
@@ -113,6 +113,8 @@ class PreviewPane(Widget):
         self.previewer = previewer
         self.mode: CellMode = mode
         self.protocol: Protocol = protocol
+        self.cell = cell
+        """A cell's (width, height) in pixels, as the terminal reported it."""
         self._ascii = ascii_mode
         self.result: RenderedPage | None = None
         self._key: Key | None = None
@@ -247,7 +249,7 @@ class PreviewPane(Widget):
     def _encode(self, key: Key, target: PreviewTarget) -> None:
         sha, page, width, height, _mode, zoom = key
         region = ZOOMS[zoom][1] if zoom is not None else None
-        px_w, px_h = width * CELL_PIXELS[0], height * CELL_PIXELS[1]
+        px_w, px_h = width * self.cell[0], height * self.cell[1]
         encoded = self.previewer.graphics(
             sha, target.name, page, self.protocol, px_w, px_h, cols=width, rows=height, zoom=region
         )

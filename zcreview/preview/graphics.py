@@ -10,9 +10,10 @@ import base64
 import functools
 import io
 import re
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from PIL import Image
+if TYPE_CHECKING:  # Pillow is loaded by the encoders: the start-up probe needs only the parsers
+    from PIL import Image
 
 Protocol = Literal["kitty", "sixel", "none"]
 GraphicsSetting = Literal["auto", "kitty", "sixel", "none"]
@@ -21,10 +22,13 @@ GraphicsSetting = Literal["auto", "kitty", "sixel", "none"]
 KITTY_QUERY: Final = b"\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
 XTVERSION_QUERY: Final = b"\x1b[>0q"
 DA1_QUERY: Final = b"\x1b[c"
+# Cell size in pixels (xterm window op 16); answered as CSI 6 ; height ; width t.
+CELL_SIZE_QUERY: Final = b"\x1b[16t"
 
 _KITTY_OK = re.compile(rb"\x1b_Gi=31;OK\x1b\\")
 _DA1_REPLY = re.compile(rb"\x1b\[\?([\d;]*)c")
 _XTVERSION_REPLY = re.compile(rb"\x1bP>\|([^\x1b]*)\x1b\\")
+_CELL_SIZE_REPLY = re.compile(rb"\x1b\[6;(\d+);(\d+)t")
 
 # Terminals known by name (XTVERSION) to draw a protocol even when DA1 does not say so.
 _KNOWN_KITTY: Final = ("kitty", "ghostty", "wezterm")
@@ -39,7 +43,7 @@ def capability_query() -> bytes:
     DA1 comes last: every terminal answers it, so its reply marks the end of the answers
     (see ``response_complete``).
     """
-    return KITTY_QUERY + XTVERSION_QUERY + DA1_QUERY
+    return KITTY_QUERY + XTVERSION_QUERY + CELL_SIZE_QUERY + DA1_QUERY
 
 
 def response_complete(response: bytes) -> bool:
@@ -51,6 +55,20 @@ def parse_terminal_name(response: bytes) -> str | None:
     """The terminal's name and version from an XTVERSION reply, e.g. 'WezTerm 20240203'."""
     match = _XTVERSION_REPLY.search(response)
     return match.group(1).decode("utf-8", "replace").strip() if match else None
+
+
+def parse_cell_size(response: bytes) -> tuple[int, int] | None:
+    """A cell's (width, height) in pixels from a ``CSI 6 ; h ; w t`` reply, or None.
+
+    Implausible sizes (zero, or larger than 200 pixels) count as no answer.
+    """
+    match = _CELL_SIZE_REPLY.search(response)
+    if match is None:
+        return None
+    height, width = int(match.group(1)), int(match.group(2))
+    if not (0 < width <= 200 and 0 < height <= 200):
+        return None
+    return width, height
 
 
 def parse_capabilities(response: bytes) -> set[str]:
@@ -149,6 +167,8 @@ def encode_sixel(img: Image.Image, colors: int = 256) -> str:
     Colours come from Pillow's quantizer without dithering (dither noise defeats the run-length
     compression); each band of six rows writes one run-length-encoded line per colour used.
     """
+    from PIL import Image
+
     colors = max(2, min(colors, 256))
     rgb = img.convert("RGB")
     quantized = rgb.quantize(colors=colors, dither=Image.Dither.NONE)
