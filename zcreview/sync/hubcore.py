@@ -5,6 +5,7 @@ The ASGI app (hub.py) is a thin skin over `Hub`; bundle import runs the same met
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -17,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy import insert, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, create_engine, or_, select
 
 from storage.blobs import BlobStore, sha256_file, valid_digest
-from storage.engine import make_engine
+from storage.engine import is_sqlite, make_engine, normalise_url
 from storage.migrations import migrate
 from storage.sync_tables import (
     HubBatch,
@@ -62,6 +64,11 @@ from zcreview.sync.protocol import (
 
 SEQ = "seq"
 PAGE_MAX = 500
+POOL_SIZE = 40
+"""PostgreSQL connections kept open: one per worker thread of the server (anyio's default 40), so
+a burst of offices never waits for a connection while the database is idle."""
+RACE_RETRIES = 3
+"""A keyed insert that lost a race with another writer is looked at again this many times."""
 CRASH_ENV = "ZCREVIEW_HUB_CRASH_AT"
 """Fault tests name a point here (chunk_written, committed) to have the hub killed there."""
 
@@ -141,6 +148,86 @@ def _check_replay(owner_id: int, office: HubOffice, same: bool, what: str) -> No
         )
 
 
+def _reject(entry: ManifestEntry, reasons: list[str]) -> EntryResult:
+    return EntryResult(
+        application_id=entry.application_id,
+        revision=entry.revision,
+        accepted=False,
+        reasons=reasons,
+    )
+
+
+def _entry_problem(entry: ManifestEntry, manifest: Manifest, seen: set[str]) -> str | None:
+    """Why an entry cannot be accepted whatever the hub holds; None when it may be."""
+    app_id = str(entry.application_id)
+    if app_id in seen:
+        return "同一批次中重复出现"
+    seen.add(app_id)
+    if hashlib.sha256(entry.application.encode()).hexdigest() != entry.revision:
+        return "版本号与申报内容不符"
+    try:
+        app = Application.model_validate_json(entry.application)
+    except ValidationError:
+        return "申报内容无法解析"
+    if str(app.application_id) != app_id:
+        return "申报编号与内容不符"
+    b = app.basic
+    if (b.series, b.level, b.year) != (entry.series, entry.level, entry.year):
+        return "清单中的系列、级别或年度与申报内容不符"
+    if (entry.series, entry.level) != (manifest.series, manifest.level):
+        return f"不属于本批次的系列和级别（{manifest.series}·{manifest.level}）"
+    listed = {blob.sha256 for blob in entry.blobs}
+    unlisted = [ref.name for _, ref in iter_attachments(app) if ref.sha256 not in listed]
+    if unlisted:
+        return "附件未列入清单：" + "、".join(unlisted[:5])
+    return None
+
+
+def _check_entries(
+    manifest: Manifest, office: HubOffice, to: HubOffice, *, has_path: bool
+) -> list[tuple[ManifestEntry, list[str]]]:
+    """Each entry with the reasons it is refused before looking at deliveries (none: may pass)."""
+    seen: set[str] = set()
+    checked: list[tuple[ManifestEntry, list[str]]] = []
+    for entry in manifest.entries:
+        problem = _entry_problem(entry, manifest, seen)
+        if problem is None and not has_path:
+            problem = (
+                f"没有审核通过的路径：{office.name} → {to.name}（{entry.series}·{entry.level}），"
+                "请先申请路径"
+            )
+        checked.append((entry, [problem] if problem is not None else []))
+    return checked
+
+
+def _decide(entry: ManifestEntry, to: HubOffice, delivered: dict[str, int]) -> EntryResult | None:
+    """The outcome given the revisions of this application already delivered to `to`.
+
+    None: accept as a new delivery. `delivered` maps revision to seq; the head is the latest.
+    """
+    same = delivered.get(entry.revision)
+    if same is not None:
+        return EntryResult(
+            application_id=entry.application_id,
+            revision=entry.revision,
+            accepted=True,
+            seq=same,
+            duplicate=True,
+        )
+    head = max(delivered, key=lambda rev: delivered[rev]) if delivered else None
+    if head is not None and entry.supersedes != head:
+        return _reject(
+            entry,
+            [
+                f"{to.name} 已有该申报的版本 {head[:12]}，"
+                "新版本必须注明替代的是当前版本（supersedes）"
+            ],
+        )
+    if head is None and entry.supersedes is not None:
+        return _reject(entry, [f"替代的版本 {entry.supersedes[:12]} 不是 {to.name} 的当前版本"])
+    return None
+
+
 @dataclass(frozen=True)
 class BlobFile:
     path: Path
@@ -156,21 +243,31 @@ class Hub:
         self.blobs = BlobStore(data_dir / "blobs")
         self.partial_dir = data_dir / "partial"
         self.partial_dir.mkdir(parents=True, exist_ok=True)
-        # One writer at a time in this process: SQLite needs it, and on PostgreSQL the counter
-        # row lock serialises writers across processes as well.
+        # SQLite has one writer at a time anyway; taking turns here spares the busy-wait. On
+        # PostgreSQL writers run side by side: primary keys and unique constraints refuse a
+        # second copy of a keyed row (the loser looks again), and the counter row lock orders
+        # commits, so sequence numbers are handed out in commit order and cursors never skip.
+        self._serialise = is_sqlite(engine)
         self._write_lock = threading.Lock()
         self._blob_locks: dict[str, threading.Lock] = {}
         self._blob_locks_guard = threading.Lock()
         with self._write(), Session(engine) as s:
             if s.get(HubCounter, SEQ) is None:
                 s.add(HubCounter(name=SEQ, value=0))
-                s.commit()
+                with contextlib.suppress(IntegrityError):  # another process made it first
+                    s.commit()
 
     @classmethod
     def open(cls, data_dir: Path, db_url: str | None = None) -> Hub:
         """Open (creating and migrating) a hub whose data lives in `data_dir`."""
         data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(db_url or f"sqlite:///{(data_dir / 'hub.db').resolve()}")
+        url = normalise_url(db_url or f"sqlite:///{(data_dir / 'hub.db').resolve()}")
+        if url.startswith("sqlite"):
+            engine = make_engine(url)
+        else:
+            engine = create_engine(
+                url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10, pool_timeout=60
+            )
         migrate(engine)
         return cls(engine, data_dir)
 
@@ -179,6 +276,9 @@ class Hub:
 
     @contextmanager
     def _write(self) -> Iterator[None]:
+        if not self._serialise:
+            yield
+            return
         with self._write_lock:
             yield
 
@@ -206,7 +306,12 @@ class Hub:
                 token_hash=token_hash(token),
             )
             s.add(row)
-            s.commit()
+            try:
+                s.commit()
+            except IntegrityError:  # registered by another process meanwhile
+                raise HubError(
+                    409, "office_exists", f"统一社会信用代码 {credit_code} 已登记", "office exists"
+                ) from None
             return office_info(row), token
 
     def list_offices(self) -> list[OfficeInfo]:
@@ -240,19 +345,42 @@ class Hub:
                 422, "batch_id_mismatch", "路径中的批次号与清单不一致", "batch id differs"
             )
         digest = manifest.digest()
-        try:
-            committed = self._record_offer(office, batch_id, manifest, digest)
-        except IntegrityError:
-            # Another hub process recorded the same batch or blob a moment ago; look again.
-            committed = self._record_offer(office, batch_id, manifest, digest)
-        missing = []
-        for blob in manifest.unique_blobs():
-            if not self.blobs.has(blob.sha256):
-                have = self.upload_state(blob.sha256).offset
-                missing.append(BlobNeed(sha256=blob.sha256, size=blob.size, have=have))
+        for attempt in range(RACE_RETRIES):
+            try:
+                committed = self._record_offer(office, batch_id, manifest, digest)
+                break
+            except IntegrityError:
+                # Another writer recorded the same batch or blob a moment ago; look again.
+                if attempt + 1 == RACE_RETRIES:
+                    raise
+        lacking = [b for b in manifest.unique_blobs() if not self.blobs.has(b.sha256)]
+        held = self._held_offsets([b.sha256 for b in lacking])
+        missing = [BlobNeed(sha256=b.sha256, size=b.size, have=held[b.sha256]) for b in lacking]
         return OfferAnswer(
             batch_id=manifest.batch_id, manifest_hash=digest, missing=missing, committed=committed
         )
+
+    def _held_offsets(self, blob_ids: list[str]) -> dict[str, int]:
+        """Durable bytes held of each blob being uploaded, read in one query.
+
+        The smaller of the recorded offset and the partial file's length, as `_reconcile` would
+        make it; the next chunk reconciles for real, under the blob's lock.
+        """
+        if not blob_ids:
+            return {}
+        with Session(self.engine) as s:
+            rows = s.exec(
+                select(HubUpload.blob_id, HubUpload.offset).where(
+                    col(HubUpload.blob_id).in_(blob_ids)
+                )
+            ).all()
+        recorded = dict(rows)
+        held: dict[str, int] = {}
+        for blob_id in blob_ids:
+            path = self._partial(blob_id)
+            on_disk = path.stat().st_size if path.exists() else 0
+            held[blob_id] = min(recorded.get(blob_id, 0), on_disk)
+        return held
 
     def _record_offer(
         self, office: HubOffice, batch_id: str, manifest: Manifest, digest: str
@@ -263,36 +391,50 @@ class Hub:
             if existing is not None:
                 _check_replay(existing.office_id, office, existing.manifest_hash == digest, "批次")
                 return existing.state == "committed"
-            else:
-                to = self._office_by_code(s, manifest.to_office)
-                if to.id == office.id:
-                    raise HubError(422, "self_report", "不能向本单位上报", "cannot report to self")
-                for blob in manifest.unique_blobs():
-                    up = s.get(HubUpload, blob.sha256)
-                    if up is None:
-                        s.add(HubUpload(blob_id=blob.sha256, size=blob.size, mime=blob.mime))
-                    elif up.size != blob.size or (
-                        self.blobs.has(blob.sha256)
-                        and self.blobs.path(blob.sha256).stat().st_size != blob.size
-                    ):
-                        raise HubError(
-                            422,
-                            "blob_size_conflict",
-                            f"附件 {blob.sha256[:12]} 的大小与先前声明不符",
-                            "blob size differs from an earlier declaration",
-                        )
-                assert office.id is not None and to.id is not None
-                s.add(
-                    HubBatch(
-                        batch_id=batch_id,
-                        office_id=office.id,
-                        to_office_id=to.id,
-                        manifest_hash=digest,
-                        manifest=manifest.model_dump_json(),
+            to = self._office_by_code(s, manifest.to_office)
+            if to.id == office.id:
+                raise HubError(422, "self_report", "不能向本单位上报", "cannot report to self")
+            blobs = manifest.unique_blobs()
+            declared = dict(
+                s.exec(
+                    select(HubUpload.blob_id, HubUpload.size).where(
+                        col(HubUpload.blob_id).in_([b.sha256 for b in blobs])
                     )
+                ).all()
+            )
+            new: list[dict[str, object]] = []
+            for blob in blobs:
+                size = declared.get(blob.sha256)
+                if size is None:
+                    new.append({"blob_id": blob.sha256, "size": blob.size, "mime": blob.mime})
+                elif size != blob.size or (
+                    self.blobs.has(blob.sha256)
+                    and self.blobs.path(blob.sha256).stat().st_size != blob.size
+                ):
+                    raise HubError(
+                        422,
+                        "blob_size_conflict",
+                        f"附件 {blob.sha256[:12]} 的大小与先前声明不符",
+                        "blob size differs from an earlier declaration",
+                    )
+            if new:
+                now = utcnow()
+                s.execute(
+                    insert(HubUpload),
+                    [{**row, "offset": 0, "complete": False, "updated_at": now} for row in new],
                 )
-                s.commit()
-                return False
+            assert office.id is not None and to.id is not None
+            s.add(
+                HubBatch(
+                    batch_id=batch_id,
+                    office_id=office.id,
+                    to_office_id=to.id,
+                    manifest_hash=digest,
+                    manifest=manifest.model_dump_json(),
+                )
+            )
+            s.commit()
+            return False
 
     def _office_by_code(self, s: Session, code: str) -> HubOffice:
         row = s.exec(select(HubOffice).where(HubOffice.credit_code == code)).first()
@@ -429,7 +571,13 @@ class Hub:
     # ------------------------------------------------------------ commit
 
     def commit(self, office: HubOffice, batch_id: str) -> Receipt:
-        """Accept or reject each application of an offered batch in one transaction."""
+        """Accept or reject each application of an offered batch in one transaction.
+
+        About ten statements whatever the batch size: entries are checked in memory, existing
+        deliveries and revisions are read in one query each, and rows are inserted in bulk. The
+        counter row is locked only for the last part (deliveries, receipt), which is what orders
+        commits; the checks before it run side by side with other commits on PostgreSQL.
+        """
         with self._write(), Session(self.engine) as s:
             batch = s.get(HubBatch, batch_id, with_for_update=True)
             if batch is None:
@@ -450,13 +598,42 @@ class Hub:
                     "blobs missing",
                     missing=missing,
                 )
-            counter = s.get(HubCounter, SEQ, with_for_update=True)
             to = s.get(HubOffice, batch.to_office_id)
-            assert counter is not None and to is not None
-            seen: set[str] = set()
-            results = [
-                self._commit_entry(s, office, to, batch, e, counter, seen) for e in manifest.entries
-            ]
+            assert to is not None and office.id is not None and to.id is not None
+            path = s.exec(
+                select(HubPath.path_id).where(
+                    HubPath.lower_id == office.id,
+                    HubPath.upper_id == to.id,
+                    HubPath.series == manifest.series,
+                    HubPath.level == manifest.level,
+                    HubPath.state == "approved",
+                )
+            ).first()
+            checked = _check_entries(manifest, office, to, has_path=path is not None)
+            candidates = [e for e, reasons in checked if not reasons]
+            # From here on one commit at a time: deliveries are read and written under the
+            # counter lock, so a head cannot move between the check and the insert.
+            counter = s.get(HubCounter, SEQ, with_for_update=True)
+            assert counter is not None
+            delivered = self._delivered(s, to.id, candidates)
+            results: list[EntryResult] = []
+            accepted: list[ManifestEntry] = []
+            for entry, reasons in checked:
+                if not reasons:
+                    result = _decide(entry, to, delivered.get(str(entry.application_id), {}))
+                    if result is None:
+                        counter.value += 1
+                        accepted.append(entry)
+                        result = EntryResult(
+                            application_id=entry.application_id,
+                            revision=entry.revision,
+                            accepted=True,
+                            seq=counter.value,
+                        )
+                else:
+                    result = _reject(entry, reasons)
+                results.append(result)
+            self._insert_accepted(s, office.id, to.id, batch.batch_id, accepted, results)
             receipt = Receipt(
                 batch_id=manifest.batch_id,
                 manifest_hash=batch.manifest_hash,
@@ -474,124 +651,86 @@ class Hub:
             _crash_point("committed")
             return receipt
 
-    def _commit_entry(
-        self,
+    @staticmethod
+    def _delivered(
+        s: Session, to_id: int, entries: list[ManifestEntry]
+    ) -> dict[str, dict[str, int]]:
+        """For each application, the revisions already delivered to `to_id` and their seqs."""
+        app_ids = [str(e.application_id) for e in entries]
+        found: dict[str, dict[str, int]] = {}
+        if not app_ids:
+            return found
+        rows = s.exec(
+            select(HubDelivery.application_id, HubDelivery.revision, HubDelivery.seq).where(
+                col(HubDelivery.application_id).in_(app_ids), HubDelivery.to_office_id == to_id
+            )
+        ).all()
+        for app_id, revision, seq in rows:
+            found.setdefault(app_id, {})[revision] = seq
+        return found
+
+    @staticmethod
+    def _insert_accepted(
         s: Session,
-        office: HubOffice,
-        to: HubOffice,
-        batch: HubBatch,
-        entry: ManifestEntry,
-        counter: HubCounter,
-        seen: set[str],
-    ) -> EntryResult:
-        app_id = str(entry.application_id)
-
-        def reject(*reasons: str) -> EntryResult:
-            return EntryResult(
-                application_id=entry.application_id,
-                revision=entry.revision,
-                accepted=False,
-                reasons=list(reasons),
-            )
-
-        if app_id in seen:
-            return reject("同一批次中重复出现")
-        seen.add(app_id)
-        if hashlib.sha256(entry.application.encode()).hexdigest() != entry.revision:
-            return reject("版本号与申报内容不符")
-        try:
-            app = Application.model_validate_json(entry.application)
-        except ValidationError:
-            return reject("申报内容无法解析")
-        if str(app.application_id) != app_id:
-            return reject("申报编号与内容不符")
-        b = app.basic
-        if (b.series, b.level, b.year) != (entry.series, entry.level, entry.year):
-            return reject("清单中的系列、级别或年度与申报内容不符")
-        manifest = Manifest.model_validate_json(batch.manifest)
-        if (entry.series, entry.level) != (manifest.series, manifest.level):
-            return reject(f"不属于本批次的系列和级别（{manifest.series}·{manifest.level}）")
-        listed = {blob.sha256 for blob in entry.blobs}
-        unlisted = [ref.name for _, ref in iter_attachments(app) if ref.sha256 not in listed]
-        if unlisted:
-            return reject("附件未列入清单：" + "、".join(unlisted[:5]))
-        path = s.exec(
-            select(HubPath).where(
-                HubPath.lower_id == office.id,
-                HubPath.upper_id == to.id,
-                HubPath.series == entry.series,
-                HubPath.level == entry.level,
-                HubPath.state == "approved",
-            )
-        ).first()
-        if path is None:
-            return reject(
-                f"没有审核通过的路径：{office.name} → {to.name}（{entry.series}·{entry.level}），"
-                "请先申请路径"
-            )
-        same = s.exec(
-            select(HubDelivery).where(
-                HubDelivery.application_id == app_id,
-                HubDelivery.revision == entry.revision,
-                HubDelivery.to_office_id == to.id,
-            )
-        ).first()
-        if same is not None:
-            return EntryResult(
-                application_id=entry.application_id,
-                revision=entry.revision,
-                accepted=True,
-                seq=same.seq,
-                duplicate=True,
-            )
-        head = s.exec(
-            select(HubDelivery)
-            .where(HubDelivery.application_id == app_id, HubDelivery.to_office_id == to.id)
-            .order_by(col(HubDelivery.seq).desc())
-        ).first()
-        if head is not None and entry.supersedes != head.revision:
-            return reject(
-                f"{to.name} 已有该申报的版本 {head.revision[:12]}，"
-                "新版本必须注明替代的是当前版本（supersedes）"
-            )
-        if head is None and entry.supersedes is not None:
-            return reject(f"替代的版本 {entry.supersedes[:12]} 不是 {to.name} 的当前版本")
-        if (
+        from_id: int,
+        to_id: int,
+        batch_id: str,
+        accepted: list[ManifestEntry],
+        results: list[EntryResult],
+    ) -> None:
+        """Revisions (once each), their blob references and the deliveries, in bulk."""
+        if not accepted:
+            return
+        keys = [(str(e.application_id), e.revision) for e in accepted]
+        held = set(
             s.exec(
-                select(HubRevision).where(
-                    HubRevision.application_id == app_id, HubRevision.revision == entry.revision
+                select(HubRevision.application_id, HubRevision.revision).where(
+                    tuple_(col(HubRevision.application_id), col(HubRevision.revision)).in_(keys)
                 )
-            ).first()
-            is None
-        ):
-            s.add(
-                HubRevision(application_id=app_id, revision=entry.revision, body=entry.application)
-            )
-            for sha in sorted(listed):
-                s.add(HubBlobRef(application_id=app_id, revision=entry.revision, sha256=sha))
-        counter.value += 1
-        assert office.id is not None and to.id is not None
-        s.add(
-            HubDelivery(
-                seq=counter.value,
-                application_id=app_id,
-                revision=entry.revision,
-                supersedes=entry.supersedes,
-                from_office_id=office.id,
-                to_office_id=to.id,
-                batch_id=batch.batch_id,
-                series=entry.series,
-                level=entry.level,
-                year=entry.year,
-                blobs=json.dumps([blob.model_dump(mode="json") for blob in entry.blobs]),
-            )
+            ).all()
         )
-        s.flush()
-        return EntryResult(
-            application_id=entry.application_id,
-            revision=entry.revision,
-            accepted=True,
-            seq=counter.value,
+        fresh = [e for e in accepted if (str(e.application_id), e.revision) not in held]
+        now = utcnow()
+        if fresh:
+            s.execute(
+                insert(HubRevision),
+                [
+                    {
+                        "application_id": str(e.application_id),
+                        "revision": e.revision,
+                        "body": e.application,
+                        "created_at": now,
+                    }
+                    for e in fresh
+                ],
+            )
+            refs = [
+                {"application_id": str(e.application_id), "revision": e.revision, "sha256": sha}
+                for e in fresh
+                for sha in sorted({blob.sha256 for blob in e.blobs})
+            ]
+            if refs:
+                s.execute(insert(HubBlobRef), refs)
+        seqs = {(r.application_id, r.revision): r.seq for r in results if r.accepted}
+        s.execute(
+            insert(HubDelivery),
+            [
+                {
+                    "seq": seqs[(e.application_id, e.revision)],
+                    "application_id": str(e.application_id),
+                    "revision": e.revision,
+                    "supersedes": e.supersedes,
+                    "from_office_id": from_id,
+                    "to_office_id": to_id,
+                    "batch_id": batch_id,
+                    "series": e.series,
+                    "level": e.level,
+                    "year": e.year,
+                    "blobs": json.dumps([blob.model_dump(mode="json") for blob in e.blobs]),
+                    "created_at": now,
+                }
+                for e in accepted
+            ],
         )
 
     # ------------------------------------------------------------ inbox and blobs
@@ -661,6 +800,16 @@ class Hub:
 
     def send_return(self, office: HubOffice, return_id: str, req: ReturnRequest) -> ReturnItem:
         """Record a return from `office` down to whoever reported that revision to it."""
+        for attempt in range(RACE_RETRIES):
+            try:
+                return self._send_return(office, return_id, req)
+            except IntegrityError:
+                # The same return id arrived twice at once (a retry overtaking its original).
+                if attempt + 1 == RACE_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _send_return(self, office: HubOffice, return_id: str, req: ReturnRequest) -> ReturnItem:
         digest = digest_of(req)
         app_id = str(req.application_id)
         with self._write(), Session(self.engine) as s:
@@ -738,7 +887,7 @@ class Hub:
     def ack(self, office: HubOffice, feed: str, cursor: int) -> int:
         """Record how far an office has applied a feed; only ever moves forward."""
         with self._write(), Session(self.engine) as s:
-            row = s.get(HubOffice, office.id)
+            row = s.get(HubOffice, office.id, with_for_update=True)
             assert row is not None
             if feed == "inbox":
                 row.inbox_ack = max(row.inbox_ack, cursor)
@@ -772,6 +921,16 @@ class Hub:
 
     def put_path(self, office: HubOffice, path_id: str, req: PathRequest) -> PathInfo:
         """路径申请, idempotent by path id; an approved (or pending) path of the edge is reused."""
+        try:
+            return self._put_path(office, path_id, req)
+        except IntegrityError:
+            pass  # the same id was stored a moment ago (a retry overtaking its original)
+        try:
+            return self._put_path(office, path_id, req)
+        except IntegrityError:
+            raise HubError(409, "path_conflict", "路径编号冲突", "path id conflict") from None
+
+    def _put_path(self, office: HubOffice, path_id: str, req: PathRequest) -> PathInfo:
         with self._write(), Session(self.engine) as s:
             upper = self._office_by_code(s, req.upper_office)
             if upper.id == office.id:
@@ -811,10 +970,7 @@ class Hub:
                 state="pending",
             )
             s.add(row)
-            try:
-                s.commit()
-            except IntegrityError:
-                raise HubError(409, "path_conflict", "路径编号冲突", "path id conflict") from None
+            s.commit()
             return self._path_info(s, row)
 
     def list_paths(self, office: HubOffice, role: Role) -> list[PathInfo]:
@@ -828,7 +984,7 @@ class Hub:
     def decide_path(self, office: HubOffice, path_id: str, decision: PathDecision) -> PathInfo:
         """路径审核 by the upper office; a replay of the same decision answers the same."""
         with self._write(), Session(self.engine) as s:
-            row = s.get(HubPath, path_id)
+            row = s.get(HubPath, path_id, with_for_update=True)
             if row is None:
                 raise HubError(404, "unknown_path", "没有这个路径申请", "path not found")
             if row.upper_id != office.id:
