@@ -38,6 +38,12 @@ MIGRATIONS: list[Migration] = [
 ]
 """Version numbers by area: 1 foundation; 2–9 review; 10–19 sync and hub."""
 
+LATEST_VERSION = 12
+"""The newest version any area registers (a test checks it against the registered list).
+
+A database already at this version is opened with one query and without importing the review
+and sync table modules (about 0.2 s of start-up); bump it with every new migration."""
+
 
 def register(migration: Migration) -> None:
     """Add a migration from another module (review, sync); keeps the list ordered."""
@@ -59,10 +65,15 @@ def current_version(conn: Connection) -> int:
 
 
 def migrate(engine: Engine) -> int:
-    """Apply every pending migration, each in its own transaction; return the final version."""
-    _load_area_migrations()
+    """Apply every pending migration, each in its own transaction; return the final version.
+
+    Raises SchemaTooNew when the database was written by a newer zcreview.
+    """
     with engine.begin() as conn:
         version = current_version(conn)
+    if version == LATEST_VERSION:
+        return version  # the common case: nothing to do, nothing more to import
+    _load_area_migrations()
     latest = MIGRATIONS[-1].version
     if version > latest:
         raise SchemaTooNew(f"数据库结构版本 {version} 高于本程序支持的 {latest}，请升级 zcreview")
