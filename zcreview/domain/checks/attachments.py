@@ -31,11 +31,6 @@ _EXCHANGE_METHOD = "非企事业单位交流到企事业单位人员"
 _CHANGE_METHOD = "改系列"
 
 
-def _ext(a_file: str) -> str:
-    _stem, dot, ext = a_file.rpartition(".")
-    return ext.lower() if dot and "/" not in ext else ""
-
-
 @dataclass(slots=True)
 class _Scan:
     """Findings of ATT-TYPE, ATT-SIZE and ATT-NAME, gathered in one walk over the files."""
@@ -48,6 +43,11 @@ class _Scan:
     bad_name: list[tuple[str, AttachmentRef, str]] = field(default_factory=list)
 
 
+_NAME_PROBLEMS: dict[tuple[str, str], str | None] = {}
+"""(name pattern, attachment name) → `name_problem`. Names recur (每年的“2021年度考核表”, the
+same certificates on every form), and the two regex matches were the dearest part of the scan."""
+
+
 def _scan(ctx: CheckContext) -> _Scan:
     found: _Scan | None = ctx.memo.get("attachments")
     if found is not None:
@@ -55,6 +55,10 @@ def _scan(ctx: CheckContext) -> _Scan:
     scan = _Scan()
     prep = ctx.prep
     allowed_mime, mime_ext, name_re = prep.allowed_mime, prep.mime_ext, prep.name_re
+    pattern = name_re.pattern
+    problems = _NAME_PROBLEMS
+    if len(problems) > 65536:
+        problems.clear()
     limit = ctx.config.thresholds.attachments.max_bytes
     for path, a in ctx.attachments:
         mime = a.mime
@@ -63,15 +67,23 @@ def _scan(ctx: CheckContext) -> _Scan:
         elif mime not in allowed_mime:
             scan.bad_mime.append((path, a))
         else:
-            ext = _ext(a.file)
-            if ext and ext not in mime_ext[mime]:
-                scan.bad_ext.append((path, a, ext))
+            # The file's extension; none when the last dot is in a folder name.
+            _stem, dot, ext = a.file.rpartition(".")
+            if dot and ext and "/" not in ext:
+                ext = ext.lower()
+                if ext not in mime_ext[mime]:
+                    scan.bad_ext.append((path, a, ext))
         size = a.size
         if size is None:
             scan.no_size.append(path)
         elif size > limit:
             scan.too_big.append((path, a))
-        problem = name_problem(a.name, name_re)
+        name = a.name
+        key = (pattern, name)
+        if key in problems:
+            problem = problems[key]
+        else:
+            problem = problems[key] = name_problem(name, name_re)
         if problem:
             scan.bad_name.append((path, a, problem))
     ctx.memo["attachments"] = scan

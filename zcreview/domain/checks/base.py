@@ -130,28 +130,63 @@ def _result_factory() -> Callable[[str, Severity, str, str, tuple[str, ...]], Ch
 _make_result = _result_factory()
 
 
-class Reporter:
-    """Builds the results of one check with its id and seed filled in."""
+_MAX_REMEMBERED = 4096
+"""Results a reporter keeps per severity before it starts afresh (bounds the memory)."""
 
-    __slots__ = ("check_id", "seed")
+_Remembered = dict[tuple[str, tuple[str, ...]], CheckResult]
+
+
+class Reporter:
+    """Builds the results of one check with its id and seed filled in.
+
+    Results are frozen, so an equal result can be handed out again: most messages (the OK ones
+    above all) recur from one application to the next, and a dictionary hit is cheaper than
+    building the object. Each severity has its own dictionary, keyed by (message, paths).
+    """
+
+    __slots__ = ("_fail", "_ok", "_unknown", "_warn", "check_id", "seed")
 
     def __init__(self, check_id: str, seed: str) -> None:
         self.check_id = check_id
         self.seed = seed
+        self._ok: _Remembered = {}
+        self._warn: _Remembered = {}
+        self._fail: _Remembered = {}
+        self._unknown: _Remembered = {}
 
+    def _remember(
+        self, made: _Remembered, severity: Severity, message: str, paths: tuple[str, ...]
+    ) -> CheckResult:
+        if len(made) >= _MAX_REMEMBERED:
+            made.clear()
+        result = made[message, paths] = _make_result(
+            self.check_id, severity, message, self.seed, paths
+        )
+        return result
+
+    # Each method looks up its dictionary inline: the hit is the common case and a call less
+    # is a good part of its cost.
     def ok(self, message: str, *paths: str) -> CheckResult:
-        return _make_result(self.check_id, Severity.OK, message, self.seed, paths)
+        hit = self._ok.get((message, paths))
+        return hit if hit is not None else self._remember(self._ok, Severity.OK, message, paths)
 
     def warn(self, message: str, *paths: str) -> CheckResult:
-        return _make_result(self.check_id, Severity.WARN, message, self.seed, paths)
+        hit = self._warn.get((message, paths))
+        if hit is not None:
+            return hit
+        return self._remember(self._warn, Severity.WARN, message, paths)
 
     def fail(self, message: str, *paths: str) -> CheckResult:
-        return _make_result(self.check_id, Severity.FAIL, message, self.seed, paths)
+        hit = self._fail.get((message, paths))
+        if hit is not None:
+            return hit
+        return self._remember(self._fail, Severity.FAIL, message, paths)
 
     def unknown(self, message: str, *paths: str) -> CheckResult:
-        return _make_result(
-            self.check_id, Severity.UNKNOWN, UNKNOWN_PREFIX + message, self.seed, paths
-        )
+        hit = self._unknown.get((message, paths))
+        if hit is not None:
+            return hit
+        return self._remember(self._unknown, Severity.UNKNOWN, UNKNOWN_PREFIX + message, paths)
 
 
 CheckFn = Callable[[CheckContext, Reporter], Iterable[CheckResult]]
