@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar, Protocol
@@ -230,14 +230,24 @@ def configure_textual(settings: Settings) -> None:
         textual.screen.UPDATE_PERIOD = 1 / SSH_FPS  # type: ignore[misc]
 
 
-def run_app(ctx: OfficeContext, reviewer: str | None = None) -> int:
-    """Run the workstation in this terminal; returns the exit code."""
+def run_app(
+    ctx: OfficeContext, reviewer: str | None = None, graphics: Callable[[], object] | None = None
+) -> int:
+    """Run the workstation in this terminal; returns the exit code.
+
+    `graphics` waits for the terminal's answer already asked in the background (the CLI asks
+    while the store opens); without it the terminal is asked here.
+    """
     from zcreview.preview.probe import detect_graphics
 
     configure_textual(ctx.settings)
     app = make_app(ctx, reviewer=reviewer)
     # Asked before Textual owns the terminal (≤ 0.6 s once per terminal type, then cached).
-    app.terminal_graphics = detect_graphics(ctx.settings.graphics, ctx.settings.home)
+    app.terminal_graphics = (
+        graphics()
+        if graphics is not None
+        else detect_graphics(ctx.settings.graphics, ctx.settings.home)
+    )
     try:
         result = app.run(mouse=ctx.settings.mouse)
     finally:

@@ -7,9 +7,13 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zcreview import __version__
 from zcreview.errors import UserError
+
+if TYPE_CHECKING:
+    from zcreview.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -130,12 +134,40 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    from zcreview.context import open_context
+    from zcreview.context import open_context, resolve_settings
 
-    ctx = open_context(args)
-    from screens.app import run_app  # Textual is loaded only here
+    settings = resolve_settings(args)
+    graphics = _ask_terminal_graphics(settings)
+    try:
+        ctx = open_context(settings=settings)
+        from screens.app import run_app  # Textual is loaded only here
+    except BaseException:
+        graphics()  # the terminal leaves raw mode before an error is printed
+        raise
+    return int(run_app(ctx, reviewer=getattr(args, "reviewer", None), graphics=graphics))
 
-    return int(run_app(ctx, reviewer=getattr(args, "reviewer", None)))
+
+def _ask_terminal_graphics(settings: Settings) -> Callable[[], object]:
+    """Ask the terminal about pixel graphics in a thread, while the store opens and Textual
+    loads: a silent terminal makes the question wait its full timeout (0.6 s), which would
+    otherwise come on top of the start-up. The returned callable waits for the answer."""
+    import threading
+
+    from zcreview.preview.probe import detect_graphics
+
+    answer: list[object] = []
+    thread = threading.Thread(
+        target=lambda: answer.append(detect_graphics(settings.graphics, settings.home)),
+        name="graphics-probe",
+        daemon=True,
+    )
+    thread.start()
+
+    def wait() -> object:
+        thread.join()
+        return answer[0] if answer else None
+
+    return wait
 
 
 CORE_COMMANDS = frozenset({"open", "init", "reviewer", "import", "demo", "schema"})

@@ -21,17 +21,32 @@ class Context:
     store: Store
 
 
-def open_context(
+def resolve_settings(
     args: argparse.Namespace | None = None, *, home: Path | None = None, db_url: str | None = None
-) -> Context:
-    """Resolve `--home`/`--db` (or the environment) and open the store, migrating it."""
+) -> Settings:
+    """Settings for `--home`/`--db` (or the environment); raises UserError for a bad file."""
     if args is not None:
         home = home or getattr(args, "home", None)
         db_url = db_url or getattr(args, "db", None)
     try:
-        settings = load_settings(home, db_url)
+        return load_settings(home, db_url)
     except SettingsError as exc:
         raise UserError(str(exc)) from exc
+
+
+def open_context(
+    args: argparse.Namespace | None = None,
+    *,
+    home: Path | None = None,
+    db_url: str | None = None,
+    settings: Settings | None = None,
+) -> Context:
+    """Open the store of `settings` (else resolved from `args`/`home`/`db_url`), migrating it.
+
+    Raises UserError when the settings or the database cannot be used.
+    """
+    if settings is None:
+        settings = resolve_settings(args, home=home, db_url=db_url)
     try:
         store = open_store(settings.home, settings.db_url)
     except Exception as exc:  # database unreachable, bad URL, schema too new
