@@ -44,7 +44,9 @@ from zcreview.sync.protocol import (
     Manifest,
     PathDecision,
     PathRequest,
+    Receipt,
     ReturnRequest,
+    digest_of,
 )
 from zcreview.sync.transport import OffsetMismatch, Refused
 
@@ -158,6 +160,17 @@ def test_offer_and_commit_replays_are_idempotent(net: Net, pair: tuple[Office, O
     receipt = drive(str(manifest.batch_id), unit.transport, unit.store)
     replay = unit.transport.commit(str(manifest.batch_id))
     assert replay == receipt and all(r.accepted for r in receipt.results)
+    # A replay naming the receipt the office holds is answered 304 without a body; any other
+    # tag gets the whole receipt again.
+    commit_url = f"/v1/batches/{manifest.batch_id}/commit"
+    full = raw(net, unit.token).post(commit_url)
+    etag = full.headers["ETag"]
+    assert etag == f'"{digest_of(receipt)}"'
+    short = raw(net, unit.token).post(commit_url, headers={"If-None-Match": etag})
+    assert short.status_code == 304 and short.content == b"" and short.headers["ETag"] == etag
+    other = raw(net, unit.token).post(commit_url, headers={"If-None-Match": '"' + "0" * 64 + '"'})
+    assert other.status_code == 200 and Receipt.model_validate_json(other.content) == receipt
+    assert unit.transport.commit(str(manifest.batch_id), receipt) == receipt
     after = unit.transport.offer(manifest)
     assert after.committed and after.missing == []
     assert len(pull_inbox(dept.transport, dept.store)) == 2

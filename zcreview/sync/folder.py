@@ -699,7 +699,7 @@ class FolderTransport(Transport):
             raise BundleError(f"{folder}：回执对应的清单不是本批次的")
         return imported
 
-    def commit(self, batch_id: str) -> Receipt:
+    def commit(self, batch_id: str, held: Receipt | None = None) -> Receipt:
         manifest = self._manifest
         if manifest is None or str(manifest.batch_id) != batch_id:
             raise SyncError("提交前须先提交清单")

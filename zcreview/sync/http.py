@@ -36,6 +36,7 @@ from zcreview.sync.protocol import (
     ReturnRequest,
     ReturnsPage,
     Role,
+    digest_of,
 )
 from zcreview.sync.transport import (
     Cancelled,
@@ -194,8 +195,17 @@ class HttpTransport(Transport):
             )
         return int(response.headers.get(OFFSET_HEADER, "0"))
 
-    def commit(self, batch_id: str) -> Receipt:
-        return self._json("POST", f"/v1/batches/{batch_id}/commit", Receipt)
+    def commit(self, batch_id: str, held: Receipt | None = None) -> Receipt:
+        headers = {"If-None-Match": f'"{digest_of(held)}"'} if held is not None else None
+        response = self._send("POST", f"/v1/batches/{batch_id}/commit", headers=headers)
+        if response.status_code == 304 and held is not None:
+            return held  # the hub stores exactly the receipt this office holds
+        if response.status_code >= 400 or response.status_code == 304:
+            raise self._refusal(response)
+        try:
+            return Receipt.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise SyncError(f"服务器的回答无法解析：{exc.errors()[0]['msg']}") from None
 
     def inbox(self, after: int, limit: int = 100) -> InboxPage:
         return self._json("GET", "/v1/inbox", InboxPage, params={"after": after, "limit": limit})

@@ -48,6 +48,7 @@ from zcreview.sync.protocol import (
     ReturnRequest,
     ReturnsPage,
     Role,
+    digest_of,
 )
 
 log = logging.getLogger("zcreview.hub")
@@ -70,12 +71,35 @@ def _error_response(exc: HubError) -> JSONResponse:
 
 def _reply(request: Request, model: BaseModel, status: int = 200) -> Response:
     """JSON, gzip-compressed when the client accepts it and it is worth it."""
+    return _encoded(model, "gzip" in request.headers.get("accept-encoding", ""), status)
+
+
+def _encoded(
+    model: BaseModel, gzip_ok: bool, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     body = model.model_dump_json().encode()
-    headers = {"Vary": "Accept-Encoding"}
-    if len(body) >= _GZIP_MIN and "gzip" in request.headers.get("accept-encoding", ""):
+    headers = {"Vary": "Accept-Encoding", **(headers or {})}
+    if len(body) >= _GZIP_MIN and gzip_ok:
         body = gzip.compress(body, compresslevel=6)
         headers["Content-Encoding"] = "gzip"
     return Response(body, status, headers=headers, media_type="application/json")
+
+
+async def _answer(request: Request, call: Callable[..., BaseModel], *args: Any) -> Response:
+    """Run a hub method and encode its answer in a worker thread, off the event loop."""
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+    return await run_in_threadpool(lambda: _encoded(call(*args), gzip_ok))
+
+
+def receipt_etag(receipt: Receipt) -> str:
+    """The strong ETag of a receipt: its canonical hash, quoted."""
+    return f'"{digest_of(receipt)}"'
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if header is None:
+        return False
+    return any(tag.strip().removeprefix("W/") in (etag, "*") for tag in header.split(","))
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -107,6 +131,12 @@ def _gunzip(raw: bytes, limit: int) -> bytes:
 async def _json_body(request: Request, model: type[M]) -> M:
     raw = await _read_limited(request, MAX_JSON_BODY)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    # Inflating and validating a manifest takes milliseconds: off the event loop, so the other
+    # offices' requests keep moving meanwhile.
+    return await run_in_threadpool(_parse_body, raw, encoding, model)
+
+
+def _parse_body(raw: bytes, encoding: str, model: type[M]) -> M:
     if encoding == "gzip":
         raw = _gunzip(raw, MAX_JSON_BODY)
     elif encoding not in ("", "identity"):
@@ -168,6 +198,8 @@ class Api:
     auth: bool = True
     binary_in: bool = False
     binary_out: bool = False
+    description: str = ""
+    not_modified: bool = False
 
 
 API: tuple[Api, ...] = (
@@ -186,6 +218,21 @@ API: tuple[Api, ...] = (
         "Commit a batch in one transaction; replays return the stored receipt",
         None,
         Receipt,
+        headers=(
+            (
+                "If-None-Match",
+                "ETag of a receipt the office already stores for this batch; when it is the "
+                "stored receipt's, a replay is answered 304 with no body",
+            ),
+        ),
+        description=(
+            "Idempotent: the first call commits and every later call answers the same receipt, "
+            'with `ETag: "<sha256 of the receipt\'s canonical JSON>"`. An office that holds '
+            "a receipt (re-driving an acknowledged batch) sends it as `If-None-Match`; if it "
+            "names the stored receipt the answer is `304 Not Modified` and a few hundred bytes "
+            "instead of the whole receipt. Any other tag gets the full receipt."
+        ),
+        not_modified=True,
     ),
     Api(
         "PATCH",
@@ -297,7 +344,7 @@ class HubApp:
         office = await self._office(request)
         key = _uuid_param(request, param)
         body = await _json_body(request, model)
-        return _reply(request, await run_in_threadpool(call, office, key, body))
+        return await _answer(request, call, office, key, body)
 
     async def offer(self, request: Request) -> Response:
         return await self._keyed(request, "batch_id", Manifest, self.hub.offer)
@@ -305,7 +352,18 @@ class HubApp:
     async def commit(self, request: Request) -> Response:
         office = await self._office(request)
         batch_id = _uuid_param(request, "batch_id")
-        return _reply(request, await run_in_threadpool(self.hub.commit, office, batch_id))
+        held = request.headers.get("if-none-match")
+        gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+
+        def work() -> Response:
+            receipt = self.hub.commit(office, batch_id)
+            etag = receipt_etag(receipt)
+            if _etag_matches(held, etag):
+                # The office already stores this very receipt: say so in a few bytes.
+                return Response(status_code=304, headers={"ETag": etag})
+            return _encoded(receipt, gzip_ok, headers={"ETag": etag})
+
+        return await run_in_threadpool(work)
 
     async def upload(self, request: Request) -> Response:
         await self._office(request)
@@ -363,13 +421,13 @@ class HubApp:
         office = await self._office(request)
         after = _int_query(request, "after", 0)
         limit = _int_query(request, "limit", 100)
-        return _reply(request, await run_in_threadpool(self.hub.inbox, office, after, limit))
+        return await _answer(request, self.hub.inbox, office, after, limit)
 
     async def returns(self, request: Request) -> Response:
         office = await self._office(request)
         after = _int_query(request, "after", 0)
         limit = _int_query(request, "limit", 100)
-        return _reply(request, await run_in_threadpool(self.hub.returns, office, after, limit))
+        return await _answer(request, self.hub.returns, office, after, limit)
 
     async def send_return(self, request: Request) -> Response:
         return await self._keyed(request, "return_id", ReturnRequest, self.hub.send_return)
@@ -494,6 +552,8 @@ def openapi_document() -> dict[str, Any]:
             "summary": api.summary,
             "operationId": f"{api.endpoint_name}_{api.method.lower()}",
         }
+        if api.description:
+            op["description"] = api.description
         params: list[dict[str, Any]] = [
             {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
             for p in re.findall(r"\{(\w+)\}", api.path)
@@ -512,7 +572,7 @@ def openapi_document() -> dict[str, Any]:
             {
                 "name": n,
                 "in": "header",
-                "required": api.binary_in,
+                "required": api.binary_in and n != "If-None-Match",
                 "schema": {"type": "string"},
                 "description": d,
             }
@@ -553,6 +613,12 @@ def openapi_document() -> dict[str, Any]:
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
             }
         responses: dict[str, Any] = {str(api.status): ok}
+        if api.not_modified:
+            ok["headers"] = {"ETag": {"schema": {"type": "string"}}}
+            responses["304"] = {
+                "description": "If-None-Match names the stored receipt: nothing to send",
+                "headers": {"ETag": {"schema": {"type": "string"}}},
+            }
         if api.auth:
             op["security"] = [{"bearer": []}]
             for code, text in (

@@ -83,8 +83,12 @@ class Transport(ABC):
         """How many bytes of this blob the receiver holds durably."""
 
     @abstractmethod
-    def commit(self, batch_id: str) -> Receipt:
-        """Commit an offered batch whose blobs are all present; replays return the same receipt."""
+    def commit(self, batch_id: str, held: Receipt | None = None) -> Receipt:
+        """Commit an offered batch whose blobs are all present; replays return the same receipt.
+
+        `held` is a receipt the office already stores for this batch: when the receiver's is the
+        same, it need not be sent again (HTTP: If-None-Match, answered 304).
+        """
 
     @abstractmethod
     def inbox(self, after: int, limit: int = 100) -> InboxPage:
