@@ -16,7 +16,7 @@ import httpx
 
 from tests.factories import make_application
 from tests.faultproxy import FaultProxy
-from tests.sync_helpers import Net, Office, open_path, passed_app, start_hub
+from tests.sync_helpers import LiveHub, Net, Office, open_path, passed_app, start_hub
 from zcreview.domain.model import iter_attachments
 
 
@@ -36,17 +36,28 @@ def bench_lab(**proxy: Any) -> Iterator[Bench]:
         tmp = Path(tmp_dir)
         hub = start_hub(tmp / "hub")
         fault = FaultProxy(hub.url, lifetime=900, **proxy)
-        timeout = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
-        net = Net(hub.admin, tmp, url=fault.url, timeout=timeout, give_up_after=120)
         try:
-            unit = net.office("德州某机械制造有限公司")
-            dept = net.office("德州市工业和信息化局", "主管部门")
-            open_path(unit, dept, dept.name)
-            yield Bench(net, fault, unit, dept, tmp)
+            with lab_offices(hub, tmp, fault.url) as (net, unit, dept):
+                yield Bench(net, fault, unit, dept, tmp)
         finally:
-            net.close()
             fault.close()
             hub.stop()
+
+
+@contextlib.contextmanager
+def lab_offices(
+    hub: LiveHub, tmp: Path, url: str, read_timeout: float = 60.0, give_up_after: float = 120
+) -> Iterator[tuple[Net, Office, Office]]:
+    """A unit and its department talking to `hub` at `url`, with an approved path between."""
+    timeout = httpx.Timeout(connect=10.0, read=read_timeout, write=read_timeout, pool=30.0)
+    net = Net(hub.admin, tmp, url=url, timeout=timeout, give_up_after=give_up_after)
+    try:
+        unit = net.office("德州某机械制造有限公司")
+        dept = net.office("德州市工业和信息化局", "主管部门")
+        open_path(unit, dept, dept.name)
+        yield net, unit, dept
+    finally:
+        net.close()
 
 
 def scanned_app(office: Office, seed: int, scan: bytes) -> str:
