@@ -93,6 +93,7 @@ class QueueScreen(Screen[None]):
         self._position = (0, 0)
         self._can_pass = False
         self._passing = False
+        self._tree_loaded = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -135,6 +136,11 @@ class QueueScreen(Screen[None]):
     @on(QueueList.Counted)
     def _counted(self, event: QueueList.Counted) -> None:
         self._show_status()
+        if not self._tree_loaded:
+            # The tree counts after the list's first page is on screen: both queries and the
+            # tree's build would otherwise compete with the first paint.
+            self._tree_loaded = True
+            self.query_one(QueueTree).reload()
 
     @on(QueueList.Opened)
     def _opened(self, event: QueueList.Opened) -> None:

@@ -372,3 +372,11 @@ async def test_paging_keys_move_the_cursor(office: Store) -> None:
         assert ql.cursor > 20
         await pilot.press("k")
         assert f"第 {ql.cursor + 1} / {COUNT} 条" in screen_text(app)
+
+
+def test_tree_level_order_is_the_models() -> None:
+    """The tree sorts levels without importing the pydantic model; the order must stay its."""
+    from screens.widgets.queue_tree import LEVEL_ORDER
+    from zcreview.domain.model import LEVELS
+
+    assert LEVEL_ORDER == LEVELS
