@@ -56,13 +56,29 @@ def same_unit(a: str | None, b: str | None) -> bool:
     return bool(na) and bool(nb) and (na == nb or na.startswith(nb) or nb.startswith(na))
 
 
+_KIND_NAMES: dict[str, str] = {}
+"""Attachment name → the name without quotes and brackets. The same forms (六公开监督卡,
+公示情况报告表 …) are on every application and several checks look for kinds in them."""
+
+
 def has_kind(attachments: Iterable[AttachmentRef], words: Sequence[str]) -> bool:
     """Whether an attachment is of one of these kinds, by its `kind` or by its name."""
     refs = attachments if isinstance(attachments, Sequence) else list(attachments)
     # The declared kind decides cheaply; names are normalised only when no kind matches.
-    if any(a.kind in words for a in refs):
-        return True
-    return any(w in a.name.translate(_KIND_TRANS) for a in refs for w in words)
+    for a in refs:
+        if a.kind in words:
+            return True
+    names = _KIND_NAMES
+    for a in refs:
+        name = names.get(a.name)
+        if name is None:
+            if len(names) > 65536:
+                names.clear()
+            name = names[a.name] = a.name.translate(_KIND_TRANS)
+        for w in words:
+            if w in name:
+                return True
+    return False
 
 
 def schooling_group(config: Config, rec: EducationRecord) -> str | None:

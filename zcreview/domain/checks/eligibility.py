@@ -32,8 +32,7 @@ def elig_retire(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     b = ctx.app.basic
     retirement = ctx.config.thresholds.retirement
     # The form does not say whether the post is 专技, 管理 or 工人: the configured default applies.
-    day = retirement.retirement_date(b.gender, b.birth_date)
-    months = retirement.age_months(b.gender, b.birth_date)
+    day, months = ctx.prep.retirement(ctx.config, b.gender, b.birth_date)
     if day is None or months is None:
         yield r.unknown(f"退休年龄表中没有性别“{b.gender}”的年龄", "basic.gender")
         return

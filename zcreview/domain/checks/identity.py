@@ -44,16 +44,29 @@ def id_card(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         yield r.ok("身份证号校验码正确，出生日期、性别与填写一致", "basic.id_number")
 
 
+_RANK_OK: dict[str, bool] = {}
+"""`k/n` value → whether `parse_rank` accepts it. The values are few (1/1, 1/3, 2/5 …)."""
+
+
+def _rank_ok(value: str) -> bool:
+    ok = _RANK_OK.get(value)
+    if ok is None:
+        if len(_RANK_OK) > 4096:
+            _RANK_OK.clear()
+        ok = _RANK_OK[value] = parse_rank(value) is not None
+    return ok
+
+
 @check("RANK-FMT", "推荐排序与位次格式", "003 §3.2, 000 §11(3)")
 def rank_fmt(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     app = ctx.app
-    # parse_rank is the fast path; labels and messages are built only for a bad value.
+    # A remembered verdict is the fast path; messages are built only for a bad value.
     ok = True
-    if parse_rank(app.basic.unit_rank) is None:
+    if not _rank_ok(app.basic.unit_rank):
         ok = False
         yield r.fail(f"单位推荐排序{rank_problem(app.basic.unit_rank)}", "basic.unit_rank")
     for i, a in enumerate(app.achievements):
-        if parse_rank(a.rank) is None:
+        if not _rank_ok(a.rank):
             ok = False
             yield r.fail(
                 f"第{i + 1}条代表性成果的位次{rank_problem(a.rank)}", f"achievements[{i}].rank"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from zcreview.domain.catalogue import Config
 from zcreview.domain.model import LEVELS
@@ -28,6 +29,8 @@ class Prepared:
     """Level → position, highest first (正高级 0 … 员级 4)."""
     specialty_lists: dict[tuple[str, str | None], tuple[list[str], frozenset[str], list[str]]]
     """(series, category) → (categories, specialties, specialties in order), filled on use."""
+    retirement_of: dict[tuple[str, date], tuple[date | None, int | None]]
+    """(gender, birth date) → (retirement day, age in months), filled on use."""
 
     def specialties(
         self, config: Config, series: str, category: str | None
@@ -40,6 +43,24 @@ class Prepared:
             names = cat.specialties_for(series, category)
             hit = (cat.categories_for(series), frozenset(names), names)
             self.specialty_lists[key] = hit
+        return hit
+
+    def retirement(
+        self, config: Config, gender: str, birth: date
+    ) -> tuple[date | None, int | None]:
+        """Retirement day and age in months (None when unknown), worked out once per birth date.
+
+        The adjustments are walked in Python for each call; birthdays recur across a year's
+        applications, so the answer is kept.
+        """
+        key = (gender, birth)
+        hit = self.retirement_of.get(key)
+        if hit is None:
+            if len(self.retirement_of) > 65536:
+                self.retirement_of.clear()
+            rules = config.thresholds.retirement
+            hit = (rules.retirement_date(gender, birth), rules.age_months(gender, birth))
+            self.retirement_of[key] = hit
         return hit
 
 
@@ -78,6 +99,7 @@ def _prepare(config: Config) -> Prepared:
         separator_re=re.compile("|".join(re.escape(s) for s in seps) or r"\Z"),
         level_index={level: i for i, level in enumerate(config.catalogue.levels or LEVELS)},
         specialty_lists={},
+        retirement_of={},
     )
 
 

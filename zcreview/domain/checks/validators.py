@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import mul
 
 # GB 11643-1999: weights of the first 17 digits and the check character by sum mod 11.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -27,7 +28,10 @@ _CN_RE = re.compile(r"^(?:CN)?\s?(\d{2})-(\d{4})(?:/[A-Z]{1,2}\d{0,3}(?:\.\d{1,3
 
 def id_check_char(first17: str) -> str:
     """The GB 11643 check character for 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    if len(first17) != len(_ID_WEIGHTS):
+        raise ValueError(f"expected {len(_ID_WEIGHTS)} digits, got {len(first17)}")
+    # map() keeps the 17 multiplications in C; the generator it replaces was a third of ID-CARD.
+    total = sum(map(mul, map(int, first17), _ID_WEIGHTS))
     return _ID_CHECK[total % 11]
 
 
