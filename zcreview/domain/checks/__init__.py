@@ -25,7 +25,6 @@ from zcreview.domain.checks.base import (
     Severity,
     counts,
 )
-from zcreview.domain.checks.common import education_groups
 from zcreview.domain.checks.prepared import prepare
 from zcreview.domain.model import Application, iter_attachments
 
@@ -76,14 +75,15 @@ def make_context(
     peers: Sequence[PeerInfo] = (),
 ) -> CheckContext:
     """The context the checks of one application share (attachments walked once)."""
+    prep = prepare(config)
     return CheckContext(
         app=app,
         config=config,
-        prep=prepare(config),
+        prep=prep,
         today=today or date.today(),
         peers=tuple(peers),
         attachments=tuple(iter_attachments(app)),
-        edu_groups=education_groups(config, app.education.basis),
+        edu_groups=prep.education_groups(config, app.education.basis),
     )
 
 

@@ -13,12 +13,19 @@ from zcreview.domain.model import Application
 def required_assessment_years(ctx: CheckContext) -> int | None:
     """How many recent yearly assessments this application needs, or None (no rule)."""
     b = ctx.app.basic
+    key = ("assessment", b.series, b.level, ctx.edu_groups, b.method)
+    known = ctx.prep.years_of
+    if key in known:
+        return known[key]
     rules = ctx.config.thresholds.assessment
+    found = None
     for group in ctx.edu_groups or (None,):
         n = rules.years_required(series=b.series, level=b.level, education=group, method=b.method)
         if n is not None:
-            return n
-    return None
+            found = n
+            break
+    known[key] = found
+    return found
 
 
 @check("ASSESS-YEARS", "年度考核年数", "000 §7")

@@ -16,6 +16,9 @@ NONE_TITLE = "无"
 PUBLIC_INSTITUTION = "事业单位"
 """The 单位性质 whose staff must show appointment data and the 聘用审批表 (000 §5(1))."""
 
+PARTY_SCHOOL = "党校"
+"""Word that marks a 党校 学历 or school (003 §3.9)."""
+
 APPOINTMENT_FORM = "聘用审批表"
 APPOINTMENT_FORM_WORDS = ("聘用审批表", "聘任审批表")
 

@@ -61,12 +61,19 @@ def ce_hours(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
 def required_ce_years(ctx: CheckContext) -> int | None:
     """Years of continuing education this application needs, or None when no rule applies."""
     b = ctx.app.basic
+    key = ("continuing_education", b.series, b.level, ctx.edu_groups, None)
+    known = ctx.prep.years_of
+    if key in known:
+        return known[key]
     rules = ctx.config.thresholds.continuing_education
+    found = None
     for group in ctx.edu_groups or (None,):
         n = rules.years_required(series=b.series, level=b.level, education=group)
         if n is not None:
-            return n
-    return None
+            found = n
+            break
+    known[key] = found
+    return found
 
 
 def ce_years_present(ctx: CheckContext) -> set[int]:

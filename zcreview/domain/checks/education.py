@@ -6,11 +6,10 @@ import re
 from collections.abc import Iterator
 
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
-from zcreview.domain.checks.common import has_kind
+from zcreview.domain.checks.common import PARTY_SCHOOL, has_kind
 
 # The 学信网 online verification code: letters and digits (16 on current reports).
 _CHSI_RE = re.compile(r"^[A-Za-z0-9]{8,20}$")
-PARTY_SCHOOL = "党校"
 
 
 def _report_words(kind: str) -> tuple[str, ...]:
@@ -66,7 +65,7 @@ def edu_report(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
 @check("EDU-SPECIAL", "特殊学历名称", "003 §3.9")
 def edu_special(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     specials = ctx.config.thresholds.edu_special
-    party_names = [n for n in ctx.config.catalogue.education_levels if PARTY_SCHOOL in n]
+    party_names = ctx.prep.party_levels
     for key in ("full_time", "basis"):
         rec = getattr(ctx.app.education, key)
         if rec is None:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from zcreview.domain.catalogue import Config
-from zcreview.domain.model import LEVELS
+from zcreview.domain.checks.common import PARTY_SCHOOL, education_groups
+from zcreview.domain.model import LEVELS, EducationRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,15 @@ class Prepared:
     """(series, category) → (categories, specialties, specialties in order), filled on use."""
     retirement_of: dict[tuple[str, date], tuple[date | None, int | None]]
     """(gender, birth date) → (retirement day, age in months), filled on use."""
+    groups_of: dict[tuple[str, str | None, bool], tuple[str, ...]]
+    """(学历, 学位, 第二学士) → `education_groups`, filled on use."""
+    years_of: dict[tuple[str, str, str, tuple[str, ...], str | None], int | None]
+    """(rule set, series, level, education groups, method) → required years, filled on use:
+    the first-match walk over the configured rules is Python for every rule."""
+    party_levels: tuple[str, ...]
+    """学历 names of the catalogue that are 党校 ones (EDU-SPECIAL)."""
+    direct_titles: dict[str, frozenset[str]]
+    """Level → titles the direct-application rules name for it (DIRECT-ENG)."""
 
     def specialties(
         self, config: Config, series: str, category: str | None
@@ -63,6 +73,14 @@ class Prepared:
             self.retirement_of[key] = hit
         return hit
 
+    def education_groups(self, config: Config, rec: EducationRecord) -> tuple[str, ...]:
+        """`common.education_groups` of `rec`, worked out once per kind of record."""
+        key = (rec.education, rec.degree, rec.second_bachelor)
+        hit = self.groups_of.get(key)
+        if hit is None:
+            hit = self.groups_of[key] = education_groups(config, rec)
+        return hit
+
 
 # Extensions that name the same type (a `.jpg` file holds `image/jpeg`).
 _EXT_SYNONYMS = {"jpeg": "jpg"}
@@ -87,6 +105,9 @@ def _prepare(config: Config) -> Prepared:
         for t in types:
             type_categories.setdefault(t, set()).add(category)
     seps = tuple(th.achievements.name_separators)
+    direct_titles: dict[str, frozenset[str]] = {}
+    for rule in th.direct_eng.rules:
+        direct_titles[rule.level] = direct_titles.get(rule.level, frozenset()) | {rule.title}
     return Prepared(
         name_re=re.compile(att.name_pattern),
         allowed_mime=frozenset(att.allowed_mime),
@@ -100,6 +121,10 @@ def _prepare(config: Config) -> Prepared:
         level_index={level: i for i, level in enumerate(config.catalogue.levels or LEVELS)},
         specialty_lists={},
         retirement_of={},
+        groups_of={},
+        years_of={},
+        party_levels=tuple(n for n in config.catalogue.education_levels if PARTY_SCHOOL in n),
+        direct_titles=direct_titles,
     )
 
 

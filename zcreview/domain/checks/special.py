@@ -8,7 +8,6 @@ from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, che
 from zcreview.domain.checks.common import (
     NONE_TITLE,
     current_title,
-    education_groups,
     missing_recent_years,
     schooling_group,
     title_level,
@@ -118,7 +117,7 @@ def drug_mid(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
 def direct_eng(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     rules = ctx.config.thresholds.direct_eng
     b = ctx.app.basic
-    titles = {rule.title for rule in rules.rules if rule.level == b.level}
+    titles = ctx.prep.direct_titles.get(b.level, frozenset())
     if b.series != rules.series or b.unit_nature not in rules.unit_natures or b.title not in titles:
         return
     # Direct means skipping the level below: no title, or one lower than that level.
@@ -167,7 +166,9 @@ def _professional_master(ctx: CheckContext) -> tuple[str, EducationRecord] | Non
         if rec is None:
             continue
         named = _ENGINEERING_MASTER in (rec.degree or "")
-        if (rec.professional_degree or named) and _MASTER in education_groups(ctx.config, rec):
+        if (rec.professional_degree or named) and _MASTER in ctx.prep.education_groups(
+            ctx.config, rec
+        ):
             return key, rec
     return None
 
