@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.content import Content
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
@@ -21,7 +22,7 @@ from textual.scrollbar import ScrollBar
 from screens.queue import QueueScreen
 from screens.reviewer_picker import ReviewerPicker
 from screens.sync_runner import SyncingApp
-from screens.text import clean
+from screens.text import ascii_symbols, clean
 from screens.widgets.ascii import AsciiScrollBarRender
 from storage import office
 from storage.store import Store
@@ -190,10 +191,26 @@ class ZcReviewApp(SyncingApp):
             )
         yield from super().get_system_commands(screen)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice of every screen: ASCII stand-ins for ambiguous symbols in ASCII mode."""
+        if self.ascii_mode:
+            message, title = ascii_symbols(message), ascii_symbols(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def format_title(self, title: str, sub_title: str) -> Content:
         if not sub_title:
             return Content(title)
         sep = " - " if self.ascii_mode else " — "
+        if self.ascii_mode:  # the office's name and the reviewer's are data
+            sub_title = ascii_symbols(sub_title)
         return Content.assemble(Content(title), (sep, "dim"), Content(sub_title).stylize("dim"))
 
     def get_key_display(self, binding: Binding) -> str:
@@ -223,8 +240,12 @@ def configure_textual(settings: Settings) -> None:
         system = _RICH_COLOR_SYSTEMS.get(settings.color_system, "auto")
         textual.constants.COLOR_SYSTEM = system  # type: ignore[misc]
     if settings.ascii_mode:
-        # Partial-cell scrollbar glyphs (▁▂▃) are ambiguous-width; ASCII mode uses colour only.
+        # Partial-cell scrollbar glyphs (▁▂▃) and the check boxes' half blocks (▐X▌) are
+        # ambiguous-width; ASCII mode uses colour only and brackets.
+        from textual.widgets._toggle_button import ToggleButton
+
         ScrollBar.renderer = AsciiScrollBarRender
+        ToggleButton.BUTTON_LEFT, ToggleButton.BUTTON_RIGHT = "[", "]"
     if "TEXTUAL_FPS" not in os.environ:
         textual.constants.MAX_FPS = SSH_FPS  # type: ignore[misc]
         textual.screen.UPDATE_PERIOD = 1 / SSH_FPS  # type: ignore[misc]

@@ -13,6 +13,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from screens.text import ascii_symbols
 from screens.widgets.ascii import use_ascii_scrollbars
 
 if TYPE_CHECKING:
@@ -105,8 +106,9 @@ class HelpScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             if self._ascii:
-                # Markdown tables draw box characters; the source itself is readable ASCII art.
-                yield Static(Text(self._markdown))
+                # Markdown tables draw box characters; the source itself is readable ASCII art,
+                # with ASCII stand-ins for the ambiguous-width symbols (– … ≤) it quotes.
+                yield Static(Text(ascii_symbols(self._markdown)))
             else:
                 from textual.widgets import Markdown
 

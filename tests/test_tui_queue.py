@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import textual.constants
+import textual.screen
 from sqlalchemy import text
+from textual.scrollbar import ScrollBar
+from textual.widgets._toggle_button import ToggleButton
 
-from screens.app import ZcReviewApp, make_app
+from screens.app import ZcReviewApp, configure_textual, make_app
+from screens.confirm import ConfirmScreen
 from screens.detail import DetailScreen
 from screens.reviewer_picker import ReviewerPicker
 from screens.state_filter import StateFilterScreen
@@ -380,3 +386,71 @@ def test_tree_level_order_is_the_models() -> None:
     from zcreview.domain.model import LEVELS
 
     assert LEVEL_ORDER == LEVELS
+
+
+def ambiguous_on_screen(app: ZcReviewApp) -> dict[str, str]:
+    """Each East-Asian-ambiguous character on screen, with a line it appears in.
+
+    Reads what the compositor would send to the terminal (`screen_text`): every visible widget
+    of the current screen, toasts included, after layout; independent of colours and SVG.
+    """
+    found: dict[str, str] = {}
+    for line in screen_text(app).splitlines():
+        for ch in line:
+            if unicodedata.east_asian_width(ch) == "A":
+                found.setdefault(ch, line.strip())
+    return found
+
+
+async def test_ascii_mode_shows_no_ambiguous_width_character(
+    office: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ASCII mode at 80×24: queue, tree, state filter, detail, help, notices and dialogs carry
+    no character that an "ambiguous = wide" CJK terminal would draw two cells wide."""
+    # configure_textual sets process-wide glyphs and limits; monkeypatch puts them back after.
+    for owner, attr in [
+        (ScrollBar, "renderer"),
+        (ToggleButton, "BUTTON_LEFT"),
+        (ToggleButton, "BUTTON_RIGHT"),
+        (textual.constants, "COLOR_SYSTEM"),
+        (textual.constants, "MAX_FPS"),
+        (textual.screen, "UPDATE_PERIOD"),
+    ]:
+        monkeypatch.setattr(owner, attr, getattr(owner, attr))
+    settings = Settings(home=office.home, ascii_mode=True)
+    configure_textual(settings)
+    app = make_app(Context(settings=settings, store=office))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)  # no reviewer registered: a warning notice is up
+        seen = {"queue": ambiguous_on_screen(app)}
+        await pilot.press("tab")  # the tree, its counts in the status line
+        await settle(pilot)
+        seen["tree"] = ambiguous_on_screen(app)
+        await pilot.press("tab", "f")
+        await settle(pilot)
+        assert isinstance(app.screen, StateFilterScreen)
+        seen["state filter"] = ambiguous_on_screen(app)
+        await pilot.press("escape", "v")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        seen["detail"] = ambiguous_on_screen(app)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        seen["help"] = ambiguous_on_screen(app)
+        for _ in range(8):  # the whole help text, a page at a time
+            await pilot.press("pagedown")
+            await pilot.pause()
+            seen["help"] |= ambiguous_on_screen(app)
+        await pilot.press("q", "q")
+        await settle(pilot)
+        app.notify("提示：≤ 3 份 · “已保存” — ①", markup=False)
+        await settle(pilot)
+        # The toast layer is not in the screen's compositor: read the notices' own text.
+        toasts = " ".join(f"{n.title} {n.message}" for n in app._notifications)
+        assert "提示" in toasts
+        seen["notice"] = {ch: toasts for ch in toasts if unicodedata.east_asian_width(ch) == "A"}
+        app.screen.action_quit()  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        seen["confirm"] = ambiguous_on_screen(app)
+    assert {k: v for k, v in seen.items() if v} == {}
