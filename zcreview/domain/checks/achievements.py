@@ -22,9 +22,10 @@ _QUALIFIED = (
     ("标准", "标准类须注明国家标准、行业标准、地方标准、团体标准或企业标准"),
     ("工法", "工法须注明级别，如“省级工法”"),
 )
-_DUP_STRIP = str.maketrans(
-    dict.fromkeys(" \t\n\u3000《》〈〉“”\"'‘’「」()（）.,，。:：;；!！?？、-—_·", None)
-)
+_DUP_STRIP_CHARS = " \t\n\u3000《》〈〉“”\"'‘’「」()（）.,，。:：;；!！?？、-—_·"
+# Deleting through a character class: `str.translate` with a table looks every character of a
+# Chinese name up in a dict and was several times slower.
+_DUP_STRIP = re.compile("[" + "".join(re.escape(c) for c in _DUP_STRIP_CHARS) + "]")
 
 
 def split_name(name: str, sep_re: re.Pattern[str]) -> tuple[str, str] | None:
@@ -189,7 +190,7 @@ def ach_order(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
 def dup_key(name: str, parts: tuple[str, str] | None) -> str:
     """The name without its type, brackets, punctuation and spaces, for spotting repeats."""
     title = parts[1] if parts is not None and parts[1] else name
-    return title.translate(_DUP_STRIP).lower()
+    return _DUP_STRIP.sub("", title).lower()
 
 
 @check("ACH-DUP", "同一成果只算一条", "000 §11, 003 §3.16")
