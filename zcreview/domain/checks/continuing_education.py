@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
 from zcreview.domain.checks.common import missing_recent_years, years_text
@@ -33,11 +34,19 @@ def ce_hours(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         acc[2] = max(acc[2], row.end.year - y + 1)
         rows_of[y].append(i)
     ok = True
+    # Read the three minimums once: pydantic attribute access in the loop added up.
+    hours_pub, hours_pro, hours_total = (
+        rules.hours_public,
+        rules.hours_professional,
+        rules.hours_total,
+    )
     for year in sorted(by_year):
         pub, pro, years = by_year[year]
         span = int(years)
-        need_pub, need_pro = rules.hours_public * span, rules.hours_professional * span
-        need_total = rules.hours_total * span
+        need_pub, need_pro = hours_pub * span, hours_pro * span
+        need_total = hours_total * span
+        if not (pub < need_pub or pro < need_pro or pub + pro < need_total):
+            continue  # the common case: no message to build
         short = []
         if pub < need_pub:
             short.append(f"公需{_fmt(pub)}学时（应≥{_fmt(need_pub)}）")
@@ -45,17 +54,20 @@ def ce_hours(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
             short.append(f"专业{_fmt(pro)}学时（应≥{_fmt(need_pro)}）")
         if pub + pro < need_total:
             short.append(f"合计{_fmt(pub + pro)}学时（应≥{_fmt(need_total)}）")
-        if short:
-            ok = False
-            label = f"{year}年" if span == 1 else f"{year}年起{span}年"
-            paths = (f"continuing_education[{i}]" for i in rows_of[year])
-            yield r.fail(f"{label}继续教育学时不足：{'，'.join(short)}", *paths)
+        ok = False
+        label = f"{year}年" if span == 1 else f"{year}年起{span}年"
+        paths = (f"continuing_education[{i}]" for i in rows_of[year])
+        yield r.fail(f"{label}继续教育学时不足：{'，'.join(short)}", *paths)
     if ok:
         yield r.ok(
-            f"{len(by_year)}个年度继续教育均达到公需{_fmt(rules.hours_public)}、"
-            f"专业{_fmt(rules.hours_professional)}、合计{_fmt(rules.hours_total)}学时",
-            "continuing_education",
+            _ok_message(len(by_year), hours_pub, hours_pro, hours_total), "continuing_education"
         )
+
+
+@lru_cache(maxsize=256)
+def _ok_message(years: int, pub: float, pro: float, total: float) -> str:
+    """The CE-HOURS OK message; it depends on the count of years and the minimums only."""
+    return f"{years}个年度继续教育均达到公需{_fmt(pub)}、专业{_fmt(pro)}、合计{_fmt(total)}学时"
 
 
 def required_ce_years(ctx: CheckContext) -> int | None:
