@@ -209,6 +209,7 @@ class ReviewScreen(Screen[int]):
         self.alert = ""
         self._busy = False
         self._renewal: Timer | None = None
+        self._lines: dict[str, int] = {}
         self.set_reactive(ReviewScreen.index, index)
 
     # ----- layout -------------------------------------------------------------------------
@@ -253,9 +254,9 @@ class ReviewScreen(Screen[int]):
         self.items = []
         self.flags = {}
         self.preview_target = None
-        self.query_one("#review-title", Static).update(Text("载入中", style="dim"))
-        self.query_one("#review-status", Static).update("")
-        self.query_one("#review-item", Static).update("")
+        self._line("review-title", Text("载入中", style="dim"))
+        self._line("review-status", Text())
+        self._line("review-item", Text())
         self.query_one(FieldList).focus()
         self._start_load(index)
 
@@ -362,6 +363,9 @@ class ReviewScreen(Screen[int]):
         self.set_reactive(ReviewScreen.index, loaded.index)
         self.items = loaded.items
         self.flags = {f.path: f.text() for f in loaded.flags}
+        # Wrap the items now, so their height is known to this frame's layout (not found
+        # while painting, which costs a second layout and frame).
+        self.query_one(FieldList).prepare()
         self._show_title()
         self._show_status()
         self.refresh_bindings()
@@ -389,7 +393,15 @@ class ReviewScreen(Screen[int]):
         title.append(f"状态：{loaded.state}", style="bold")
         if loaded.error:
             title.append(f"\n{shown(loaded.error, self._ascii)}", style="bold red")
-        self.query_one("#review-title", Static).update(title)
+        self._line("review-title", title)
+
+    def _line(self, id: str, text: Text) -> None:
+        """Show `text` in the title, status or item line; lay the screen out again only when
+        its number of lines changes (a relayout of the screen costs more than the data)."""
+        lines = text.plain.count("\n") + 1
+        layout = self._lines.get(id) != lines
+        self._lines[id] = lines
+        self.query_one(f"#{id}", Static).update(text, layout=layout)
 
     def _show_status(self) -> None:
         loaded = self.loaded
@@ -406,7 +418,7 @@ class ReviewScreen(Screen[int]):
         line.append(f"{sep}{shown(clean(loaded.claim_message), self._ascii)}")
         if self.alert:
             line.append(f"\n{shown(clean(self.alert), self._ascii)}", style="bold red")
-        self.query_one("#review-status", Static).update(line)
+        self._line("review-status", line)
 
     @on(FieldList.Highlighted)
     def _highlighted(self, event: FieldList.Highlighted) -> None:
@@ -425,7 +437,7 @@ class ReviewScreen(Screen[int]):
             )
         else:
             self.preview_target = None
-        self.query_one("#review-item", Static).update(detail)
+        self._line("review-item", detail)
 
     # ----- guards -------------------------------------------------------------------------
 

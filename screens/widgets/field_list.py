@@ -24,6 +24,10 @@ LABEL_CELLS = 14
 """Field labels are padded to this many cells so values line up (CJK labels count 2 a char)."""
 
 
+_BAKED = ("heading", "label", "muted", "ok", "warn", "fail", "flag", "flag-text")
+"""Component styles drawn into the wrapped strips: a change of any of them wraps again."""
+
+
 class FieldList(ScrollView, can_focus=True):
     """Items pushed down by the review screen; reports the item under the cursor.
 
@@ -87,6 +91,7 @@ class FieldList(ScrollView, can_focus=True):
         self._strips: list[list[Strip]] = []
         self._offsets: list[int] = []
         self._layout_width = -1
+        self._baked: tuple[Style, ...] = ()
 
     # ----- public -------------------------------------------------------------------------
 
@@ -132,6 +137,11 @@ class FieldList(ScrollView, can_focus=True):
         index = max(0, bisect_right(self._offsets, target) - 1)
         self.go_to(index)
 
+    def prepare(self) -> None:
+        """Wrap the items now (else lazily, while painting): call after setting items and
+        flags, so the list's height is part of the same frame's layout."""
+        self._relayout()
+
     # ----- reactive -----------------------------------------------------------------------
 
     def _selectable(self, index: int) -> bool:
@@ -149,12 +159,26 @@ class FieldList(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_cursor_into_view()
-        self.refresh()
+        # Repaint the two items the cursor left and entered, not the whole list (a scroll
+        # repaints everything by itself).
+        for index in (old, new):
+            if 0 <= index < len(self._offsets) and self._layout_width == self._width():
+                self.refresh_lines(self._offsets[index], len(self._strips[index]))
+            else:
+                self.refresh()
         self._post_highlighted()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._invalidate()
+        # Focus and blur restyle the widget too; only the item colours are baked into the
+        # wrapped strips (the cursor and background are applied while painting).
+        try:
+            styles = tuple(self._style(name) for name in _BAKED)
+        except KeyError:  # before the component styles exist
+            styles = ()
+        if not styles or styles != self._baked:
+            self._baked = styles
+            self._invalidate()
 
     def _invalidate(self) -> None:
         """Lay out again before the next paint (items, flags, styles or width changed).
