@@ -124,6 +124,7 @@ class ReviewScreen(Screen[int]):
 - `r` 审核不通过：打开退回告知书编辑，`ctrl+s` 退回；
 - `o` 重新审核已“通过未上报”的申报；
 - `p` 显示/隐藏附件预览，`,` `.` 翻页，`t` 看文字，`z` 放大局部，`Z` 还原；
+  终端支持图像（kitty / sixel）时 `x` 以像素显示当前页（数据量大，按需使用）；
 - `J` / `K` 不离开本页查看队列中的下一份 / 上一份；`e` 导出补正告知书；`q` 返回队列。
 """
 
@@ -147,6 +148,7 @@ class ReviewScreen(Screen[int]):
         Binding("full_stop", "turn(1)", "附件下一页", show=False),
         Binding("comma", "turn(-1)", "附件上一页", show=False),
         Binding("t", "toggle_text", "附件文字", show=False),
+        Binding("x", "pixels", "图像模式", show=False, id="review.pixels"),
         Binding("z", "zoom", "放大局部", show=False),
         Binding("Z", "zoom_off", "取消放大", show=False),
         Binding("e", "export", "导出告知书", show=False, id="review.export"),
@@ -461,6 +463,8 @@ class ReviewScreen(Screen[int]):
         if action == "walk" and parameters:
             target = self.index + int(str(parameters[0]))
             return 0 <= target < self.total and not self._busy
+        if action == "pixels":
+            return self.show_preview and self.query_one(PreviewPane).protocol != "none"
         if action in ("turn", "toggle_text", "zoom", "zoom_off"):
             return self.show_preview
         return True
@@ -504,6 +508,11 @@ class ReviewScreen(Screen[int]):
     def action_toggle_text(self) -> None:
         pane = self.query_one(PreviewPane)
         pane.show_text = not pane.show_text
+
+    def action_pixels(self) -> None:
+        """Pixels for the page on request only: a page costs 300-800 KB over the link."""
+        pane = self.query_one(PreviewPane)
+        pane.pixels = not pane.pixels
 
     def action_zoom(self) -> None:
         self.query_one(PreviewPane).cycle_zoom()

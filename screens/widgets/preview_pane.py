@@ -77,6 +77,8 @@ class PreviewPane(Widget):
     page: var[int] = var(0)
     show_text: var[bool] = var(False)
     zoom: var[int | None] = var(None)
+    pixels: var[bool] = var(False)
+    """Draw pages with the terminal's pixel protocol: only on request (300-800 KB a page)."""
 
     @dataclass
     class Shown(Message):
@@ -149,6 +151,13 @@ class PreviewPane(Widget):
 
     def watch_zoom(self) -> None:
         self._request()
+
+    def watch_pixels(self, on: bool) -> None:
+        if not on:
+            self._clear_graphics()
+            self._rebuild()
+        elif self.result is not None and self._key is not None:
+            self._show(self._key, self.result)
 
     def watch_show_text(self) -> None:
         self._clear_graphics()
@@ -239,7 +248,7 @@ class PreviewPane(Widget):
         self._rebuild()
         if self.target is not None:
             self.post_message(self.Shown(self.target, result.page, result.page_count, result.error))
-        if self.protocol != "none" and result.error is None and not self.show_text:
+        if self.pixels and self.protocol != "none" and result.error is None and not self.show_text:
             assert self.target is not None
             self._encode(key, self.target)
 
@@ -258,7 +267,7 @@ class PreviewPane(Widget):
 
     def on_preview_pane__graphics(self, message: _Graphics) -> None:
         message.stop()
-        if message.key != self._key or self.show_text:
+        if message.key != self._key or self.show_text or not self.pixels:
             return
         driver = self.app._driver
         if driver is None:
