@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -81,6 +82,18 @@ def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         s.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real hub (`zcreview serve` under uvicorn) on a loopback port, one per test module."""
+    from tests.sync_helpers import start_hub  # sync code is loaded only by modules that use it
+
+    hub = start_hub(tmp_path_factory.mktemp("hub"))
+    try:
+        yield hub
+    finally:
+        hub.stop()
 
 
 @pytest.fixture

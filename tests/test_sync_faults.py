@@ -55,15 +55,6 @@ TIMEOUT = httpx.Timeout(connect=2.0, read=1.5, write=2.0, pool=2.0)
 BIG = 1_300_000
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
-    hub = start_hub(tmp_path_factory.mktemp("hub"))
-    try:
-        yield hub
-    finally:
-        hub.stop()
-
-
 @dataclass
 class Lab:
     net: Net
@@ -83,8 +74,8 @@ def make_lab(hub: Any, url: str, tmp: Path, give_up_after: float = 30) -> Lab:
 
 
 @pytest.fixture
-def lab(live: LiveHub, tmp_path: Path) -> Iterator[Lab]:
-    lab = make_lab(live.admin, live.url, tmp_path)
+def lab(live_hub: LiveHub, tmp_path: Path) -> Iterator[Lab]:
+    lab = make_lab(live_hub.admin, live_hub.url, tmp_path)
     try:
         yield lab
     finally:

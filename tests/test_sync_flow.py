@@ -31,7 +31,6 @@ from tests.sync_helpers import (
     passed_app,
     report,
     set_state,
-    start_hub,
     state_of,
 )
 from zcreview.domain.workflow import State
@@ -45,15 +44,6 @@ from zcreview.sync.inbox import (
 )
 from zcreview.sync.outbox import BatchProgress, SealError, drive, seal_batch
 from zcreview.sync.protocol import Correction
-
-
-@pytest.fixture(scope="module")
-def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
-    hub = start_hub(tmp_path_factory.mktemp("hub"))
-    try:
-        yield hub
-    finally:
-        hub.stop()
 
 
 @pytest.fixture(

@@ -36,7 +36,6 @@ from tests.sync_helpers import (
     Net,
     Office,
     passed_app,
-    start_hub,
     state_of,
 )
 from zcreview.context import Context
@@ -55,15 +54,6 @@ WAIT = 30.0
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
-    hub = start_hub(tmp_path_factory.mktemp("hub"))
-    try:
-        yield hub
-    finally:
-        hub.stop()
 
 
 @pytest.fixture
