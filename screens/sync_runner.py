@@ -136,7 +136,7 @@ class SyncingApp(App[int]):
         return self._sync_signal
 
     def on_mount(self) -> None:
-        if not isinstance(self.settings.extra.get("sync"), dict) and self._sync_service is None:
+        if not self._sync_configured():
             return  # nothing to sync: never load the sync stack
         self.call_after_refresh(self._start_sync)
 
@@ -158,12 +158,14 @@ class SyncingApp(App[int]):
 
     # ----- running ------------------------------------------------------------------------
 
+    def _sync_configured(self) -> bool:
+        """A [sync] table exists (or a test injected a service): decided without importing."""
+        return self._sync_service is not None or isinstance(self.settings.extra.get("sync"), dict)
+
     @property
     def sync_enabled(self) -> bool:
         """Whether this office syncs, known without loading the sync stack when it does not."""
-        if self._sync_service is None and not isinstance(self.settings.extra.get("sync"), dict):
-            return False
-        return self.sync_service.enabled
+        return self._sync_configured() and self.sync_service.enabled
 
     def sync_now(self) -> None:
         """Start a cycle in the background; if one is running, run another right after it."""
