@@ -174,8 +174,8 @@ def apply_workflow_states(
 ) -> None:
     """Set state, holder, lease and deadline of each application in one transaction.
 
-    The demo writes the queue columns directly; once the review API is in place this is the one
-    function to route through it (claim, pass, return, report) instead.
+    Only for states no reviewer at this office produces (已上报, 审核结束) and the bulk benchmark
+    office; every decision of the demo goes through the review API (`zcreview.demo.decisions`).
     """
     now = utcnow()
     with store.session() as session:
