@@ -14,8 +14,7 @@ from sqlalchemy import create_engine, text
 from storage.store import Store, open_store
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-REALWORLD = SHARED / "testdata" / "realworld"
+REALWORLD = REPO / "tests" / "data" / "realworld"
 PG_URL = os.environ.get("ZCREVIEW_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

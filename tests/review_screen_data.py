@@ -24,7 +24,7 @@ from zcreview.domain.workflow import State
 from zcreview.preview.sniff import sniff_mime
 from zcreview.settings import Settings
 
-REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "realworld"
+REALWORLD = Path(__file__).resolve().parent / "data" / "realworld"
 OFFICE = "威海市人力资源和社会保障局"
 REVIEWERS = ("张审核", "李审核")
 

@@ -1,4 +1,4 @@
-"""Previewer against the 28 real-world attachments of shared/testdata and against hostile input."""
+"""Previewer against the 28 real-world attachments of tests/data and against hostile input."""
 
 from __future__ import annotations
 
@@ -26,14 +26,11 @@ from zcreview.preview.document import (
 )
 from zcreview.preview.worker import ProcessRunner, render_page_bounded
 
-REALWORLD = Path(__file__).resolve().parents[2] / "shared/testdata/realworld"
+REALWORLD = Path(__file__).resolve().parent / "data" / "realworld"
 FILES = sorted(p.name for p in REALWORLD.glob("*") if p.name not in ("MANIFEST.tsv", "README.md"))
-pytestmark = pytest.mark.skipif(not REALWORLD.is_dir(), reason="shared test data not present")
 
 
 def _manifest() -> dict[str, dict[str, str]]:
-    if not REALWORLD.is_dir():
-        return {}
     with (REALWORLD / "MANIFEST.tsv").open(encoding="utf-8") as handle:
         return {row["file_name"]: row for row in csv.DictReader(handle, delimiter="\t")}
 
