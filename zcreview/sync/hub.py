@@ -58,6 +58,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 _CHECKSUM_RE = re.compile(r"^sha256 ([0-9a-f]{64})$")
 _RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
 _GZIP_MIN = 1024
+_NUL_ESCAPE_RE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+"""A JSON `\\u0000` escape (not an escaped backslash before `u0000`): PostgreSQL text cannot hold
+U+0000, so the hub refuses it on every database alike."""
 
 
 # ---------------------------------------------------------------- request and response helpers
@@ -169,6 +172,10 @@ def _parse_body(raw: bytes, encoding: str, model: type[M]) -> M:
         raw = _gunzip(raw, MAX_JSON_BODY)
     elif encoding not in ("", "identity"):
         raise HubError(415, "bad_encoding", f"不支持的压缩方式 {encoding}", "unsupported encoding")
+    if _NUL_ESCAPE_RE.search(raw):
+        raise HubError(
+            422, "invalid_body", "请求内容含有空字符（U+0000）", "request body contains U+0000"
+        )
     try:
         # Strict: JSON types are taken as they are ("yes" is no boolean, 1.0 no integer).
         return model.model_validate_json(raw, strict=True)
