@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import inspect, text
 from sqlmodel import select
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from storage.migrations import MIGRATIONS
 from storage.sync_tables import OutboxBatch
 from tests.sync_helpers import (
     LEVEL,
@@ -820,3 +822,44 @@ def test_cursor_at_the_top_of_the_range_is_stored(net: Net) -> None:
     r = c.put("/v1/cursors/inbox", json={"cursor": top})
     assert r.status_code == 200 and r.json()["cursor"] == top
     assert c.put("/v1/cursors/inbox", json={"cursor": 5}).json()["cursor"] == top
+
+
+def test_upgrade_to_per_office_blobs_keeps_what_offices_delivered(
+    net: Net, pair: tuple[Office, Office]
+) -> None:
+    unit, dept = pair
+    manifest = sealed(unit, [passed_app(unit.store, 6)])
+    drive(str(manifest.batch_id), unit.transport, unit.store)
+    blobs = manifest.unique_blobs()
+    # The same hub as schema 12 left it: one upload row per blob, no per-office table.
+    with net.hub.engine.begin() as conn:
+        conn.execute(text("DROP TABLE hub_office_blob"))
+        conn.execute(
+            text(
+                "CREATE TABLE hub_upload (blob_id VARCHAR(64) PRIMARY KEY, size BIGINT NOT NULL, "
+                'mime VARCHAR NOT NULL, "offset" BIGINT NOT NULL, complete BOOLEAN NOT NULL, '
+                "updated_at TIMESTAMP NOT NULL)"
+            )
+        )
+        for blob in blobs:
+            conn.execute(
+                text(
+                    'INSERT INTO hub_upload (blob_id, size, mime, "offset", complete, updated_at) '
+                    "VALUES (:b, :s, :m, :s, TRUE, CURRENT_TIMESTAMP)"
+                ),
+                {"b": blob.sha256, "s": blob.size, "m": blob.mime},
+            )
+    # Migration 14 itself (other areas' migrations around it are not this test's business).
+    [upgrade] = [m for m in MIGRATIONS if m.version == 14]
+    with net.hub.engine.begin() as conn:
+        upgrade.apply(conn)
+    with net.hub.engine.connect() as conn:
+        assert not inspect(conn).has_table("hub_upload")
+    # The unit's blobs are still its own (a resubmission sends no scan bytes); nobody else's.
+    again = manifest.model_copy(update={"batch_id": uuid.uuid4()})
+    assert unit.transport.offer(again).missing == []
+    intruder = raw(net, net.office("潍坊某化工有限公司").token)
+    for blob in blobs:
+        for reader in (unit, dept):
+            assert raw(net, reader.token).get(f"/v1/blobs/{blob.sha256}").status_code == 200
+        assert intruder.get(f"/v1/blobs/{blob.sha256}").status_code == 404
