@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, inspect, text
+from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from storage.migrations import Migration, create_tables, register
@@ -59,18 +60,6 @@ class HubBatch(SQLModel, table=True):
     receipt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     committed_at: datetime | None = None
-
-
-class HubUpload(SQLModel, table=True):
-    """A blob some batch declared: its size and how many bytes are durably on disk."""
-
-    __tablename__ = "hub_upload"
-    blob_id: str = Field(primary_key=True, max_length=64)
-    size: int = Field(sa_type=BigInteger)
-    mime: str = ""
-    offset: int = Field(default=0, sa_type=BigInteger)
-    complete: bool = False
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class HubRevision(SQLModel, table=True):
@@ -152,7 +141,6 @@ HUB_TABLES: list[type[SQLModel]] = [
     HubOffice,
     HubPath,
     HubBatch,
-    HubUpload,
     HubRevision,
     HubBlobRef,
     HubDelivery,
@@ -336,3 +324,50 @@ register(
         create_tables(BundleKey, BundleSent),
     )
 )
+
+# ---------------------------------------------------------------- hub isolation (schema v14)
+
+
+class HubOfficeBlob(SQLModel, table=True):
+    """One office's declaration and upload of one blob; `owned` once that office sent it whole.
+
+    Keyed (blob, office): partial uploads never mix between offices, and a blob counts as an
+    office's own only after that office itself uploaded bytes that hash to it, whoever else
+    holds the same file (content-addressed storage keeps one copy).
+    """
+
+    __tablename__ = "hub_office_blob"
+    blob_id: str = Field(primary_key=True, max_length=64)
+    office_id: int = Field(primary_key=True)
+    size: int = Field(sa_type=BigInteger)
+    mime: str = ""
+    offset: int = Field(default=0, sa_type=BigInteger)
+    owned: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+def _per_office_blobs(conn: Connection) -> None:
+    """Create the per-office table; blobs an office already delivered count as its own.
+
+    Uploads still in flight in the old per-blob table are dropped: their offices start them
+    again from byte 0 (the hub cannot tell which office sent those bytes).
+    """
+    create_tables(HubOfficeBlob)(conn)
+    if not inspect(conn).has_table("hub_upload"):
+        return
+    conn.execute(
+        text(
+            'INSERT INTO hub_office_blob (blob_id, office_id, size, mime, "offset", owned, '
+            "updated_at) "
+            "SELECT r.sha256, d.from_office_id, MAX(u.size), MAX(u.mime), MAX(u.size), TRUE, "
+            "CURRENT_TIMESTAMP "
+            "FROM hub_delivery d JOIN hub_blob_ref r "
+            "ON r.application_id = d.application_id AND r.revision = d.revision "
+            "JOIN hub_upload u ON u.blob_id = r.sha256 "
+            "GROUP BY r.sha256, d.from_office_id"
+        )
+    )
+    conn.execute(text("DROP TABLE hub_upload"))
+
+
+register(Migration(14, "hub: blobs and uploads per office", _per_office_blobs))

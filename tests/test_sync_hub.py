@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import inspect, text
 from sqlmodel import select
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from storage.migrations import MIGRATIONS
 from storage.sync_tables import OutboxBatch
 from tests.sync_helpers import (
     LEVEL,
@@ -38,10 +40,13 @@ from zcreview.domain.workflow import State
 from zcreview.sync.hub import API, create_app, openapi_document
 from zcreview.sync.inbox import fetch_blob, pull_inbox, pull_returns, push_returns, send_return
 from zcreview.sync.outbox import BatchProgress, drive, seal_batch
+from zcreview.sync.paths import refresh_paths, request_path
 from zcreview.sync.protocol import (
     CHECKSUM_MISMATCH,
+    BlobRef,
     Correction,
     Manifest,
+    ManifestEntry,
     PathDecision,
     PathRequest,
     Receipt,
@@ -122,7 +127,8 @@ def test_tokens_and_other_offices_data_are_refused(net: Net, pair: tuple[Office,
     assert intruder.put(f"/v1/batches/{manifest.batch_id}", content=body).status_code == 403
     receipt = drive(str(manifest.batch_id), unit.transport, unit.store)
     assert receipt.results[0].accepted
-    assert intruder.get(f"/v1/blobs/{sha}").status_code == 403  # not sent to or by it
+    # Not sent to or by it: answered as if the blob did not exist.
+    assert intruder.get(f"/v1/blobs/{sha}").status_code == 404
     assert raw(net, dept.token).get(f"/v1/blobs/{sha}").status_code == 200
     [path] = unit.transport.list_paths("lower")
     decision = {"approve": False, "reason": "x"}
@@ -244,7 +250,7 @@ def test_upload_offsets_checksums_and_leftovers(net: Net, pair: tuple[Office, Of
     assert r.status_code == CHECKSUM_MISMATCH
 
     # The hub died after appending a chunk but before recording its offset: the bytes are cut.
-    partial = net.hub.partial_dir / sha
+    partial = net.hub.partial_dir / str(net.hub.authenticate(unit.token).id) / sha
     with partial.open("ab") as f:
         f.write(b"\0" * 5000)
     assert c.head(f"/v1/blobs/{sha}").headers["Upload-Offset"] == "65536"
@@ -587,3 +593,273 @@ def test_returns_fetched_but_not_applied_are_applied_once(
     [applied] = pull_returns(unit.transport, unit.store)
     assert applied.applied and state_of(unit.store, app_id) == State.RETURNED_FROM_ABOVE.value
     assert pull_returns(unit.transport, unit.store) == []
+
+
+# ---------------------------------------------------------------- isolation between offices
+
+
+def _with_blob(manifest: Manifest, blob: BlobRef) -> Manifest:
+    """The manifest under a new batch id, its first entry also naming `blob`."""
+    first = manifest.entries[0]
+    entry = first.model_copy(update={"blobs": [*first.blobs, blob]})
+    return manifest.model_copy(
+        update={"batch_id": uuid.uuid4(), "entries": [entry, *manifest.entries[1:]]}
+    )
+
+
+def _approved_path(lower: Office, upper: Office) -> None:
+    """A path lower → upper approved (the upper office may already decide others)."""
+    info = request_path(lower.store, lower.transport, SERIES, LEVEL, upper.name, YEAR)
+    upper.transport.decide_path(str(info.path_id), PathDecision(approve=True))
+    refresh_paths(lower.store, lower.transport)
+
+
+def _upload_whole(client: TestClient, sha: str, data: bytes) -> int:
+    """PATCH `data` in 1 MiB chunks; the status of the last answer (or of the first refusal)."""
+    status = 0
+    for start in range(0, len(data), 1024 * 1024):
+        part = data[start : start + 1024 * 1024]
+        status = client.patch(
+            f"/v1/blobs/{sha}",
+            content=part,
+            headers={"Upload-Offset": str(start), "Upload-Checksum": checksum(part)},
+        ).status_code
+        if status != 204:
+            break
+    return status
+
+
+def test_naming_another_offices_blob_grants_nothing(net: Net, pair: tuple[Office, Office]) -> None:
+    unit, dept = pair
+    app_id, data = big_app(unit)
+    report(unit, [app_id])
+    sha = hashlib.sha256(data).hexdigest()
+    intruder = net.office("潍坊某化工有限公司")
+    _approved_path(intruder, dept)
+    own = sealed(intruder, [passed_app(intruder.store, 11)])
+    named = _with_blob(own, BlobRef(sha256=sha, size=len(data)))
+    c = raw(net, intruder.token)
+    nowhere = "e" * 64
+
+    # The offer asks for the bytes as if the hub had never seen them.
+    answer = intruder.transport.offer(named)
+    [need] = [n for n in answer.missing if n.sha256 == sha]
+    assert (need.size, need.have) == (len(data), 0)
+    for other in (sha, nowhere):
+        assert c.get(f"/v1/blobs/{other}").status_code == 404
+        assert c.head(f"/v1/blobs/{other}").status_code in (200, 404)
+    assert c.get(f"/v1/blobs/{sha}").json() == c.get(f"/v1/blobs/{nowhere}").json()
+    head = c.head(f"/v1/blobs/{sha}")
+    assert head.headers.get("Upload-Offset") in (None, "0")  # its own empty upload at most
+    assert str(len(data)) == head.headers.get("Upload-Length", str(len(data)))
+
+    # Uploading the other blobs it really holds is not enough: the named one is missing.
+    for n in answer.missing:
+        if n.sha256 != sha:
+            assert _upload_whole(c, n.sha256, intruder.store.blobs.read(n.sha256)) == 204
+    with pytest.raises(Refused) as exc:
+        intruder.transport.commit(str(named.batch_id))
+    assert exc.value.status == 409 and exc.value.code == "blobs_missing"
+    assert c.get(f"/v1/blobs/{sha}").status_code == 404
+
+    # Wrong bytes of the declared size do not prove anything either.
+    assert _upload_whole(c, sha, b"x" * len(data)) == 422
+    assert c.get(f"/v1/blobs/{sha}").status_code == 404
+
+    # An office that really holds the same file (the same scan at two offices) sends it once
+    # and then it is its own.
+    assert _upload_whole(c, sha, data) == 204
+    assert c.get(f"/v1/blobs/{sha}").content == data
+    assert intruder.transport.commit(str(named.batch_id)).results[0].accepted
+
+
+def test_an_office_cannot_block_append_to_or_watch_anothers_upload(
+    net: Net, pair: tuple[Office, Office]
+) -> None:
+    unit, dept = pair
+    app_id, data = big_app(unit)
+    manifest = sealed(unit, [app_id])
+    sha = hashlib.sha256(data).hexdigest()
+    intruder = net.office("潍坊某化工有限公司")
+    _approved_path(intruder, dept)
+    own = sealed(intruder, [passed_app(intruder.store, 11)])
+    c = raw(net, intruder.token)
+    victim = raw(net, unit.token)
+
+    # Declared first with a wrong size: only the intruder's own upload has that size.
+    intruder.transport.offer(_with_blob(own, BlobRef(sha256=sha, size=len(data) + 1)))
+    answer = unit.transport.offer(manifest)
+    assert any(n.sha256 == sha and n.have == 0 for n in answer.missing)
+
+    # The unit uploads half; the intruder's PATCHes land in its own upload or nowhere.
+    half = unit.transport.upload_chunk(sha, 0, data[:524288])
+    assert half == 524288
+    junk = b"j" * 65536
+    for offset in (0, half):
+        r = c.patch(
+            f"/v1/blobs/{sha}",
+            content=junk,
+            headers={"Upload-Offset": str(offset), "Upload-Checksum": checksum(junk)},
+        )
+        assert r.status_code in (204, 409), r.text
+    assert victim.head(f"/v1/blobs/{sha}").headers["Upload-Offset"] == str(half)
+    watched = c.head(f"/v1/blobs/{sha}")
+    assert watched.headers["Upload-Offset"] != str(half)  # its own, never the unit's
+    assert watched.headers["Upload-Length"] == str(len(data) + 1)
+
+    # An office that never declared the blob learns nothing and writes nothing.
+    bystander = raw(net, net.office("济宁某纺织有限公司").token)
+    assert bystander.head(f"/v1/blobs/{sha}").status_code == 404
+    r = bystander.patch(
+        f"/v1/blobs/{sha}",
+        content=junk,
+        headers={"Upload-Offset": str(half), "Upload-Checksum": checksum(junk)},
+    )
+    assert r.status_code == 404
+    assert victim.head(f"/v1/blobs/{sha}").headers["Upload-Offset"] == str(half)
+
+    receipt = drive(str(manifest.batch_id), unit.transport, unit.store)
+    assert receipt.results[0].accepted
+    assert c.get(f"/v1/blobs/{sha}").status_code == 404
+    assert raw(net, dept.token).get(f"/v1/blobs/{sha}").content == data
+
+
+def _revised(entry: ManifestEntry, summary: str) -> ManifestEntry:
+    body = json.loads(entry.application)
+    body["work_summary"] = summary
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return entry.model_copy(
+        update={
+            "application": text,
+            "revision": hashlib.sha256(text.encode()).hexdigest(),
+            "supersedes": entry.revision,
+        }
+    )
+
+
+def _offer_holding(net: Net, office: Office, manifest: Manifest, source: Office) -> Receipt:
+    """Offer, upload every missing blob (bytes taken from `source`), commit."""
+    c = raw(net, office.token)
+    for need in office.transport.offer(manifest).missing:
+        assert _upload_whole(c, need.sha256, source.store.blobs.read(need.sha256)) == 204
+    return office.transport.commit(str(manifest.batch_id))
+
+
+def test_only_the_reporting_office_supersedes_an_application(
+    net: Net, pair: tuple[Office, Office]
+) -> None:
+    unit, dept = pair
+    app_id = passed_app(unit.store, 3)
+    manifest = sealed(unit, [app_id])
+    drive(str(manifest.batch_id), unit.transport, unit.store)
+    [item] = pull_inbox(dept.transport, dept.store)
+    entry = manifest.entries[0]
+    intruder = net.office("潍坊某化工有限公司")
+    _approved_path(intruder, dept)
+
+    # Even holding the attachments and naming the head, another office cannot replace it.
+    forged = manifest.model_copy(
+        update={"batch_id": uuid.uuid4(), "entries": [_revised(entry, "冒名替换。")]}
+    )
+    [result] = _offer_holding(net, intruder, forged, unit).results
+    assert not result.accepted and "其他单位" in result.reasons[0]
+    replay = manifest.model_copy(update={"batch_id": uuid.uuid4()})
+    [result] = _offer_holding(net, intruder, replay, unit).results
+    assert not result.accepted  # not even as a "duplicate" of the unit's revision
+    assert pull_inbox(dept.transport, dept.store) == []
+
+    # Nor report it to an office of its own choosing: it never sent or received it.
+    elsewhere = net.office("潍坊市工业和信息化局", "主管部门")
+    _approved_path(intruder, elsewhere)
+    moved = manifest.model_copy(update={"batch_id": uuid.uuid4(), "to_office": elsewhere.code})
+    [result] = _offer_holding(net, intruder, moved, unit).results
+    assert not result.accepted and "不是本单位" in result.reasons[0]
+
+    # The unit itself still can.
+    own = manifest.model_copy(
+        update={"batch_id": uuid.uuid4(), "entries": [_revised(entry, "补充。")]}
+    )
+    [result] = _offer_holding(net, unit, own, unit).results
+    assert result.accepted and not result.duplicate
+    assert item.application_id == app_id
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/cursors/inbox", {"cursor": 2**63}),
+        ("/v1/cursors/returns", {"cursor": 2**64 + 5}),
+        ("/v1/cursors/inbox", {"cursor": -(2**63) - 1}),
+        ("/v1/cursors/inbox", {"cursor": 1.0}),
+        ("/v1/cursors/inbox", {"cursor": True}),
+        ("/v1/cursors/inbox", {"cursor": "5"}),
+        ("/v1/cursors/inbox", {"cursor": 10**400}),
+        ("PATH", {"approve": "yes"}),
+        ("PATH", {"approve": 1}),
+        ("PATH", {"approve": None}),
+        ("PATH", {"approve": False, "reason": 5}),
+        ("PATH", {"approve": False, "reason": "x" * 5000}),
+    ],
+)
+def test_bodies_are_strictly_typed(
+    net: Net, path: str, body: dict[str, Any], pair: tuple[Office, Office]
+) -> None:
+    unit, dept = pair
+    [info] = unit.transport.list_paths("lower")
+    url = f"/v1/paths/{info.path_id}/decision" if path == "PATH" else path
+    method = "POST" if path == "PATH" else "PUT"
+    c = raw(net, dept.token)
+    r = c.request(method, url, content=json.dumps(body))
+    assert r.status_code == 422, r.text
+    message = r.json()["message"]
+    assert " / " in message and any("\u4e00" <= ch <= "\u9fff" for ch in message), message
+
+
+def test_cursor_at_the_top_of_the_range_is_stored(net: Net) -> None:
+    office = net.office("聊城某物流有限公司")
+    c = raw(net, office.token)
+    top = 2**63 - 1
+    r = c.put("/v1/cursors/inbox", json={"cursor": top})
+    assert r.status_code == 200 and r.json()["cursor"] == top
+    assert c.put("/v1/cursors/inbox", json={"cursor": 5}).json()["cursor"] == top
+
+
+def test_upgrade_to_per_office_blobs_keeps_what_offices_delivered(
+    net: Net, pair: tuple[Office, Office]
+) -> None:
+    unit, dept = pair
+    manifest = sealed(unit, [passed_app(unit.store, 6)])
+    drive(str(manifest.batch_id), unit.transport, unit.store)
+    blobs = manifest.unique_blobs()
+    # The same hub as schema 12 left it: one upload row per blob, no per-office table.
+    with net.hub.engine.begin() as conn:
+        conn.execute(text("DROP TABLE hub_office_blob"))
+        conn.execute(
+            text(
+                "CREATE TABLE hub_upload (blob_id VARCHAR(64) PRIMARY KEY, size BIGINT NOT NULL, "
+                'mime VARCHAR NOT NULL, "offset" BIGINT NOT NULL, complete BOOLEAN NOT NULL, '
+                "updated_at TIMESTAMP NOT NULL)"
+            )
+        )
+        for blob in blobs:
+            conn.execute(
+                text(
+                    'INSERT INTO hub_upload (blob_id, size, mime, "offset", complete, updated_at) '
+                    "VALUES (:b, :s, :m, :s, TRUE, CURRENT_TIMESTAMP)"
+                ),
+                {"b": blob.sha256, "s": blob.size, "m": blob.mime},
+            )
+    # Migration 14 itself (other areas' migrations around it are not this test's business).
+    [upgrade] = [m for m in MIGRATIONS if m.version == 14]
+    with net.hub.engine.begin() as conn:
+        upgrade.apply(conn)
+    with net.hub.engine.connect() as conn:
+        assert not inspect(conn).has_table("hub_upload")
+    # The unit's blobs are still its own (a resubmission sends no scan bytes); nobody else's.
+    again = manifest.model_copy(update={"batch_id": uuid.uuid4()})
+    assert unit.transport.offer(again).missing == []
+    intruder = raw(net, net.office("潍坊某化工有限公司").token)
+    for blob in blobs:
+        for reader in (unit, dept):
+            assert raw(net, reader.token).get(f"/v1/blobs/{blob.sha256}").status_code == 200
+        assert intruder.get(f"/v1/blobs/{blob.sha256}").status_code == 404

@@ -191,12 +191,25 @@ def _hub_db(args: argparse.Namespace) -> str | None:
 
 @_friendly
 def cmd_serve(args: argparse.Namespace) -> int:
+    import copy
+
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from zcreview.sync.hub import create_app_from
 
+    # The hub's own lines (refusals worth a note, clients going away) beside uvicorn's.
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["zcreview"] = {"handlers": ["default"], "level": "INFO"}
     app = create_app_from(_hub_data(args), _hub_db(args))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_keep_alive=75)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        log_config=log_config,
+        timeout_keep_alive=75,
+    )
     return 0
 
 

@@ -245,7 +245,7 @@ def local_hub(store: Store) -> tuple[Hub, HubOffice]:
         row = _hub_office(s, me)
         s.commit()
         s.refresh(row)
-    hub = Hub(store.engine, store.home / "bundle-hub")
+    hub = Hub(store.engine, store.home / "bundle-hub", isolate_offices=False)
     hub.blobs = store.blobs  # imported attachments land in the office's own blob store
     return hub, row
 

@@ -18,7 +18,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -58,6 +58,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 _CHECKSUM_RE = re.compile(r"^sha256 ([0-9a-f]{64})$")
 _RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
 _GZIP_MIN = 1024
+_NUL_ESCAPE_RE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+"""A JSON `\\u0000` escape (not an escaped backslash before `u0000`): PostgreSQL text cannot hold
+U+0000, so the hub refuses it on every database alike."""
 
 
 # ---------------------------------------------------------------- request and response helpers
@@ -136,20 +139,54 @@ async def _json_body(request: Request, model: type[M]) -> M:
     return await run_in_threadpool(_parse_body, raw, encoding, model)
 
 
+_PROBLEMS_ZH = {
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "应为 JSON 对象",
+    "model_type": "应为 JSON 对象",
+    "model_attributes_type": "应为 JSON 对象",
+    "missing": "缺少该字段",
+    "extra_forbidden": "不认识的字段",
+    "bool_type": "应为 true 或 false",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "string_type": "应为字符串",
+    "list_type": "应为列表",
+    "uuid_type": "应为 UUID",
+    "uuid_parsing": "应为 UUID",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "too_short": "条目过少",
+    "too_long": "条目过多",
+    "string_pattern_mismatch": "格式不对",
+    "literal_error": "不是允许的取值",
+}
+"""Chinese for the validation problems a request body can have; others keep pydantic's words."""
+
+
 def _parse_body(raw: bytes, encoding: str, model: type[M]) -> M:
     if encoding == "gzip":
         raw = _gunzip(raw, MAX_JSON_BODY)
     elif encoding not in ("", "identity"):
         raise HubError(415, "bad_encoding", f"不支持的压缩方式 {encoding}", "unsupported encoding")
+    if _NUL_ESCAPE_RE.search(raw):
+        raise HubError(
+            422, "invalid_body", "请求内容含有空字符（U+0000）", "request body contains U+0000"
+        )
     try:
-        return model.model_validate_json(raw)
+        # Strict: JSON types are taken as they are ("yes" is no boolean, 1.0 no integer).
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
+        problem = _PROBLEMS_ZH.get(first["type"], first["msg"])
         raise HubError(
             422,
             "invalid_body",
-            f"请求内容不合格：{where}：{first['msg']}",
+            f"请求内容不合格：{where}：{problem}",
             f"invalid request body at {where}: {first['msg']}",
         ) from None
 
@@ -366,7 +403,7 @@ class HubApp:
         return await run_in_threadpool(work)
 
     async def upload(self, request: Request) -> Response:
-        await self._office(request)
+        office = await self._office(request)
         blob_id = request.path_params["blob_id"]
         offset_text = request.headers.get(OFFSET_HEADER, "")
         if not offset_text.isdigit():
@@ -381,7 +418,7 @@ class HubApp:
             )
         data = await _read_limited(request, MAX_CHUNK)
         state = await run_in_threadpool(
-            self.hub.append_chunk, blob_id, int(offset_text), data, match.group(1)
+            self.hub.append_chunk, office, blob_id, int(offset_text), data, match.group(1)
         )
         # No body: on a slow link every byte of a per-chunk answer is overhead.
         return Response(status_code=204, headers={OFFSET_HEADER: str(state.offset)})
@@ -390,7 +427,7 @@ class HubApp:
         office = await self._office(request)
         blob_id = request.path_params["blob_id"]
         if request.method == "HEAD":
-            state = await run_in_threadpool(self.hub.upload_state, blob_id)
+            state = await run_in_threadpool(self.hub.upload_state, office, blob_id)
             return Response(
                 status_code=200,
                 headers={
@@ -477,6 +514,10 @@ def _guard(endpoint: Endpoint) -> Endpoint:
             return await endpoint(request)
         except HubError as exc:
             return _error_response(exc)
+        except ClientDisconnect:
+            # Routine on flaky links (the office retries); nothing will read an answer.
+            log.info("hub: client went away during %s %s", request.method, request.url.path)
+            return Response(status_code=499)
         except Exception:
             log.exception("hub: unexpected failure on %s %s", request.method, request.url.path)
             return _error_response(

@@ -32,10 +32,10 @@ from storage.sync_tables import (
     HubCounter,
     HubDelivery,
     HubOffice,
+    HubOfficeBlob,
     HubPath,
     HubReturn,
     HubRevision,
-    HubUpload,
 )
 from storage.tables import utcnow
 from zcreview.domain.model import Application, iter_attachments
@@ -228,6 +228,35 @@ def _decide(entry: ManifestEntry, to: HubOffice, delivered: dict[str, int]) -> E
     return None
 
 
+def _foreign_reasons(
+    office: HubOffice,
+    to: HubOffice,
+    entries: list[ManifestEntry],
+    travels: list[tuple[str, int, int]],
+) -> dict[str, str]:
+    """Applications this office may not report to `to`, with why (see docs/hub.md).
+
+    `travels` are (application, from, to) of every delivery of these applications. An office
+    continues only its own chain: it may report an application the hub has never seen, one it
+    reported before, or one reported to it; and it may send a new revision to `to` only when
+    `to` got that application from this office (a return goes back to that same office).
+    """
+    senders: dict[str, set[int]] = {}
+    known: dict[str, set[int]] = {}
+    for app_id, frm, dest in travels:
+        known.setdefault(app_id, set()).update((frm, dest))
+        if dest == to.id:
+            senders.setdefault(app_id, set()).add(frm)
+    reasons: dict[str, str] = {}
+    for entry in entries:
+        app_id = str(entry.application_id)
+        if senders.get(app_id, {office.id}) != {office.id}:
+            reasons[app_id] = f"该申报由其他单位报送至 {to.name}，本单位不能替代或重报"
+        elif app_id in known and office.id not in known[app_id]:
+            reasons[app_id] = "该申报不是本单位报送或收到的，不能上报"
+    return reasons
+
+
 @dataclass(frozen=True)
 class BlobFile:
     path: Path
@@ -237,12 +266,18 @@ class BlobFile:
 class Hub:
     """Hub state: a database (offices, paths, batches …) and a content-addressed blob directory."""
 
-    def __init__(self, engine: Engine, data_dir: Path) -> None:
+    def __init__(self, engine: Engine, data_dir: Path, *, isolate_offices: bool = True) -> None:
         self.engine = engine
         self.data_dir = data_dir
         self.blobs = BlobStore(data_dir / "blobs")
         self.partial_dir = data_dir / "partial"
         self.partial_dir.mkdir(parents=True, exist_ok=True)
+        # False only for the rules run inside one office's own database (folder bundles): the
+        # bundle's bytes are verified before they run, and there is no other office to keep out.
+        self.isolate_offices = isolate_offices
+        for stray in self.partial_dir.iterdir():
+            if stray.is_file():  # a per-blob partial from before uploads were kept per office
+                stray.unlink(missing_ok=True)
         # SQLite has one writer at a time anyway; taking turns here spares the busy-wait. On
         # PostgreSQL writers run side by side: primary keys and unique constraints refuse a
         # second copy of a keyed row (the loser looks again), and the counter row lock orders
@@ -353,31 +388,35 @@ class Hub:
                 # Another writer recorded the same batch or blob a moment ago; look again.
                 if attempt + 1 == RACE_RETRIES:
                     raise
-        lacking = [b for b in manifest.unique_blobs() if not self.blobs.has(b.sha256)]
-        held = self._held_offsets([b.sha256 for b in lacking])
+        blobs = manifest.unique_blobs()
+        with Session(self.engine) as s:
+            present = self._present(s, office, [b.sha256 for b in blobs])
+        lacking = [b for b in blobs if b.sha256 not in present]
+        held = self._held_offsets(office, [b.sha256 for b in lacking])
         missing = [BlobNeed(sha256=b.sha256, size=b.size, have=held[b.sha256]) for b in lacking]
         return OfferAnswer(
             batch_id=manifest.batch_id, manifest_hash=digest, missing=missing, committed=committed
         )
 
-    def _held_offsets(self, blob_ids: list[str]) -> dict[str, int]:
-        """Durable bytes held of each blob being uploaded, read in one query.
+    def _held_offsets(self, office: HubOffice, blob_ids: list[str]) -> dict[str, int]:
+        """Durable bytes this office holds of each blob it is uploading, read in one query.
 
         The smaller of the recorded offset and the partial file's length, as `_reconcile` would
-        make it; the next chunk reconciles for real, under the blob's lock.
+        make it; the next chunk reconciles for real, under the upload's lock.
         """
         if not blob_ids:
             return {}
+        assert office.id is not None
         with Session(self.engine) as s:
             rows = s.exec(
-                select(HubUpload.blob_id, HubUpload.offset).where(
-                    col(HubUpload.blob_id).in_(blob_ids)
+                select(HubOfficeBlob.blob_id, HubOfficeBlob.offset).where(
+                    col(HubOfficeBlob.blob_id).in_(blob_ids), HubOfficeBlob.office_id == office.id
                 )
             ).all()
         recorded = dict(rows)
         held: dict[str, int] = {}
         for blob_id in blob_ids:
-            path = self._partial(blob_id)
+            path = self._partial(office.id, blob_id)
             on_disk = path.stat().st_size if path.exists() else 0
             held[blob_id] = min(recorded.get(blob_id, 0), on_disk)
         return held
@@ -394,21 +433,26 @@ class Hub:
             to = self._office_by_code(s, manifest.to_office)
             if to.id == office.id:
                 raise HubError(422, "self_report", "不能向本单位上报", "cannot report to self")
+            assert office.id is not None and to.id is not None
             blobs = manifest.unique_blobs()
+            shas = [b.sha256 for b in blobs]
+            # Only this office's own declarations and the blobs it may read are compared: what
+            # another office declared or uploaded must neither block it nor show through.
             declared = dict(
                 s.exec(
-                    select(HubUpload.blob_id, HubUpload.size).where(
-                        col(HubUpload.blob_id).in_([b.sha256 for b in blobs])
+                    select(HubOfficeBlob.blob_id, HubOfficeBlob.size).where(
+                        col(HubOfficeBlob.blob_id).in_(shas), HubOfficeBlob.office_id == office.id
                     )
                 ).all()
             )
+            present = self._present(s, office, shas)
             new: list[dict[str, object]] = []
             for blob in blobs:
                 size = declared.get(blob.sha256)
                 if size is None:
                     new.append({"blob_id": blob.sha256, "size": blob.size, "mime": blob.mime})
-                elif size != blob.size or (
-                    self.blobs.has(blob.sha256)
+                if (size is not None and size != blob.size) or (
+                    blob.sha256 in present
                     and self.blobs.path(blob.sha256).stat().st_size != blob.size
                 ):
                     raise HubError(
@@ -420,10 +464,18 @@ class Hub:
             if new:
                 now = utcnow()
                 s.execute(
-                    insert(HubUpload),
-                    [{**row, "offset": 0, "complete": False, "updated_at": now} for row in new],
+                    insert(HubOfficeBlob),
+                    [
+                        {
+                            **row,
+                            "office_id": office.id,
+                            "offset": 0,
+                            "owned": False,
+                            "updated_at": now,
+                        }
+                        for row in new
+                    ],
                 )
-            assert office.id is not None and to.id is not None
             s.add(
                 HubBatch(
                     batch_id=batch_id,
@@ -446,51 +498,98 @@ class Hub:
 
     # ------------------------------------------------------------ uploads
 
-    def _partial(self, blob_id: str) -> Path:
-        return self.partial_dir / blob_id
+    def _partial(self, office_id: int, blob_id: str) -> Path:
+        return self.partial_dir / str(office_id) / blob_id
 
-    def upload_state(self, blob_id: str) -> UploadState:
-        """Where an upload stands (HEAD). Reconciles the file with the recorded offset."""
+    def _present(self, s: Session, office: HubOffice, blob_ids: list[str]) -> set[str]:
+        """The blobs held here that count as this office's: it uploaded them itself, or a
+        revision it sent or received names them. Naming a hash in an offer is not enough.
+        """
+        held = {b for b in blob_ids if self.blobs.has(b)}
+        if not held or not self.isolate_offices:
+            return held
+        owned = set(
+            s.exec(
+                select(HubOfficeBlob.blob_id).where(
+                    col(HubOfficeBlob.blob_id).in_(held),
+                    HubOfficeBlob.office_id == office.id,
+                    col(HubOfficeBlob.owned).is_(True),
+                )
+            ).all()
+        )
+        rest = held - owned
+        if not rest:
+            return owned
+        travelled = s.exec(
+            select(HubBlobRef.sha256)
+            .join(
+                HubDelivery,
+                (col(HubBlobRef.application_id) == col(HubDelivery.application_id))
+                & (col(HubBlobRef.revision) == col(HubDelivery.revision)),
+            )
+            .where(
+                col(HubBlobRef.sha256).in_(rest),
+                or_(
+                    col(HubDelivery.to_office_id) == office.id,
+                    col(HubDelivery.from_office_id) == office.id,
+                ),
+            )
+            .distinct()
+        ).all()
+        return owned | set(travelled)
+
+    def _may_read(self, office: HubOffice, blob_id: str) -> bool:
+        with Session(self.engine) as s:
+            return blob_id in self._present(s, office, [blob_id])
+
+    @staticmethod
+    def _not_found() -> HubError:
+        # The one answer for a blob that does not exist and for one this office may not see.
+        return HubError(404, "unknown_blob", "服务器上没有这个附件", "blob not found")
+
+    def upload_state(self, office: HubOffice, blob_id: str) -> UploadState:
+        """Where this office's upload stands (HEAD). Reconciles the file with the offset."""
         self._check_digest(blob_id)
-        if self.blobs.has(blob_id):
+        if self._may_read(office, blob_id):
             size = self.blobs.path(blob_id).stat().st_size
             return UploadState(blob_id=blob_id, offset=size, size=size, complete=True)
-        with self._blob_lock(blob_id):
-            up = self._load_upload(blob_id)
+        assert office.id is not None
+        with self._blob_lock(f"{office.id}/{blob_id}"):
+            up = self._load_upload(office.id, blob_id)
             offset = self._reconcile(up)
         return UploadState(blob_id=blob_id, offset=offset, size=up.size, complete=False)
 
-    def _load_upload(self, blob_id: str) -> HubUpload:
+    def _load_upload(self, office_id: int, blob_id: str) -> HubOfficeBlob:
         # A short read of its own: a long-lived SQLite read snapshot could not be upgraded to a
         # write once another thread has committed (SQLITE_BUSY_SNAPSHOT).
         with Session(self.engine) as s:
-            up = s.get(HubUpload, blob_id)
+            up = s.get(HubOfficeBlob, (blob_id, office_id))
         if up is None:
-            raise HubError(404, "unknown_blob", "没有声明这个附件", "blob not declared")
+            raise self._not_found()
         return up
 
-    def _record_offset(self, blob_id: str, offset: int, complete: bool) -> None:
+    def _record_offset(self, up: HubOfficeBlob, offset: int, owned: bool) -> None:
         with self._write(), Session(self.engine) as s:
-            up = s.get(HubUpload, blob_id)
-            if up is not None:
-                up.offset, up.complete, up.updated_at = offset, complete, utcnow()
-                s.add(up)
+            row = s.get(HubOfficeBlob, (up.blob_id, up.office_id))
+            if row is not None:
+                row.offset, row.owned, row.updated_at = offset, owned, utcnow()
+                s.add(row)
                 s.commit()
 
-    def _reconcile(self, up: HubUpload) -> int:
+    def _reconcile(self, up: HubOfficeBlob) -> int:
         """The durable offset: the smaller of the recorded offset and the file's length.
 
         A crash between writing a chunk and recording its offset leaves extra bytes, which are
         cut off (the client never saw them acknowledged and sends them again).
         """
-        path = self._partial(up.blob_id)
+        path = self._partial(up.office_id, up.blob_id)
         on_disk = path.stat().st_size if path.exists() else 0
         if on_disk > up.offset:
             with path.open("r+b") as f:
                 f.truncate(up.offset)
                 os.fsync(f.fileno())
         elif on_disk < up.offset:
-            self._record_offset(up.blob_id, on_disk, False)
+            self._record_offset(up, on_disk, False)
             up.offset = on_disk
         return up.offset
 
@@ -501,16 +600,19 @@ class Hub:
                 422, "bad_blob_id", "附件编号应为 64 位小写十六进制 SHA-256", "bad blob id"
             )
 
-    def append_chunk(self, blob_id: str, offset: int, data: bytes, checksum: str) -> UploadState:
-        """Append one verified chunk at `offset`, durably, then record the new offset."""
+    def append_chunk(
+        self, office: HubOffice, blob_id: str, offset: int, data: bytes, checksum: str
+    ) -> UploadState:
+        """Append one verified chunk at `offset` to this office's upload, durably."""
         self._check_digest(blob_id)
-        if self.blobs.has(blob_id):
+        if self._may_read(office, blob_id):
             size = self.blobs.path(blob_id).stat().st_size
             if offset != size:
                 raise HubError(409, "offset_mismatch", "附件已完整", "blob complete", offset=size)
             return UploadState(blob_id=blob_id, offset=size, size=size, complete=True)
-        with self._blob_lock(blob_id):
-            up = self._load_upload(blob_id)
+        assert office.id is not None
+        with self._blob_lock(f"{office.id}/{blob_id}"):
+            up = self._load_upload(office.id, blob_id)
             true_offset = self._reconcile(up)
             if offset != true_offset:
                 raise HubError(
@@ -534,7 +636,8 @@ class Hub:
                     "chunk checksum mismatch, discarded",
                     offset=offset,
                 )
-            path = self._partial(blob_id)
+            path = self._partial(office.id, blob_id)
+            path.parent.mkdir(exist_ok=True)
             with path.open("ab") as f:
                 f.write(data)
                 f.flush()
@@ -543,15 +646,19 @@ class Hub:
             new_offset = offset + len(data)
             complete = new_offset == up.size
             if complete:
-                self._finish(blob_id, path)
-            self._record_offset(blob_id, new_offset, complete)
+                self._finish(up, path)
+            self._record_offset(up, new_offset, complete)
             return UploadState(blob_id=blob_id, offset=new_offset, size=up.size, complete=complete)
 
-    def _finish(self, blob_id: str, path: Path) -> None:
-        """Verify the whole file, then move it into the blob store atomically."""
-        if sha256_file(path) != blob_id:
+    def _finish(self, up: HubOfficeBlob, path: Path) -> None:
+        """Verify the whole file, then move it into the blob store atomically.
+
+        The hash check is the office's proof that it holds the file; when the store already has
+        the same bytes (another office's copy) the upload is simply dropped after the check.
+        """
+        if sha256_file(path) != up.blob_id:
             path.unlink(missing_ok=True)
-            self._record_offset(blob_id, 0, False)
+            self._record_offset(up, 0, False)
             raise HubError(
                 422,
                 "blob_hash_mismatch",
@@ -559,9 +666,9 @@ class Hub:
                 "whole-file hash mismatch, start again",
                 offset=0,
             )
-        target = self.blobs.path(blob_id)
+        target = self.blobs.path(up.blob_id)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
+        os.replace(path, target)  # identical bytes when another office's copy is there
         fd = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -589,7 +696,9 @@ class Hub:
             if batch.state == "committed" and batch.receipt is not None:
                 return Receipt.model_validate_json(batch.receipt)
             manifest = Manifest.model_validate_json(batch.manifest)
-            missing = [b.sha256 for b in manifest.unique_blobs() if not self.blobs.has(b.sha256)]
+            shas = [b.sha256 for b in manifest.unique_blobs()]
+            present = self._present(s, office, shas)
+            missing = [sha for sha in shas if sha not in present]
             if missing:
                 raise HubError(
                     409,
@@ -610,6 +719,7 @@ class Hub:
                 )
             ).first()
             checked = _check_entries(manifest, office, to, has_path=path is not None)
+            self._refuse_foreign(s, office, to, checked)
             candidates = [e for e, reasons in checked if not reasons]
             # From here on one commit at a time: deliveries are read and written under the
             # counter lock, so a head cannot move between the check and the insert.
@@ -650,6 +760,25 @@ class Hub:
             s.commit()
             _crash_point("committed")
             return receipt
+
+    @staticmethod
+    def _refuse_foreign(
+        s: Session, office: HubOffice, to: HubOffice, checked: list[tuple[ManifestEntry, list[str]]]
+    ) -> None:
+        """Add a reason to each entry that would continue another office's chain."""
+        entries = [e for e, reasons in checked if not reasons]
+        if not entries:
+            return
+        travels = s.exec(
+            select(
+                HubDelivery.application_id, HubDelivery.from_office_id, HubDelivery.to_office_id
+            ).where(col(HubDelivery.application_id).in_([str(e.application_id) for e in entries]))
+        ).all()
+        foreign = _foreign_reasons(office, to, entries, list(travels))
+        for entry, reasons in checked:
+            why = foreign.get(str(entry.application_id))
+            if why is not None and not reasons:
+                reasons.append(why)
 
     @staticmethod
     def _delivered(
@@ -770,29 +899,11 @@ class Hub:
         return InboxPage(items=items, cursor=cursor, more=len(rows) > limit)
 
     def open_blob(self, office: HubOffice, blob_id: str) -> BlobFile:
-        """A stored blob this office may read: one named by a revision it sent or received."""
+        """A stored blob this office may read: its own upload, or named by a revision it sent or
+        received."""
         self._check_digest(blob_id)
-        if not self.blobs.has(blob_id):
-            raise HubError(404, "unknown_blob", "服务器上没有这个附件", "blob not found")
-        with Session(self.engine) as s:
-            allowed = s.exec(
-                select(HubDelivery.seq)
-                .join(
-                    HubBlobRef,
-                    (col(HubBlobRef.application_id) == col(HubDelivery.application_id))
-                    & (col(HubBlobRef.revision) == col(HubDelivery.revision)),
-                )
-                .where(
-                    HubBlobRef.sha256 == blob_id,
-                    or_(
-                        col(HubDelivery.to_office_id) == office.id,
-                        col(HubDelivery.from_office_id) == office.id,
-                    ),
-                )
-                .limit(1)
-            ).first()
-        if allowed is None:
-            raise HubError(403, "forbidden", "无权读取该附件", "blob of another office")
+        if not self._may_read(office, blob_id):
+            raise self._not_found()  # whether it exists is none of this office's business
         path = self.blobs.path(blob_id)
         return BlobFile(path=path, size=path.stat().st_size)
 

@@ -23,6 +23,10 @@ MAX_BLOB_SIZE = 256 * 1024 * 1024
 MAX_ENTRIES = 1000
 MAX_JSON_BODY = 64 * 1024 * 1024
 """Largest decompressed JSON request the hub reads (a manifest of MAX_ENTRIES applications)."""
+MAX_APPLICATION_JSON = 16 * 1024 * 1024
+"""Largest canonical JSON of one application revision in a manifest."""
+MAX_SEQ = 2**63 - 1
+"""Hub sequence numbers and cursors are signed 64-bit integers in the database."""
 
 CHECKSUM_HEADER = "Upload-Checksum"
 """`sha256 <hex>` of the chunk, as tus's checksum extension spells it (hex, not base64)."""
@@ -85,7 +89,7 @@ class ManifestEntry(Wire):
     level: Name
     year: int = Field(ge=2000, le=2100)
     blobs: list[BlobRef] = Field(default_factory=list, max_length=2000)
-    application: str = Field(min_length=2)
+    application: str = Field(min_length=2, max_length=MAX_APPLICATION_JSON)
 
 
 class Manifest(Wire):
@@ -287,7 +291,7 @@ class PathList(Wire):
 class AckRequest(Wire):
     """The office has durably applied a feed up to `cursor` (the hub keeps the highest)."""
 
-    cursor: int = Field(ge=0)
+    cursor: int = Field(ge=0, le=MAX_SEQ)
 
 
 class AckAnswer(Wire):
