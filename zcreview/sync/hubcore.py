@@ -24,7 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, create_engine, or_, select
 
 from storage.blobs import BlobStore, sha256_file, valid_digest
-from storage.engine import is_sqlite, make_engine, normalise_url
+from storage.engine import (
+    is_sqlite,
+    make_engine,
+    normalise_url,
+    private_home,
+    private_sqlite_file,
+)
+from storage.hub_admin import ContactRecorder
 from storage.migrations import migrate
 from storage.sync_tables import (
     HubBatch,
@@ -251,6 +258,7 @@ class Hub:
         self._write_lock = threading.Lock()
         self._blob_locks: dict[str, threading.Lock] = {}
         self._blob_locks_guard = threading.Lock()
+        self.contacts = ContactRecorder(engine)
         with self._write(), Session(engine) as s:
             if s.get(HubCounter, SEQ) is None:
                 s.add(HubCounter(name=SEQ, value=0))
@@ -260,7 +268,9 @@ class Hub:
     @classmethod
     def open(cls, data_dir: Path, db_url: str | None = None) -> Hub:
         """Open (creating and migrating) a hub whose data lives in `data_dir`."""
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_home(data_dir)
+        if not db_url:
+            private_sqlite_file(data_dir / "hub.db")
         url = normalise_url(db_url or f"sqlite:///{(data_dir / 'hub.db').resolve()}")
         if url.startswith("sqlite"):
             engine = make_engine(url)
@@ -327,6 +337,7 @@ class Hub:
             row = s.exec(select(HubOffice).where(HubOffice.token_hash == token_hash(token))).first()
         if row is None or not row.active:
             raise HubError(401, "unauthorized", "访问令牌无效", "invalid bearer token")
+        self.contacts.seen(row.id or 0)
         return row
 
     def find_offices(self, query: str, limit: int = 20) -> list[OfficeInfo]:

@@ -1,0 +1,79 @@
+"""Hub administration: token rotation and revocation, disabling, renaming, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storage import hub_admin
+from zcreview.cli import main
+from zcreview.sync.hubcore import Hub, HubError
+
+CODE = "11371000MB2852312X"
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Hub:
+    h = Hub.open(tmp_path / "hub")
+    yield h
+    h.dispose()
+
+
+def _refused(hub: Hub, token: str) -> bool:
+    try:
+        hub.authenticate(token)
+    except HubError as exc:
+        return exc.status == 401
+    return False
+
+
+def test_rotate_revoke_disable_enable(hub: Hub) -> None:
+    _, first = hub.add_office("威海市人社局", CODE, "人社局", "市直")
+    assert hub.authenticate(first).credit_code == CODE
+
+    second = hub_admin.rotate_token(hub.engine, CODE)
+    assert second != first
+    assert _refused(hub, first)
+    assert hub.authenticate(second).credit_code == CODE
+
+    hub_admin.set_active(hub.engine, CODE, False)
+    assert _refused(hub, second)
+    hub_admin.set_active(hub.engine, CODE, True)
+    assert hub.authenticate(second).credit_code == CODE
+
+    hub_admin.revoke_token(hub.engine, CODE)
+    assert _refused(hub, second)
+
+    hub_admin.rename(hub.engine, CODE, " 威海市人力资源和社会保障局 ")
+    assert [o.name for o in hub.list_offices()] == ["威海市人力资源和社会保障局"]
+    with pytest.raises(hub_admin.AdminError, match="没有登记"):
+        hub_admin.rotate_token(hub.engine, "91370000000000000X")
+
+
+def test_status_records_last_contact_and_lag(hub: Hub) -> None:
+    _, token = hub.add_office("威海市人社局", CODE, "人社局", "市直")
+    [before] = hub_admin.status(hub.engine, CODE)
+    assert before.last_seen is None and before.active
+    hub.authenticate(token)
+    [after] = hub_admin.status(hub.engine)
+    assert after.last_seen is not None
+    assert (after.batches_open, after.inbox_behind, after.returns_behind) == (0, 0, 0)
+
+
+def test_admin_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = ["--data", str(tmp_path / "hub")]
+    assert (
+        main(["hub", "office", "add", "威海市人社局", "--code", CODE, "--token-only", *data]) == 0
+    )
+    token = capsys.readouterr().out.strip()
+    assert len(token) >= 40 and "\n" not in token
+    assert main(["hub", "office", "rotate", CODE, "--token-only", *data]) == 0
+    new = capsys.readouterr().out.strip()
+    assert new != token
+    assert main(["hub", "office", "disable", CODE, *data]) == 0
+    assert main(["hub", "office", "status", *data]) == 0
+    out = capsys.readouterr().out
+    assert "停用" in out and "从未联系" in out
+    assert main(["hub", "office", "rename", "91370000000000000X", "新名", *data]) == 2
+    assert "没有登记" in capsys.readouterr().err
