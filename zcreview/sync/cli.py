@@ -59,6 +59,8 @@ def register(
     p.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
     )
+    p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM chain)")
+    p.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
     hub_data(p)
 
     p = add(sub, "hub", "administer the hub: register offices and print their tokens")
@@ -219,8 +221,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from zcreview.sync.hub import create_app_from
 
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise CliError("--tls-cert 和 --tls-key 要一起指定")
+    for path in (args.tls_cert, args.tls_key):
+        if path is not None and not path.is_file():
+            raise CliError(f"找不到证书文件 {path}")
     app = create_app_from(_hub_data(args), _hub_db(args))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_keep_alive=75)
+    tls: dict[str, Any] = {}
+    if args.tls_cert is not None:
+        tls = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_keep_alive=75, **tls)
     return 0
 
 
