@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from storage import hub_admin
@@ -77,3 +80,33 @@ def test_admin_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "停用" in out and "从未联系" in out
     assert main(["hub", "office", "rename", "91370000000000000X", "新名", *data]) == 2
     assert "没有登记" in capsys.readouterr().err
+
+
+def test_served_hub_logs_office_names_and_exposes_metrics(live_hub: Any) -> None:
+    _, token = live_hub.admin.add_office("荣成市人社局", "11371082MB2852313X", "人社局", "区县")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{live_hub.url}/v1/offices?q=荣成", headers=headers).status_code == 200
+    assert (
+        httpx.get(
+            f"{live_hub.url}/v1/offices?q=x", headers={"Authorization": "Bearer no"}
+        ).status_code
+        == 401
+    )
+
+    metrics = httpx.get(f"{live_hub.url}/metrics")
+    assert metrics.status_code == 200
+    assert metrics.headers["content-type"].startswith("text/plain")
+    text = metrics.text
+    assert 'zcreview_hub_requests_total{method="GET",route="/v1/offices",status="200"}' in text
+    assert 'route="/v1/offices",status="401"' in text
+    assert 'zcreview_hub_offices{active="true"}' in text
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        log = live_hub.log.read_text(encoding="utf-8", errors="replace")
+        if "office=荣成市人社局(11371082MB2852313X) GET /v1/offices 200" in log:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(log[-2000:])
+    assert "office=- GET /v1/offices 401" in log

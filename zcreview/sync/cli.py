@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -219,14 +220,15 @@ def _hub_db(args: argparse.Namespace) -> str | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from zcreview.sync.hub import create_app_from
+    from zcreview.sync.hub import observed_app
 
     if (args.tls_cert is None) != (args.tls_key is None):
         raise CliError("--tls-cert 和 --tls-key 要一起指定")
     for path in (args.tls_cert, args.tls_key):
         if path is not None and not path.is_file():
             raise CliError(f"找不到证书文件 {path}")
-    app = create_app_from(_hub_data(args), _hub_db(args))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    app = observed_app(_hub_data(args), _hub_db(args))
     tls: dict[str, Any] = {}
     if args.tls_cert is not None:
         tls = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
