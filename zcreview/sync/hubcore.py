@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -946,6 +947,7 @@ class Hub:
             upper = self._office_by_code(s, req.upper_office)
             if upper.id == office.id:
                 raise HubError(422, "self_path", "不能向本单位申请路径", "path to self")
+            self._check_path_rules(office, upper, req)
             existing = s.get(HubPath, path_id)
             if existing is not None:
                 same = (existing.upper_id, existing.series, existing.level, existing.year) == (
@@ -983,6 +985,20 @@ class Hub:
             s.add(row)
             s.commit()
             return self._path_info(s, row)
+
+    def _check_path_rules(self, lower: HubOffice, upper: HubOffice, req: PathRequest) -> None:
+        """Refuse a path the catalogue, the chain or the routing table does not allow."""
+        from zcreview.configfiles import load_config
+        from zcreview.domain.path_rules import PathEnd, path_problems
+
+        def end(o: HubOffice) -> PathEnd:
+            return PathEnd(o.name, o.office_type, o.office_level)
+
+        problems = path_problems(
+            end(lower), end(upper), req.series, req.level, req.year, load_config(), date.today()
+        )
+        if problems:
+            raise HubError(422, "path_not_allowed", "；".join(problems), "path not allowed")
 
     def list_paths(self, office: HubOffice, role: Role) -> list[PathInfo]:
         column = HubPath.upper_id if role == "upper" else HubPath.lower_id
