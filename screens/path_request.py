@@ -32,6 +32,7 @@ class PathChoice:
     series: str
     level: str
     upper: OfficeInfo
+    year: int
 
 
 class PathRequestDialog(ModalScreen[PathChoice | None]):
@@ -53,8 +54,10 @@ class PathRequestDialog(ModalScreen[PathChoice | None]):
         me: OfficeRow | None,
         service: SyncService,
         approved: dict[tuple[str, str], int],
+        this_year: int,
     ) -> None:
         super().__init__()
+        self._this_year = this_year
         self._config = config
         self._me = me
         self._service = service
@@ -80,6 +83,13 @@ class PathRequestDialog(ModalScreen[PathChoice | None]):
                     prompt="申报级别",
                     compact=True,
                     id="path-level",
+                )
+                yield Select(
+                    [(f"{y}年度", y) for y in range(self._this_year - 1, self._this_year + 2)],
+                    value=self._this_year,
+                    allow_blank=False,
+                    compact=True,
+                    id="path-year",
                 )
             yield Static(id="path-hint")
             yield Input(placeholder="上级单位名称（模糊搜索）", compact=True, id="path-upper")
@@ -191,7 +201,10 @@ class PathRequestDialog(ModalScreen[PathChoice | None]):
             )
             self.query_one("#path-series" if not series else "#path-level", Select).focus()
             return
-        self.dismiss(PathChoice(series, level, office))
+        year = self.query_one("#path-year", Select).value
+        self.dismiss(
+            PathChoice(series, level, office, year if isinstance(year, int) else self._this_year)
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -236,7 +236,7 @@ class PathsScreen(SyncScreen):
                 markup=False,
             )
             return
-        dialog = PathRequestDialog(self.config, self.me, service, approved)
+        dialog = PathRequestDialog(self.config, self.me, service, approved, date.today().year)
         self.app.push_screen(dialog, self._requested)
 
     def _requested(self, choice: PathChoice | None) -> None:
@@ -248,7 +248,7 @@ class PathsScreen(SyncScreen):
     def _send_request(self, choice: PathChoice) -> None:
         try:
             info = self.syncing.sync_service.request_path(
-                choice.series, choice.level, choice.upper, date.today().year
+                choice.series, choice.level, choice.upper, choice.year
             )
         except SyncError as exc:
             self.post_message(self._Done(f"路径申请未能提交：{exc}", error=True))

@@ -38,7 +38,7 @@ MIGRATIONS: list[Migration] = [
 ]
 """Version numbers by area: 1 foundation; 2–9 review; 10–19 sync and hub."""
 
-LATEST_VERSION = 14
+LATEST_VERSION = 17
 """The newest version any area registers (a test checks it against the registered list).
 
 A database already at this version is opened with one query and without importing the review
@@ -91,7 +91,7 @@ def _load_area_migrations() -> None:
     """Import the modules that register later migrations (review and sync tables)."""
     import importlib
 
-    for name in ("storage.review_tables", "storage.sync_tables"):
+    for name in ("storage.review_tables", "storage.sync_tables", "storage.hub_admin"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from storage.blobs import BlobStore
-from storage.engine import make_engine, session, sqlite_url
+from storage.engine import make_engine, private_home, private_sqlite_file, session, sqlite_url
 from storage.migrations import migrate
 
 
@@ -28,7 +28,9 @@ class Store:
 
 def open_store(home: Path, db_url: str | None = None) -> Store:
     """Open (creating and migrating) the office database and blob store under `home`."""
-    home.mkdir(parents=True, exist_ok=True)
+    private_home(home)
+    if not db_url:
+        private_sqlite_file(home / "office.db")
     engine = make_engine(db_url or sqlite_url(home))
     migrate(engine)
     return Store(engine=engine, blobs=BlobStore(home / "blobs"), home=home)

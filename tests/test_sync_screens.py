@@ -112,7 +112,9 @@ def cell_texts(table: DataTable[Any], column: int) -> list[str]:
     return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
-async def request_path_on_screen(pilot: Any, upper_query: str, level: str = LEVEL) -> None:
+async def request_path_on_screen(
+    pilot: Any, upper_query: str, level: str = LEVEL, year: int | None = None
+) -> None:
     await pilot.press("P")
     await settle(pilot)
     assert isinstance(pilot.app.screen, PathsScreen)
@@ -122,6 +124,8 @@ async def request_path_on_screen(pilot: Any, upper_query: str, level: str = LEVE
     assert isinstance(dialog, PathRequestDialog)
     dialog.query_one("#path-series", Select).value = SERIES
     dialog.query_one("#path-level", Select).value = level
+    if year is not None:
+        dialog.query_one("#path-year", Select).value = year
     await pilot.pause()
     upper = dialog.query_one("#path-upper", Input)
     upper.value = upper_query
@@ -157,6 +161,7 @@ async def test_path_request_approval_report_and_receipts(net: Net) -> None:
         with unit.store.session() as s:
             [mine] = s.exec(select(SyncPath)).all()
             assert (mine.role, mine.state, mine.upper_name) == ("lower", "pending", dept.name)
+            assert mine.year == date.today().year  # the dialog's year, this year by default
         table = app.screen.query_one(DataTable)
         assert cell_texts(table, 4) == ["待审核"]
 

@@ -59,6 +59,8 @@ def register(
     p.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
     )
+    p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM chain)")
+    p.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
     hub_data(p)
 
     p = add(sub, "hub", "administer the hub: register offices and print their tokens")
@@ -75,9 +77,33 @@ def register(
         help="用人单位 / 主管部门 / 人社局 / 呈报部门 / 评委会办事机构",
     )
     oa.add_argument("--level", dest="office_level", default="区县", help="区县 / 市直 / 省直")
+    oa.add_argument("--token-only", action="store_true", help="print only the token (for scripts)")
     hub_data(oa)
     ol = add(osub, "list", "list registered offices", "cmd_hub_office_list")
     hub_data(ol)
+    for name, help_ in (
+        ("rotate", "give an office a new token (printed once); the old one stops working"),
+        ("revoke", "make an office's token worthless (rotate gives a new one)"),
+        ("disable", "refuse every request of an office; its token and data are kept"),
+        ("enable", "accept an office's requests again"),
+        ("status", "last contact, open batches and cursor lag (all offices without CODE)"),
+    ):
+        oc = add(osub, name, help_, "cmd_hub_office_admin")
+        oc.add_argument("code", nargs="?" if name == "status" else None, help="统一社会信用代码")
+        if name == "rotate":
+            oc.add_argument("--token-only", action="store_true", help="print only the token")
+        hub_data(oc)
+    orn = add(osub, "rename", "change an office's name", "cmd_hub_office_admin")
+    orn.add_argument("code", help="统一社会信用代码")
+    orn.add_argument("name", help="the new name")
+    hub_data(orn)
+    for name, help_, arg in (
+        ("backup", "back up the hub (database, blobs) into a new folder", "dest"),
+        ("restore", "restore a hub backup into a new data folder (and --db)", "src"),
+    ):
+        hb = add(hsub, name, help_, f"cmd_hub_{name}")
+        hb.add_argument(arg)
+        hub_data(hb)
 
     p = add(
         sub, "sync", "send queued batches and returns, fetch inbox and returns (once)", "cmd_sync"
@@ -196,19 +222,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from zcreview.sync.hub import create_app_from
+    from zcreview.sync.hub import observed_app
 
-    # The hub's own lines (refusals worth a note, clients going away) beside uvicorn's.
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise CliError("--tls-cert 和 --tls-key 要一起指定")
+    for path in (args.tls_cert, args.tls_key):
+        if path is not None and not path.is_file():
+            raise CliError(f"找不到证书文件 {path}")
+    # The hub's own lines (one per request naming the office, refusals worth a note, clients
+    # going away) through uvicorn's handler; uvicorn's access log, which names no office, is off.
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["zcreview"] = {"handlers": ["default"], "level": "INFO"}
-    app = create_app_from(_hub_data(args), _hub_db(args))
+    app = observed_app(_hub_data(args), _hub_db(args))
+    tls: dict[str, Any] = {}
+    if args.tls_cert is not None:
+        tls = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
         log_level="info",
         log_config=log_config,
+        access_log=False,
         timeout_keep_alive=75,
+        **tls,
     )
     return 0
 
@@ -224,9 +261,90 @@ def cmd_hub_office_add(args: argparse.Namespace) -> int:
         raise CliError(exc.message.split(" / ")[0]) from None
     finally:
         hub.dispose()
+    if args.token_only:
+        _say(token)
+        return 0
     _say(f"已登记：{info.name}（{info.credit_code}，{info.office_type}，{info.office_level}）")
     _say("访问令牌（只显示这一次，请交给该单位写入 settings.toml 的 [sync] token）：")
     _say(token)
+    return 0
+
+
+@_friendly
+def cmd_hub_office_admin(args: argparse.Namespace) -> int:
+    from storage import hub_admin
+    from zcreview.sync.hubcore import Hub
+
+    hub = Hub.open(_hub_data(args), _hub_db(args))
+    action = args.office_command
+    try:
+        if action == "status":
+            for st in hub_admin.status(hub.engine, args.code):
+                _say(_status_line(st))
+            return 0
+        if action == "rotate":
+            token = hub_admin.rotate_token(hub.engine, args.code)
+            if args.token_only:
+                _say(token)
+                return 0
+            _say(f"已更换 {args.code} 的访问令牌，旧令牌立即失效。新令牌（只显示这一次）：")
+            _say(token)
+            return 0
+        if action == "revoke":
+            hub_admin.revoke_token(hub.engine, args.code)
+            _say(f"已吊销 {args.code} 的访问令牌；需要时用 `zcreview hub office rotate` 发新令牌")
+        elif action in ("disable", "enable"):
+            hub_admin.set_active(hub.engine, args.code, action == "enable")
+            _say(f"已{'停用' if action == 'disable' else '启用'} {args.code}")
+        elif action == "rename":
+            hub_admin.rename(hub.engine, args.code, args.name)
+            _say(f"已把 {args.code} 改名为 {args.name.strip()}")
+    except hub_admin.AdminError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        hub.dispose()
+    return 0
+
+
+def _status_line(st: Any) -> str:
+    seen = st.last_seen.strftime("%Y-%m-%d %H:%M") if st.last_seen else "从未联系"
+    state = "启用" if st.active else "停用"
+    return (
+        f"{st.credit_code}\t{st.name}\t{state}\t最近联系 {seen}\t"
+        f"未完成批次 {st.batches_open}\t已提交批次 {st.batches_committed}\t"
+        f"待取申报 {st.inbox_behind}\t待取退回 {st.returns_behind}"
+    )
+
+
+@_friendly
+def cmd_hub_backup(args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, backup
+
+    data = _hub_data(args)
+    try:
+        done = backup(data, Path(args.dest), db_url=_hub_db(args), kind="hub", db_name="hub.db")
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    _say(f"已备份上报中心到 {done.dest}：数据库（{done.database}）和 {done.files} 个文件")
+    return 0
+
+
+@_friendly
+def cmd_hub_restore(args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, restore
+    from zcreview.sync.hubcore import Hub
+
+    data = _hub_data(args)
+    try:
+        manifest = restore(Path(args.src), data, db_url=_hub_db(args), kind="hub")
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    hub = Hub.open(data, _hub_db(args))
+    try:
+        offices = len(hub.list_offices())
+    finally:
+        hub.dispose()
+    _say(f"已从 {args.src}（{manifest['created_at']}）恢复上报中心到 {data}：{offices} 个单位")
     return 0
 
 

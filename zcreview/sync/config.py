@@ -18,6 +18,8 @@ class SyncConfig:
     url: str | None = None
     token: str | None = None
     folder: Path | None = None
+    ca_file: Path | None = None
+    """A private CA's certificate to verify the hub with (else the system's CAs)."""
 
 
 def sync_config(settings: Settings) -> SyncConfig:
@@ -49,7 +51,17 @@ def sync_config(settings: Settings) -> SyncConfig:
             raise SyncError(f"{where}: 读不到 sync.token_file {path}：{exc.strerror}") from None
     if not isinstance(token, str) or not token:
         raise SyncError(f"{where}: sync.token 或 sync.token_file 未设置")
-    return SyncConfig("http", url=url, token=token)
+    ca_file = raw.get("ca_file")
+    ca_path: Path | None = None
+    if ca_file is not None:
+        if not isinstance(ca_file, str) or not ca_file:
+            raise SyncError(f"{where}: sync.ca_file 应为 CA 证书文件的路径")
+        ca_path = Path(ca_file).expanduser()
+        if not ca_path.is_absolute():
+            ca_path = settings.home / ca_path
+        if not ca_path.is_file():
+            raise SyncError(f"{where}: sync.ca_file 指定的 CA 证书 {ca_path} 不存在")
+    return SyncConfig("http", url=url, token=token, ca_file=ca_path)
 
 
 def open_transport(
@@ -64,7 +76,13 @@ def open_transport(
         from zcreview.sync.http import HttpTransport
 
         assert config.url is not None and config.token is not None
-        return HttpTransport(config.url, config.token, cancel=cancel, give_up_after=give_up_after)
+        return HttpTransport(
+            config.url,
+            config.token,
+            cancel=cancel,
+            give_up_after=give_up_after,
+            ca_file=str(config.ca_file) if config.ca_file else None,
+        )
     from storage.store import open_store
     from zcreview.sync.folder import FolderTransport
 

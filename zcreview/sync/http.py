@@ -55,9 +55,46 @@ RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 @functools.cache
-def _tls() -> ssl.SSLContext:
-    # Loading the CA bundle costs a quarter of a second; every transport shares one context.
-    return ssl.create_default_context()
+def _tls(ca_file: str | None = None) -> ssl.SSLContext:
+    """Certificate checking for the hub: the system's CAs, or only `ca_file` (a private CA).
+
+    Loading the CA bundle costs a quarter of a second; transports share one context per file.
+    """
+    return ssl.create_default_context(cafile=ca_file)
+
+
+def _busy(status: int) -> str:
+    if status in (429, 503):
+        return f"上报服务器繁忙（HTTP {status}）"
+    return f"上报服务器暂时出错（HTTP {status}）"
+
+
+class CertificateRefused(SyncError):
+    """The hub's certificate cannot be verified: retrying cannot help, and must not be silent."""
+
+
+def _certificate_problem(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def describe_transport_error(exc: httpx.TransportError) -> str:
+    """What went wrong on the link, in words a county office can act on (no exception names)."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "连接上报服务器超时"
+    if isinstance(exc, httpx.ConnectError):
+        return "连不上上报服务器（网络不通或服务器未运行）"
+    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
+        return "网络太慢或中断，等待服务器应答超时"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "与上报服务器的连接中途断开"
+    if isinstance(exc, httpx.ProxyError):
+        return "代理服务器拒绝了连接"
+    return "网络连接出错"
 
 
 class HttpTransport(Transport):
@@ -80,13 +117,14 @@ class HttpTransport(Transport):
         backoff_base: float = 0.5,
         backoff_cap: float = 60.0,
         on_retry: Callable[[str], None] | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.client = client or httpx.Client(
             base_url=url.rstrip("/"),
             timeout=timeout,
             limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60.0),
             http1=True,
-            verify=_tls(),
+            verify=_tls(ca_file),
         )
         if client is not None and url:
             self.client.base_url = httpx.URL(url.rstrip("/"))
@@ -105,12 +143,24 @@ class HttpTransport(Transport):
 
     def _wait(self, attempt: int, started: float, why: str) -> None:
         if self.give_up_after is not None and time.monotonic() - started > self.give_up_after:
-            raise SyncError(f"连接上报服务器失败，已放弃：{why}")
+            waited = time.monotonic() - started
+            raise SyncError(f"{why}，重试 {waited:.0f} 秒仍未成功")
         delay = min(self.backoff_cap, self.backoff_base * 2**attempt) * random.uniform(0.5, 1.0)
         if self.on_retry is not None:
             self.on_retry(f"{why}；{delay:.1f} 秒后重试")
         if self.cancel.wait(delay):
             raise Cancelled()
+
+    def _transport_problem(self, exc: httpx.TransportError) -> str:
+        """The retry reason for `exc`; raises CertificateRefused when retrying cannot help."""
+        cert = _certificate_problem(exc)
+        if cert is not None:
+            detail = cert.verify_message or "证书无效"
+            raise CertificateRefused(
+                f"上报服务器 {self.client.base_url} 的证书无法验证（{detail}）：请核对 [sync] url，"
+                "使用自建证书时在 [sync] ca_file 中指定签发它的 CA 证书"
+            ) from None
+        return describe_transport_error(exc)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request, retried until it gets an answer that a retry cannot change."""
@@ -122,11 +172,11 @@ class HttpTransport(Transport):
             try:
                 response = self.client.request(method, path, **kwargs)
             except httpx.TransportError as exc:
-                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                why = self._transport_problem(exc)
             else:
                 if response.status_code not in RETRY_STATUS:
                     return response
-                why = f"HTTP {response.status_code}"
+                why = _busy(response.status_code)
             self._wait(attempt, started, why)
             attempt += 1
 
@@ -222,7 +272,7 @@ class HttpTransport(Transport):
             try:
                 with self.client.stream("GET", f"/v1/blobs/{blob_id}", headers=headers) as r:
                     if r.status_code in RETRY_STATUS:
-                        why = f"HTTP {r.status_code}"
+                        why = _busy(r.status_code)
                     elif r.status_code >= 400:
                         r.read()
                         raise self._refusal(r)
@@ -238,7 +288,7 @@ class HttpTransport(Transport):
                                 raise Cancelled()
                         return
             except httpx.TransportError as exc:
-                why = f"{type(exc).__name__}: {exc}"
+                why = self._transport_problem(exc)
             self._wait(attempt, began, why)
             attempt += 1
 

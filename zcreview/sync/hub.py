@@ -372,7 +372,9 @@ class HubApp:
         self.hub = hub
 
     async def _office(self, request: Request) -> Any:
-        return await run_in_threadpool(self.hub.authenticate, _bearer(request))
+        office = await run_in_threadpool(self.hub.authenticate, _bearer(request))
+        request.state.office = f"{office.name}({office.credit_code})"  # for the access log
+        return office
 
     async def _keyed(
         self, request: Request, param: str, model: type[M], call: Callable[[Any, str, M], BaseModel]
@@ -573,6 +575,14 @@ def create_app_from(data_dir: Path, db_url: str | None = None) -> Starlette:
     app = create_app(hub)
     app.router.lifespan_context = lifespan
     return app
+
+
+def observed_app(data_dir: Path, db_url: str | None = None) -> Any:
+    """The served app: `create_app_from` wrapped in the access log and `/metrics`."""
+    from zcreview.sync.hub_observe import Observed
+
+    app = create_app_from(data_dir, db_url)
+    return Observed(app, app.state.hub.engine)
 
 
 # ---------------------------------------------------------------- OpenAPI

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -24,7 +25,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, create_engine, or_, select
 
 from storage.blobs import BlobStore, sha256_file, valid_digest
-from storage.engine import is_sqlite, make_engine, normalise_url
+from storage.engine import (
+    is_sqlite,
+    make_engine,
+    normalise_url,
+    private_home,
+    private_sqlite_file,
+)
+from storage.hub_admin import ContactRecorder
 from storage.migrations import migrate
 from storage.sync_tables import (
     HubBatch,
@@ -286,6 +294,7 @@ class Hub:
         self._write_lock = threading.Lock()
         self._blob_locks: dict[str, threading.Lock] = {}
         self._blob_locks_guard = threading.Lock()
+        self.contacts = ContactRecorder(engine)
         with self._write(), Session(engine) as s:
             if s.get(HubCounter, SEQ) is None:
                 s.add(HubCounter(name=SEQ, value=0))
@@ -295,7 +304,9 @@ class Hub:
     @classmethod
     def open(cls, data_dir: Path, db_url: str | None = None) -> Hub:
         """Open (creating and migrating) a hub whose data lives in `data_dir`."""
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_home(data_dir)
+        if not db_url:
+            private_sqlite_file(data_dir / "hub.db")
         url = normalise_url(db_url or f"sqlite:///{(data_dir / 'hub.db').resolve()}")
         if url.startswith("sqlite"):
             engine = make_engine(url)
@@ -362,6 +373,7 @@ class Hub:
             row = s.exec(select(HubOffice).where(HubOffice.token_hash == token_hash(token))).first()
         if row is None or not row.active:
             raise HubError(401, "unauthorized", "访问令牌无效", "invalid bearer token")
+        self.contacts.seen(row.id or 0)
         return row
 
     def find_offices(self, query: str, limit: int = 20) -> list[OfficeInfo]:
@@ -1046,6 +1058,7 @@ class Hub:
             upper = self._office_by_code(s, req.upper_office)
             if upper.id == office.id:
                 raise HubError(422, "self_path", "不能向本单位申请路径", "path to self")
+            self._check_path_rules(office, upper, req)
             existing = s.get(HubPath, path_id)
             if existing is not None:
                 same = (existing.upper_id, existing.series, existing.level, existing.year) == (
@@ -1083,6 +1096,20 @@ class Hub:
             s.add(row)
             s.commit()
             return self._path_info(s, row)
+
+    def _check_path_rules(self, lower: HubOffice, upper: HubOffice, req: PathRequest) -> None:
+        """Refuse a path the catalogue, the chain or the routing table does not allow."""
+        from zcreview.configfiles import load_config
+        from zcreview.domain.path_rules import PathEnd, path_problems
+
+        def end(o: HubOffice) -> PathEnd:
+            return PathEnd(o.name, o.office_type, o.office_level)
+
+        problems = path_problems(
+            end(lower), end(upper), req.series, req.level, req.year, load_config(), date.today()
+        )
+        if problems:
+            raise HubError(422, "path_not_allowed", "；".join(problems), "path not allowed")
 
     def list_paths(self, office: HubOffice, role: Role) -> list[PathInfo]:
         column = HubPath.upper_id if role == "upper" else HubPath.lower_id

@@ -1,0 +1,83 @@
+"""settings.toml: one documented format that README, the example file and the code agree on."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from zcreview.settings import SettingsError, SettingsFile, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _write(home: Path, text: str) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "settings.toml").write_text(text, encoding="utf-8")
+
+
+def test_example_file_uncommented_is_valid(tmp_path: Path) -> None:
+    text = (REPO / "config" / "settings.example.toml").read_text(encoding="utf-8")
+    # Uncomment every "# key = value" and "# [table]" line, keeping the first of repeated keys.
+    lines: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    table = ""
+    for line in text.splitlines():
+        header = re.match(r"^(?:# )?\[(\w+)\]$", line)
+        key = re.match(r"^# (\w+) = (.*?)(?:\s+#.*)?$", line)
+        if header:
+            table = header.group(1)
+            lines.append(f"[{table}]")
+        elif key and (table, key.group(1)) not in seen:
+            seen.add((table, key.group(1)))
+            lines.append(f"{key.group(1)} = {key.group(2)}")
+    SettingsFile.model_validate(tomllib.loads("\n".join(lines)))
+    assert any(line.startswith("[sync]") for line in lines)
+
+
+def test_readme_settings_blocks_are_valid() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    assert blocks
+    for block in blocks:
+        SettingsFile.model_validate(tomllib.loads(block))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[display]\nascii = true\n", "不认识的设置 display"),
+        ('[database]\nurl = "postgresql://x/y"\n', "不认识的设置 database"),
+        ('[sync]\nhub_url = "https://x"\n', "不认识的设置 sync.hub_url"),
+        ('[ui]\nascii = "yes"\n', "ui.ascii 的类型不对（应为 true 或 false）"),
+        ('[ui]\ngraphics = "iterm"\n', "ui.graphics 的值无效"),
+        ('[sync]\ntransport = "ftp"\n', "sync.transport 的值无效"),
+        ("db_url = [1]\n", "db_url 的类型不对"),
+        ("[ui\n", "不是有效的 TOML"),
+    ],
+)
+def test_unknown_or_wrong_settings_name_file_and_key(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    _write(tmp_path, text)
+    with pytest.raises(SettingsError) as exc:
+        load_settings(tmp_path)
+    message = str(exc.value)
+    assert expected in message and str(tmp_path / "settings.toml") in message
+
+
+def test_settings_reach_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ZCREVIEW_DB", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    _write(
+        tmp_path,
+        'db_url = "postgresql://r@db/office"\n[ui]\nascii = true\nreviewer = "王伟"\n'
+        '[sync]\ntransport = "folder"\nfolder = "/media/usb"\ninterval = 0\n',
+    )
+    s = load_settings(tmp_path)
+    assert (s.db_url, s.ascii_mode, s.reviewer) == ("postgresql://r@db/office", True, "王伟")
+    assert s.extra["sync"] == {"transport": "folder", "folder": "/media/usb", "interval": 0}
+    monkeypatch.setenv("ZCREVIEW_DB", "sqlite:///x.db")
+    assert load_settings(tmp_path).db_url == "sqlite:///x.db"
