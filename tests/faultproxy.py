@@ -74,14 +74,20 @@ class FaultProxy:
 
     def __init__(
         self,
-        target: str,
+        target: str | list[str],
         *,
         rate: float | None = None,
         latency: float = 0.0,
         lifetime: float = 600.0,
     ) -> None:
-        host, port = target.removeprefix("http://").rsplit(":", 1)
-        self.target = (host, int(port))
+        # Several targets: connections go to each in turn (a round-robin load balancer).
+        self.targets = [
+            (host, int(port))
+            for host, port in (
+                t.removeprefix("http://").rsplit(":", 1)
+                for t in ([target] if isinstance(target, str) else target)
+            )
+        ]
         self.links = {"up": Link(rate), "down": Link(rate)}
         self.latency = latency
         self.bytes = {"up": 0, "down": 0}
@@ -152,8 +158,9 @@ class FaultProxy:
                 continue
             except OSError:
                 break
+            target = self.targets[self.connections % len(self.targets)]
             try:
-                upstream = socket.create_connection(self.target, timeout=5)
+                upstream = socket.create_connection(target, timeout=5)
             except OSError:
                 _kill(client, "rst")  # the hub is down: refuse like it would
                 continue

@@ -430,9 +430,14 @@ class Crash(BaseException):
 
 
 def test_randomised_faults_lose_and_duplicate_nothing(lab: Lab) -> None:
-    rng = random.Random(20250401)
+    randomised_rounds(lab, seed=20250401, rounds=20)
+
+
+def randomised_rounds(lab: Lab, seed: int, rounds: int) -> None:
+    """Seeded rounds of batches, each driven through one random fault; then count deliveries."""
+    rng = random.Random(seed)
     sent: list[str] = []
-    for i in range(20):
+    for i in range(rounds):
         apps = [
             passed_app(lab.unit.store, 300 + i * 3 + k) if rng.random() < 0.5
             else big_app(lab.unit, 300 + i * 3 + k, size=rng.randrange(100_000, 400_000))[0]

@@ -59,6 +59,12 @@ def register(
     p.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="hub processes sharing the port, the database and the data folder (default 1)",
+    )
     p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM chain)")
     p.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
     hub_data(p)
@@ -223,6 +229,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from uvicorn.config import LOGGING_CONFIG
 
     from zcreview.sync.hub import observed_app
+    from zcreview.sync.hubcore import Hub
 
     if (args.tls_cert is None) != (args.tls_key is None):
         raise CliError("--tls-cert 和 --tls-key 要一起指定")
@@ -233,7 +240,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # going away) through uvicorn's handler; uvicorn's access log, which names no office, is off.
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["zcreview"] = {"handlers": ["default"], "level": "INFO"}
-    app = observed_app(_hub_data(args), _hub_db(args))
+    if args.workers < 1:
+        raise CliError("--workers 至少为 1")
+    data, db_url = _hub_data(args), _hub_db(args)
+    app: Any
+    if args.workers == 1:
+        app = observed_app(data, db_url)
+    else:
+        # Each worker process builds its own app from these (uvicorn imports the factory).
+        os.environ["ZCREVIEW_HUB_DATA"] = str(data.resolve())
+        os.environ["ZCREVIEW_HUB_DB"] = db_url or ""
+        Hub.open(data, db_url).dispose()  # migrate once, before the workers race to do it
+        app = "zcreview.sync.hub:app_from_environment"
     tls: dict[str, Any] = {}
     if args.tls_cert is not None:
         tls = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
@@ -245,6 +263,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_config=log_config,
         access_log=False,
         timeout_keep_alive=75,
+        workers=args.workers,
+        factory=args.workers > 1,
         **tls,
     )
     return 0

@@ -577,6 +577,15 @@ def create_app_from(data_dir: Path, db_url: str | None = None) -> Starlette:
     return app
 
 
+def app_from_environment() -> Any:
+    """The served app of a worker process (`serve --workers N`): data and database from the
+    environment the parent process set (ZCREVIEW_HUB_DATA, ZCREVIEW_HUB_DB)."""
+    import os
+
+    db_url = os.environ.get("ZCREVIEW_HUB_DB") or None
+    return observed_app(Path(os.environ["ZCREVIEW_HUB_DATA"]), db_url)
+
+
 def observed_app(data_dir: Path, db_url: str | None = None) -> Any:
     """The served app: `create_app_from` wrapped in the access log and `/metrics`."""
     from zcreview.sync.hub_observe import Observed

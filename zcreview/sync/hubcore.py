@@ -13,7 +13,7 @@ import secrets
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -47,6 +47,7 @@ from storage.sync_tables import (
 )
 from storage.tables import utcnow
 from zcreview.domain.model import Application, iter_attachments
+from zcreview.sync.hub_locks import upload_lock
 from zcreview.sync.protocol import (
     CHECKSUM_MISMATCH,
     BlobNeed,
@@ -292,8 +293,6 @@ class Hub:
         # commits, so sequence numbers are handed out in commit order and cursors never skip.
         self._serialise = is_sqlite(engine)
         self._write_lock = threading.Lock()
-        self._blob_locks: dict[str, threading.Lock] = {}
-        self._blob_locks_guard = threading.Lock()
         self.contacts = ContactRecorder(engine)
         with self._write(), Session(engine) as s:
             if s.get(HubCounter, SEQ) is None:
@@ -328,9 +327,11 @@ class Hub:
         with self._write_lock:
             yield
 
-    def _blob_lock(self, blob_id: str) -> threading.Lock:
-        with self._blob_locks_guard:
-            return self._blob_locks.setdefault(blob_id, threading.Lock())
+    def _upload_lock(self, office_id: int, blob_id: str) -> AbstractContextManager[None]:
+        """One writer per office upload, across threads, processes and (PostgreSQL) hosts."""
+        # 256 lock files per office at most: uploads sharing a prefix just take turns.
+        lock_file = self.partial_dir / str(office_id) / "locks" / f"{blob_id[:2]}.lock"
+        return upload_lock(self.engine, lock_file, f"upload:{office_id}:{blob_id}")
 
     # ------------------------------------------------------------ offices and tokens
 
@@ -566,7 +567,7 @@ class Hub:
             size = self.blobs.path(blob_id).stat().st_size
             return UploadState(blob_id=blob_id, offset=size, size=size, complete=True)
         assert office.id is not None
-        with self._blob_lock(f"{office.id}/{blob_id}"):
+        with self._upload_lock(office.id, blob_id):
             up = self._load_upload(office.id, blob_id)
             offset = self._reconcile(up)
         return UploadState(blob_id=blob_id, offset=offset, size=up.size, complete=False)
@@ -623,7 +624,7 @@ class Hub:
                 raise HubError(409, "offset_mismatch", "附件已完整", "blob complete", offset=size)
             return UploadState(blob_id=blob_id, offset=size, size=size, complete=True)
         assert office.id is not None
-        with self._blob_lock(f"{office.id}/{blob_id}"):
+        with self._upload_lock(office.id, blob_id):
             up = self._load_upload(office.id, blob_id)
             true_offset = self._reconcile(up)
             if offset != true_offset:
