@@ -1,6 +1,8 @@
 """50 offices committing batches at once against a hub on PostgreSQL; one JSON line.
 
-Run from the repository root: `python tests/bench/bench_hub_load.py [offices] [batches]`.
+Run from the repository root: `python tests/bench/bench_hub_load.py [offices] [batches] [processes]`.
+With several processes, each is a `zcreview serve` on the same database and data folder (what
+`serve --workers N` or hosts behind a load balancer do) and the offices are spread over them.
 Needs PostgreSQL at 127.0.0.1:5432, database `test` (or ZCREVIEW_TEST_PG); the hub runs as a
 `zcreview serve` process in a fresh schema, dropped afterwards. Each office is a thread with its
 own token and HTTP connection: offer, upload the missing attachments, commit. Reports commits
@@ -105,9 +107,11 @@ def pct(values: list[float], p: float) -> float:
 def main() -> None:
     offices = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     per_office = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+    processes = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     url, schema = pg_url_for_new_schema()
     tmp = tempfile.TemporaryDirectory(prefix="zcreview-hubload-")
-    hub = start_hub(Path(tmp.name) / "hub", url)
+    hubs = [start_hub(Path(tmp.name) / "hub", url) for _ in range(processes)]
+    hub = hubs[0]
     try:
         dept_code = credit_code(org="D0000001")
         _, dept_token = hub.admin.add_office("滨州市工业和信息化局", dept_code, "主管部门")
@@ -115,7 +119,8 @@ def main() -> None:
         units: list[HttpTransport] = []
         for i in range(offices):
             _, token = hub.admin.add_office(f"滨州某企业{i:02d}", credit_code(org=f"A{i:07d}"))
-            t = HttpTransport(hub.url, token, give_up_after=60, backoff_base=0.05)
+            served_by = hubs[i % processes].url
+            t = HttpTransport(served_by, token, give_up_after=60, backoff_base=0.05)
             info = t.put_path(
                 str(uuid.uuid4()),
                 PathRequest(upper_office=dept_code, series=SERIES, level=LEVEL, year=YEAR),
@@ -174,7 +179,8 @@ def main() -> None:
         for t in [*units, dept]:
             t.close()
     finally:
-        hub.stop()
+        for h in hubs:
+            h.stop()
         drop_pg_schema(schema)
         tmp.cleanup()
     print(
@@ -183,6 +189,7 @@ def main() -> None:
                 "bench": "hub_load",
                 "database": "postgresql",
                 "offices": offices,
+                "processes": processes,
                 "batches": len(batch_s),
                 "applications": len(sent),
                 "commits_per_s": round(len(batch_s) / wall, 1),
