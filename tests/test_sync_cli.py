@@ -12,7 +12,16 @@ import pytest
 from storage.store import open_store
 from tests.conftest import REPO
 from tests.factories import credit_code
-from tests.sync_helpers import LEVEL, SERIES, YEAR, LiveHub, passed_app, start_hub, state_of
+from tests.sync_helpers import (
+    LEVEL,
+    SERIES,
+    YEAR,
+    LiveHub,
+    free_port,
+    passed_app,
+    start_hub,
+    state_of,
+)
 from zcreview.cli import main
 from zcreview.domain.workflow import State
 
@@ -127,6 +136,16 @@ def test_cli_paths_report_and_sync(
     assert code == 0 and "收到上报" in out and "已下载附件" in out, out
     code, out = run(capsys, "--home", str(dept), "sync")
     assert code == 0 and "收到上报" not in out
+
+    # The hub out of reach: `path list` shows the last known view and says so.
+    (dept / "settings.toml").write_text(
+        f'[sync]\ntransport = "http"\nurl = "http://127.0.0.1:{free_port()}"\n'
+        'token_file = "token"\n',
+        encoding="utf-8",
+    )
+    code, out = run(capsys, "--home", str(dept), "path", "list", "--give-up-after", "1")
+    assert code == 0 and "暂时连不上上报中心" in out and path_id in out and "已通过" in out
+    assert "Error" not in out
 
 
 def test_cli_explains_missing_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

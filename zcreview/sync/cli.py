@@ -511,6 +511,15 @@ def cmd_path_list(args: argparse.Namespace) -> int:
             transport = _transport(settings, args)
             try:
                 rows = refresh_paths(store, transport)
+            except SyncError as exc:
+                # The hub is out of reach: the last known view beats no view at all.
+                print(
+                    f"zcreview: 暂时连不上上报中心（{exc}），以下是本地保存的路径，"
+                    "可能不是最新情况",
+                    file=sys.stderr,
+                )
+                with store.session() as s:
+                    rows = local_paths(s)
             finally:
                 transport.close()
     finally:
