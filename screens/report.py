@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar
@@ -34,6 +35,8 @@ from zcreview.sync.transport import SyncError
 
 MARK = "[x]"
 NO_MARK = "[ ]"
+STALL_AFTER = 5.0
+"""Seconds without progress after which the rate and time left give way to "无进展"."""
 
 
 def _scope_key(s: Scope) -> str:
@@ -114,6 +117,9 @@ class ReportScreen(SyncScreen):
         self.path = PathState()
         self.watching: str | None = None
         self._busy = False
+        self._last_progress: BatchProgress | None = None
+        self._last_progress_at = 0.0
+        self._failed = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -133,6 +139,7 @@ class ReportScreen(SyncScreen):
         )
         self.query_one("#report-receipts", DataTable).add_columns("回执", "姓名", "单位", "原因")
         self.syncing.sync_signal.subscribe(self, self._synced)
+        self.set_interval(1.0, self._stall_check)
         self._load(None)
 
     # ----- loading ------------------------------------------------------------------------
@@ -255,17 +262,48 @@ class ReportScreen(SyncScreen):
                 self._show_progress(event)
         elif isinstance(event, CycleReport):
             if self.watching is not None and event.error:
-                self._set_rate(
-                    Text(
-                        f"未能发送：{clean(event.error)}（批次已封存，稍后自动重试）",
-                        style="bold red",
-                    )
-                )
+                self._failed = True
+                self._set_rate(Text(self._not_sent(clean(event.error)), style="bold red"))
             self._load(_scope_key(self.scope) if self.scope else None)
+
+    def _not_sent(self, why: str) -> str:
+        """What a county office needs to hear: it is safe, when the next try is, what is left."""
+        p = self._last_progress
+        left = ""
+        if p is not None and p.bytes_total:
+            left = f"，还剩 {human_size(max(p.bytes_total - p.bytes_sent, 0))}"
+        service = self.syncing.sync_service
+        when = (
+            f"{duration(float(service.interval))}后自动重试"
+            if service.enabled and service.interval > 0
+            else "按 $ 立即重试"
+        )
+        return f"未能发送：{why}。批次已封存在本机，不会丢失；{when}，从断点继续{left}"
+
+    def _stall_check(self) -> None:
+        """No progress for a while: say so, instead of a rate and time left that froze."""
+        p = self._last_progress
+        if p is None or p.state not in ("offered", "uploading") or p.batch_id != self.watching:
+            return
+        if self._failed:
+            return  # the cycle's own message says what happened and what comes next
+        quiet = time.monotonic() - self._last_progress_at
+        if quiet < STALL_AFTER:
+            return
+        sent = f"已发送 {human_size(p.bytes_sent)} / {human_size(p.bytes_total)}"
+        self._set_rate(
+            Text(
+                f"批次 {p.batch_id[:8]}：{STATE_LABELS.get(p.state, p.state)} · {sent} · "
+                f"速率 0 B/s · 剩余时间未知（{quiet:.0f} 秒无进展，连接恢复后自动继续）",
+                style="yellow",
+            )
+        )
 
     # ----- progress and receipts ----------------------------------------------------------
 
     def _show_progress(self, p: BatchProgress) -> None:
+        self._last_progress, self._last_progress_at = p, time.monotonic()
+        self._failed = False
         bar = self.query_one("#report-progress", ProgressBar)
         bar.display = True
         bar.update(total=max(p.bytes_total, 1), progress=p.bytes_sent if p.bytes_total else 1)
@@ -319,7 +357,7 @@ class ReportScreen(SyncScreen):
             )
         elif error:
             self._set_rate(
-                Text(f"{STATE_LABELS.get(state, state)}：{clean(error)}（稍后自动重试）")
+                Text(f"{STATE_LABELS.get(state, state)}：{self._not_sent(clean(error))}")
             )
 
     # ----- marks --------------------------------------------------------------------------

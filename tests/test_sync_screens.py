@@ -424,3 +424,39 @@ def test_report_120x40(report_office: Store, snap_compare: Any) -> None:
     """At 120×40 the same screen shows every column (职称, 附件 size, 备注) without truncating the
     units; the progress bar and receipts stay hidden until a batch is sealed."""
     assert snap_compare(_report_app(report_office), terminal_size=(120, 40), run_before=_two_marked)
+
+
+async def test_report_screen_says_the_batch_is_safe_and_shows_a_stall(net: Net) -> None:
+    """A stalled upload stops showing a frozen rate and time left; a failed cycle says the
+    sealed batch is kept, when the next try is and how much is left — no exception names."""
+    from datetime import UTC, datetime
+
+    from zcreview.sync.outbox import BatchProgress
+    from zcreview.sync.service import CycleReport
+
+    unit = net.office("济南某机械有限公司")
+    app = office_app(net, unit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("U")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        screen.watching = "0123456789abcdef"
+        screen._synced(
+            BatchProgress("0123456789abcdef", "uploading", 400_000, 1_000_000, 32_000.0, 19.0)
+        )
+        rate = screen.query_one("#report-rate", Static)
+        assert "剩余 约 19 秒" in str(rate.render())
+        screen._last_progress_at -= 30  # thirty seconds without a byte
+        screen._stall_check()
+        shown = str(rate.render())
+        assert "速率 0 B/s" in shown and "剩余时间未知" in shown and "30 秒无进展" in shown
+        screen._synced(
+            CycleReport(finished_at=datetime.now(UTC), error="与上报服务器的连接中途断开")
+        )
+        await settle(pilot)
+        shown = str(rate.render())
+        assert "批次已封存在本机，不会丢失" in shown and "从断点继续" in shown
+        assert "还剩 585.9 KB" in shown and "按 $ 立即重试" in shown  # interval 0: on demand
+        assert "Error" not in shown and "已放弃" not in shown
