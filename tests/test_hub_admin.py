@@ -110,3 +110,20 @@ def test_served_hub_logs_office_names_and_exposes_metrics(live_hub: Any) -> None
     else:
         raise AssertionError(log[-2000:])
     assert "office=- GET /v1/offices 401" in log
+
+
+def test_hub_commands_never_make_a_new_empty_hub(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZCREVIEW_DB", "postgresql://office@127.0.0.1/office")
+    monkeypatch.delenv("ZCREVIEW_HUB_DB", raising=False)
+    empty = tmp_path / "nothing-here"
+    assert main(["hub", "office", "list", "--data", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert "没有数据库 hub.db" in err and "ZCREVIEW_DB 是办公单位的数据库" in err
+    assert not (empty / "hub.db").exists()
+    assert main(["hub", "office", "status", "--data", str(empty)]) == 2
+    code = main(["hub", "office", "list", "--db", "postgresql://nobody@127.0.0.1:1/none"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "无法打开上报中心数据库" in err and "Traceback" not in err

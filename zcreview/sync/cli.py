@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_data_dir
 from sqlmodel import col, select
@@ -20,6 +20,9 @@ from storage.tables import ApplicationRow
 from zcreview.domain.workflow import State
 from zcreview.settings import Settings, SettingsError, load_settings
 from zcreview.sync.transport import AwaitingReceipt, SyncError, Transport
+
+if TYPE_CHECKING:
+    from zcreview.sync.hubcore import Hub
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_PORT = 8765
@@ -51,7 +54,8 @@ def register(
             "--data",
             type=Path,
             default=None,
-            help="hub data directory: blobs, hub.db (env ZCREVIEW_HUB_DATA)",
+            help="hub data directory: blobs, hub.db (env ZCREVIEW_HUB_DATA); the hub's database "
+            "is hub.db there, or --db / ZCREVIEW_HUB_DB for PostgreSQL (never ZCREVIEW_DB)",
         )
 
     p = add(sub, "serve", "run the 上报 hub (HTTP API for offices)", "cmd_serve")
@@ -221,6 +225,32 @@ def _hub_db(args: argparse.Namespace) -> str | None:
     return getattr(args, "db", None) or os.environ.get("ZCREVIEW_HUB_DB")
 
 
+def _open_hub(args: argparse.Namespace, *, create: bool) -> Hub:
+    """The hub of `--data`/`--db`; never a new empty one where an existing one was meant.
+
+    Only `serve` and `hub office add` may create a hub. A configured PostgreSQL database that
+    cannot be reached is an error, whatever the command.
+    """
+    from zcreview.sync.hubcore import Hub
+
+    data, db_url = _hub_data(args), _hub_db(args)
+    if db_url is None and not (data / "hub.db").is_file() and not create:
+        hint = ""
+        if os.environ.get("ZCREVIEW_DB"):
+            hint = (
+                "（ZCREVIEW_DB 是办公单位的数据库，上报中心不读它：请用 --db 或 ZCREVIEW_HUB_DB）"
+            )
+        raise CliError(
+            f"上报中心数据目录 {data} 中没有数据库 hub.db{hint}；"
+            "用 --data（或 ZCREVIEW_HUB_DATA）指定数据目录，或用 --db 指定 PostgreSQL"
+        )
+    try:
+        return Hub.open(data, db_url)
+    except Exception as exc:  # unreachable server, bad URL, schema too new
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CliError(f"无法打开上报中心数据库（{db_url or data / 'hub.db'}）：{first}") from None
+
+
 @_friendly
 def cmd_serve(args: argparse.Namespace) -> int:
     import copy
@@ -272,9 +302,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 @_friendly
 def cmd_hub_office_add(args: argparse.Namespace) -> int:
-    from zcreview.sync.hubcore import Hub, HubError
+    from zcreview.sync.hubcore import HubError
 
-    hub = Hub.open(_hub_data(args), _hub_db(args))
+    hub = _open_hub(args, create=True)
     try:
         info, token = hub.add_office(args.name, args.code, args.office_type, args.office_level)
     except HubError as exc:
@@ -293,9 +323,8 @@ def cmd_hub_office_add(args: argparse.Namespace) -> int:
 @_friendly
 def cmd_hub_office_admin(args: argparse.Namespace) -> int:
     from storage import hub_admin
-    from zcreview.sync.hubcore import Hub
 
-    hub = Hub.open(_hub_data(args), _hub_db(args))
+    hub = _open_hub(args, create=False)
     action = args.office_command
     try:
         if action == "status":
@@ -370,9 +399,8 @@ def cmd_hub_restore(args: argparse.Namespace) -> int:
 
 @_friendly
 def cmd_hub_office_list(args: argparse.Namespace) -> int:
-    from zcreview.sync.hubcore import Hub
 
-    hub = Hub.open(_hub_data(args), _hub_db(args))
+    hub = _open_hub(args, create=False)
     try:
         for o in hub.list_offices():
             _say(f"{o.credit_code}\t{o.name}\t{o.office_type}\t{o.office_level}")
