@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
 
 # Terminal escape sequences are removed whole: dropping only ESC would leave `[31m` behind.
 _ESCAPE_RE = re.compile(
@@ -40,3 +45,19 @@ def clean_text(value: str, *, long_text: bool = False) -> str:
 def terminal_safe(value: object) -> str:
     """`value` as text fit for a terminal or a spreadsheet cell: line breaks kept, nothing else."""
     return clean_text(value if isinstance(value, str) else str(value), long_text=True)
+
+
+def clean_strings(value: Any) -> Any:
+    """A copy of JSON-like data with every string cleaned as long text (line breaks kept)."""
+    if isinstance(value, str):
+        return clean_text(value, long_text=True)
+    if isinstance(value, dict):
+        return {clean_strings(k): clean_strings(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_strings(v) for v in value]
+    return value
+
+
+def clean_model(model: M) -> M:
+    """`model` with every string field cleaned; it is validated again, so it stays well-formed."""
+    return type(model).model_validate(clean_strings(model.model_dump()))
