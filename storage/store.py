@@ -11,6 +11,7 @@ from sqlmodel import Session
 from storage.blobs import BlobStore
 from storage.engine import make_engine, session, sqlite_url
 from storage.migrations import migrate
+from storage.scratch import clean_stale_scratch
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Store:
 def open_store(home: Path, db_url: str | None = None) -> Store:
     """Open (creating and migrating) the office database and blob store under `home`."""
     home.mkdir(parents=True, exist_ok=True)
+    clean_stale_scratch(home)  # what a killed import left behind
     engine = make_engine(db_url or sqlite_url(home))
     migrate(engine)
     return Store(engine=engine, blobs=BlobStore(home / "blobs"), home=home)

@@ -21,7 +21,7 @@ from pydantic_core import ErrorDetails
 
 from zcreview.domain.model import Application
 from zcreview.domain.text import clean_text
-from zcreview.intake.problems import APPLICATION_JSON, Problem, safe_text
+from zcreview.intake.problems import APPLICATION_JSON, WHOLE_FILE, Problem, safe_text
 
 MAX_FIELD_CHARS = 20_000
 MAX_ROWS = 50
@@ -34,8 +34,6 @@ MAX_DIGITS = 18
 MAX_NUMBER = 1e9
 """Largest magnitude of a JSON number with a fraction (hours, amounts)."""
 MAX_DEPTH = 64
-WHOLE_FILE = "（整个文件）"
-"""The field named by a problem that concerns the whole file rather than one of its fields."""
 
 # Free-text fields where line breaks and tabs are the applicant's own layout; elsewhere a line
 # break in a name or a number is a pasting accident and becomes a space.

@@ -15,7 +15,7 @@ from storage.applications import known_package_digests, record_revision
 from storage.tables import BlobRow
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.intake.package import DEFAULT_LIMITS, Limits, Package, find_packages, open_package
-from zcreview.intake.problems import PackageError, Problem, safe_text
+from zcreview.intake.problems import WHOLE_FILE, PackageError, Problem, safe_text
 from zcreview.intake.validate import validate_package
 
 if TYPE_CHECKING:
@@ -142,13 +142,14 @@ def import_paths(
 def import_one(path: Path, run: _Run) -> PackageResult:
     """Import one package; every failure becomes a refused result, never an exception."""
     try:
-        with open_package(path, run.limits) as pkg:
+        with open_package(path, run.limits, home=run.store.home) as pkg:
             return _import_package(pkg, run)
     except PackageError as exc:
         return PackageResult(path, "refused", problems=exc.problems)
     except Exception as exc:  # a bug or a database failure must not stop the other packages
-        message = f"导入失败：{type(exc).__name__}: {safe_text(str(exc), 200)}"
-        return PackageResult(path, "refused", problems=[Problem("", "", message)])
+        message = f"导入失败（程序或数据库故障，请联系管理员）：{safe_text(str(exc), 200)}"
+        shown = safe_text(path.name or str(path))
+        return PackageResult(path, "refused", problems=[Problem(shown, WHOLE_FILE, message)])
 
 
 def _import_package(pkg: Package, run: _Run) -> PackageResult:

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.text import clean_text
-from zcreview.intake.clean import WHOLE_FILE, Validated, clean_application
+from zcreview.intake.clean import Validated, clean_application
 from zcreview.intake.package import Package
-from zcreview.intake.problems import APPLICATION_JSON, Problem, safe_text
+from zcreview.intake.problems import APPLICATION_JSON, WHOLE_FILE, Problem, safe_text
 from zcreview.preview.sniff import sniff_mime
 
 if TYPE_CHECKING:
