@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.text import clean_text
 from zcreview.intake.clean import Validated, clean_application
+from zcreview.intake.filecheck import check_pdf
 from zcreview.intake.package import Package
 from zcreview.intake.problems import APPLICATION_JSON, WHOLE_FILE, Problem, safe_text
 from zcreview.preview.sniff import sniff_mime
@@ -152,6 +153,13 @@ def check_attachments(
             kind = "空文件" if pf.size == 0 else "按内容判断不是 PDF/JPG/PNG/GIF 文件"
             problems.append(Problem(shown, f"{path}.file", kind))
             continue
+        if mime == "application/pdf":
+            verdict = check_pdf(pf.path, pf.sha256)
+            if verdict.refusal is not None:
+                problems.append(Problem(shown, f"{path}.file", verdict.refusal))
+                continue
+            if verdict.warning is not None:
+                warnings.append(f"{shown}（{path}.file）: {verdict.warning}")
         suffix = posixpath.splitext(rel)[1].lower()
         if suffix in _SUFFIX_MIME and _SUFFIX_MIME[suffix] != mime:
             warnings.append(f"{shown}: 扩展名 {suffix} 与内容（{mime}）不符，按内容处理")
