@@ -129,7 +129,7 @@ def check_attachments(
     warnings: list[str] = []
     named: set[str] = set()
     for path, ref in iter_attachments(app):
-        shown = safe_text(ref.file)
+        shown = safe_text(ref.file) or "（空文件名）"
         rel = normalise_ref(ref.file)
         if rel is None:
             problems.append(Problem(shown, f"{path}.file", "附件路径不能指向包外"))
