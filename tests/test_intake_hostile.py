@@ -16,11 +16,15 @@ from typing import Any
 import pypdf
 import pytest
 
+from storage.applications import load_revision
+from storage.blob_notes import attachment_notes
 from storage.scratch import SCRATCH, ScratchDir, clean_stale_scratch
 from storage.store import Store, open_store
+from storage.tables import ApplicationRow
 from tests.conftest import REPO
 from tests.factories import application_dict, default_files, pdf_bytes, write_package
 from zcreview.configfiles import default_config
+from zcreview.domain.checks import Severity
 from zcreview.intake.importer import ImportReport, PackageResult, import_paths
 
 CONFIG = default_config()
@@ -86,6 +90,17 @@ def test_locked_or_damaged_pdfs_are_imported_with_a_warning_naming_them(
     assert result.outcome == "new", result.problems
     flagged = [w for w in result.warnings if FIRST_PDF in w and words in w]
     assert flagged, result.warnings
+    # Kept for the reviewer: a ⚠ on that attachment in the review, and in the queue's counts.
+    assert result.application_id is not None
+    with sqlite_store.session() as s:
+        app = load_revision(result.application_id, session=s)
+        notes = attachment_notes(app, session=s)
+        row = s.get(ApplicationRow, result.application_id)
+    assert [(n.severity, n.field_paths) for n in notes] == [
+        (Severity.WARN, ("education.basis.attachments[0]",))
+    ]
+    assert words in notes[0].message
+    assert row is not None and row.n_warn >= 1
 
 
 def test_zip_entries_are_extracted_inside_the_office_home(

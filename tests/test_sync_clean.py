@@ -11,7 +11,7 @@ import pytest
 from storage.applications import load_revision
 from storage.store import open_store
 from tests.factories import application_dict, credit_code
-from tests.sync_helpers import LEVEL, SERIES, YEAR, passed_app
+from tests.sync_helpers import LEVEL, SERIES, passed_app
 from tests.test_sync_cli import REPORT_ALL, office_home, run
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[31m"

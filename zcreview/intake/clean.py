@@ -83,6 +83,8 @@ class Validated:
     app: Application | None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    file_notes: dict[str, str] = field(default_factory=dict)
+    """What was found wrong with an accepted file's bytes, by SHA-256 (kept for the reviewer)."""
 
     @property
     def ok(self) -> bool:

@@ -54,9 +54,10 @@ def validate_package(pkg: Package, config: Config | None = None) -> Validated:
     result = parse_application(pkg.json_bytes)
     if result.app is not None:
         result.problems.extend(check_catalogue(result.app, config))
-        problems, warnings = check_attachments(result.app, pkg, config)
+        problems, warnings, notes = check_attachments(result.app, pkg, config)
         result.problems.extend(problems)
         result.warnings.extend(warnings)
+        result.file_notes.update(notes)
     if len(result.problems) > MAX_PROBLEMS:
         extra = len(result.problems) - MAX_PROBLEMS
         result.problems = result.problems[:MAX_PROBLEMS]
@@ -121,12 +122,16 @@ def normalise_ref(name: str) -> str | None:
 
 def check_attachments(
     app: Application, pkg: Package, config: Config | None
-) -> tuple[list[Problem], list[str]]:
-    """ATT-TYPE and ATT-SIZE on every named file; fills sha256/size/mime on the references."""
+) -> tuple[list[Problem], list[str], dict[str, str]]:
+    """ATT-TYPE and ATT-SIZE on every named file; fills sha256/size/mime on the references.
+
+    Returns the problems, the warnings and the notes on accepted files (by SHA-256).
+    """
     limit = attachment_limit(config)
     mimes = allowed_mimes(config)
     problems: list[Problem] = []
     warnings: list[str] = []
+    notes: dict[str, str] = {}
     named: set[str] = set()
     for path, ref in iter_attachments(app):
         shown = safe_text(ref.file) or "（空文件名）"
@@ -160,6 +165,7 @@ def check_attachments(
                 continue
             if verdict.warning is not None:
                 warnings.append(f"{shown}（{path}.file）: {verdict.warning}")
+                notes[pf.sha256] = verdict.warning
         suffix = posixpath.splitext(rel)[1].lower()
         if suffix in _SUFFIX_MIME and _SUFFIX_MIME[suffix] != mime:
             warnings.append(f"{shown}: 扩展名 {suffix} 与内容（{mime}）不符，按内容处理")
@@ -169,4 +175,4 @@ def check_attachments(
         f"{safe_text(name)}: 包内文件未被 application.json 引用，未导入"
         for name in sorted(set(pkg.files) - named)
     )
-    return problems, warnings
+    return problems, warnings, notes
