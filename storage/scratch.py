@@ -7,18 +7,23 @@ office (`clean_stale_scratch`, run by `open_store`) removes it.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; folders are judged by age alone
+    fcntl = None  # type: ignore[assignment]
+
 SCRATCH = "tmp"
 LOCK = ".lock"
 GRACE_SECONDS = 60.0
 """A folder without its lock file is only removed once this old (it may be being created)."""
+UNLOCKED_MAX_AGE = 24 * 3600.0
+"""Where locks are not available, a folder is taken as abandoned once this old."""
 
 
 class ScratchDir:
@@ -29,7 +34,8 @@ class ScratchDir:
         root.mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
         self._lock: int | None = os.open(self.path / LOCK, os.O_CREAT | os.O_RDWR, 0o600)
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        if fcntl is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
 
     @property
     def name(self) -> str:
@@ -64,13 +70,20 @@ def clean_stale_scratch(home: Path) -> int:
     return removed
 
 
+def _age(folder: Path) -> float:
+    try:
+        return time.time() - folder.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def _stale(folder: Path) -> bool:
+    if fcntl is None:
+        return _age(folder) > UNLOCKED_MAX_AGE
     try:
         fd = os.open(folder / LOCK, os.O_RDWR)
     except FileNotFoundError:
-        with contextlib.suppress(OSError):
-            return time.time() - folder.stat().st_mtime > GRACE_SECONDS
-        return False
+        return _age(folder) > GRACE_SECONDS
     except OSError:
         return False
     try:
