@@ -11,8 +11,11 @@ import pytest
 from storage.applications import load_revision
 from storage.store import open_store
 from tests.factories import application_dict, credit_code
-from tests.sync_helpers import LEVEL, SERIES, passed_app
+from tests.sync_helpers import LEVEL, SERIES, YEAR, passed_app
+from tests.test_sync_bundles import make_side, write_bundle
 from tests.test_sync_cli import REPORT_ALL, office_home, run
+from zcreview.sync.folder import export_key, import_dir, trust
+from zcreview.sync.paths import decide_path, refresh_paths, request_path
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[31m"
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -66,3 +69,29 @@ def test_escapes_from_below_never_reach_the_terminal_or_the_store(
         upper.dispose()
     assert got.basic.name == "张伟"
     assert got.work_summary == "甲\n乙"
+
+
+def test_bundle_import_cleans_and_prints_nothing_raw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    usb = tmp_path / "usb" / "zcreview"
+    usb.parent.mkdir()
+    unit = make_side(tmp_path, f"威海{HOSTILE}某电子有限公司", "A2000001", usb)
+    dept = make_side(tmp_path, "威海市工业和信息化局", "D2000001", usb, "主管部门")
+    try:
+        trust(unit.store, dept.name, export_key(dept.store))
+        trust(dept.store, unit.code, export_key(unit.store))
+        info = request_path(unit.store, unit.transport, SERIES, LEVEL, "工业和信息化", YEAR)
+        import_dir(dept.store, usb)
+        decide_path(dept.store, dept.transport, str(info.path_id), approve=True)
+        refresh_paths(unit.store, unit.transport)
+        app_id = passed_app(unit.store, 5, basic__name=f"李{HOSTILE}娜")
+        write_bundle(unit, [app_id])
+        code, out = run(capsys, "--home", str(dept.home), "bundle", "import", str(usb))
+        assert code == 0 and "收到上报：李娜" in out, out
+        assert not RAW_CONTROL.search(out), repr(out)
+        with dept.store.session() as s:
+            assert load_revision(app_id, session=s).basic.name == "李娜"
+    finally:
+        unit.store.dispose()
+        dept.store.dispose()
