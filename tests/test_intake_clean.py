@@ -114,3 +114,10 @@ def test_control_characters_and_escapes_are_stripped_with_a_warning() -> None:
 def test_the_file_name_given_is_used_in_every_problem() -> None:
     problems = refusal(dumped(basic__year="x"), file="批次 abc 条目 3")
     assert problems[0].file == "批次 abc 条目 3"
+
+
+def test_refused_values_are_shown_as_json_not_python() -> None:
+    problems = refusal(dumped(basic__year=True, basic__ethnicity=None))
+    text = "\n".join(str(p) for p in problems)
+    assert "basic.year: 应为整数：true" in text and "True" not in text
+    assert "basic.ethnicity: 应为文本：null" in text and "None" not in text

@@ -257,12 +257,12 @@ def _translate(err: ErrorDetails, file: str) -> Problem:
     if kind == "extra_forbidden":
         return Problem(file, path, f"额外字段 {safe_text(loc[-1], 60)} 不允许")
     if kind == "literal_error" and loc == ("format_version",):
-        return Problem(file, path, f"不支持的格式版本 {safe_text(value, 20)}（本程序支持 1）")
+        return Problem(file, path, f"不支持的格式版本 {_as_written(value)}（本程序支持 1）")
     if kind == "literal_error" and loc == ("format",):
         return Problem(file, path, "format 应为 zcreview-application")
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
-        return Problem(file, path, f"取值 {safe_text(value, 40)} 无效，可选：{expected}")
+        return Problem(file, path, f"取值 {_as_written(value)} 无效，可选：{expected}")
     if kind == "is_instance_of" and loc == ("application_id",):
         kind = "uuid_parsing"
     if kind in ("greater_than_equal", "greater_than"):
@@ -271,5 +271,12 @@ def _translate(err: ErrorDetails, file: str) -> Problem:
         return Problem(file, path, f"不能大于 {ctx.get('le', ctx.get('lt', ''))}")
     message = _PYDANTIC_MESSAGES.get(kind, "取值无效")
     if kind != "missing" and not isinstance(value, dict | list):
-        message += f"：{safe_text(value, 40)}"
+        message += f"：{_as_written(value)}"
     return Problem(file, path, message)
+
+
+def _as_written(value: object) -> str:
+    """A value as the applicant wrote it in JSON (`true`, `null`, `12.0`), never a Python repr."""
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return safe_text(value, 40)
