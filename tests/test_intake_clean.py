@@ -121,3 +121,18 @@ def test_refused_values_are_shown_as_json_not_python() -> None:
     text = "\n".join(str(p) for p in problems)
     assert "basic.year: 应为整数：true" in text and "True" not in text
     assert "basic.ethnicity: 应为文本：null" in text and "None" not in text
+
+
+def test_clean_model_strips_text_and_keeps_a_model_it_cannot_clean() -> None:
+    from pydantic import BaseModel, Field
+
+    from zcreview.domain.text import clean_model
+
+    class Named(BaseModel):
+        name: str = Field(min_length=1)
+        lines: list[str] = []
+
+    got = clean_model(Named(name="泰\x1b[31m安", lines=["a\x07\nb"]))
+    assert got.name == "泰安" and got.lines == ["a\nb"]
+    only_escapes = Named(name="\x1b[31m")
+    assert clean_model(only_escapes) is only_escapes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -59,5 +59,13 @@ def clean_strings(value: Any) -> Any:
 
 
 def clean_model(model: M) -> M:
-    """`model` with every string field cleaned; it is validated again, so it stays well-formed."""
-    return type(model).model_validate(clean_strings(model.model_dump()))
+    """`model` with every string field cleaned; it is validated again, so it stays well-formed.
+
+    When the cleaned text no longer fits the model (a name that was nothing but escapes), the
+    model is returned as it was: callers still print through `terminal_safe`, and refusing
+    here would stop a whole feed on one item.
+    """
+    try:
+        return type(model).model_validate(clean_strings(model.model_dump()))
+    except ValidationError:
+        return model
