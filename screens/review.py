@@ -45,6 +45,7 @@ from screens.widgets.key_bar import KeyBar
 from screens.widgets.preview_pane import PreviewPane, PreviewTarget
 from storage import queue as queue_db
 from storage.applications import get_row, load_revision
+from storage.blob_notes import attachment_notes
 from storage.office import get_self
 from storage.queue import QueueFilter
 from storage.review import (
@@ -342,7 +343,8 @@ class ReviewScreen(Screen[int]):
             loaded.next_attachment = _next_attachment(
                 session, self.queue_filter, loaded.index + 1, loaded.total
             )
-        loaded.results = run_all(app, config, today=services.today(), peers=peers)
+            file_notes = attachment_notes(app, session=session)
+        loaded.results = run_all(app, config, today=services.today(), peers=peers) + file_notes
         ctx = loaded.resubmission
         loaded.items = build_items(
             app,

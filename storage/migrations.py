@@ -36,13 +36,17 @@ MIGRATIONS: list[Migration] = [
         create_tables(*tables.V1_TABLES),
     ),
 ]
-"""Version numbers by area: 1 foundation; 2–9 review; 10–19 sync and hub."""
+"""Version numbers by area: 1 foundation; 2–9 review; 10–19 sync and hub (16: intake notes)."""
 
-LATEST_VERSION = 17
-"""The newest version any area registers (a test checks it against the registered list).
+KNOWN_VERSIONS: frozenset[int] = frozenset({1, 2, 10, 11, 12, 14, 16, 17})
+"""Every version any area registers (a test checks it against the registered list).
 
-A database already at this version is opened with one query and without importing the review
-and sync table modules (about 0.2 s of start-up); bump it with every new migration."""
+A database holding exactly these is opened with one query and without importing the review and
+sync table modules (about 0.2 s of start-up); add each new migration here. Areas number their
+migrations apart, so a branch may add a lower number than one already applied: `migrate`
+applies every registered migration a database has not recorded, not only the higher ones."""
+
+LATEST_VERSION = max(KNOWN_VERSIONS)
 
 
 def register(migration: Migration) -> None:
@@ -57,41 +61,51 @@ class SchemaTooNew(RuntimeError):
     """The database was written by a newer zcreview."""
 
 
-def current_version(conn: Connection) -> int:
+def recorded_versions(conn: Connection) -> set[int]:
+    """The versions of every migration applied to this database."""
     if not inspect(conn).has_table("schema_version"):
-        return 0
-    versions = conn.execute(select(tables.SchemaVersion.version)).scalars().all()  # type: ignore[call-overload]
-    return max(versions, default=0)
+        return set()
+    return set(conn.execute(select(tables.SchemaVersion.version)).scalars().all())  # type: ignore[call-overload]
+
+
+def current_version(conn: Connection) -> int:
+    return max(recorded_versions(conn), default=0)
 
 
 def migrate(engine: Engine) -> int:
-    """Apply every pending migration, each in its own transaction; return the final version.
+    """Apply every registered migration not yet recorded, in order, each in its own transaction;
+    return the newest version.
 
     Raises SchemaTooNew when the database was written by a newer zcreview.
     """
     with engine.begin() as conn:
-        version = current_version(conn)
-    if version == LATEST_VERSION:
-        return version  # the common case: nothing to do, nothing more to import
+        done = recorded_versions(conn)
+    if done == KNOWN_VERSIONS:
+        return LATEST_VERSION  # the common case: nothing to do, nothing more to import
     _load_area_migrations()
     latest = MIGRATIONS[-1].version
-    if version > latest:
-        raise SchemaTooNew(f"数据库结构版本 {version} 高于本程序支持的 {latest}，请升级 zcreview")
+    newest = max(done, default=0)
+    if newest > latest:
+        raise SchemaTooNew(f"数据库结构版本 {newest} 高于本程序支持的 {latest}，请升级 zcreview")
     for m in MIGRATIONS:
-        if m.version <= version:
+        if m.version in done:
             continue
         with engine.begin() as conn:
             m.apply(conn)
             conn.execute(tables.SchemaVersion.__table__.insert().values(version=m.version))  # type: ignore[attr-defined]
-        version = m.version
-    return version
+    return latest
 
 
 def _load_area_migrations() -> None:
     """Import the modules that register later migrations (review and sync tables)."""
     import importlib
 
-    for name in ("storage.review_tables", "storage.sync_tables", "storage.hub_admin"):
+    for name in (
+        "storage.review_tables",
+        "storage.sync_tables",
+        "storage.blob_notes",
+        "storage.hub_admin",
+    ):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

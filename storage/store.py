@@ -11,6 +11,7 @@ from sqlmodel import Session
 from storage.blobs import BlobStore
 from storage.engine import make_engine, private_home, private_sqlite_file, session, sqlite_url
 from storage.migrations import migrate
+from storage.scratch import clean_stale_scratch
 
 
 @dataclass
@@ -31,6 +32,7 @@ def open_store(home: Path, db_url: str | None = None) -> Store:
     private_home(home)
     if not db_url:
         private_sqlite_file(home / "office.db")
+    clean_stale_scratch(home)  # what a killed import left behind
     engine = make_engine(db_url or sqlite_url(home))
     migrate(engine)
     return Store(engine=engine, blobs=BlobStore(home / "blobs"), home=home)

@@ -225,7 +225,7 @@ def test_invalid_json_names_line_and_column(store: Store, tmp_path: Path) -> Non
         (b'{"a": NaN}', "不允许 NaN"),
         (b"[" * 100_000, "嵌套过深"),
         (b"", "第 1 行第 1 列"),
-        (b'{"basic": {"name": "a", "name": "b"}}', "重复的键 name"),
+        (b'{"basic": {"name": "a", "name": "b"}}', "basic.name: 重复的键"),
     ],
 )
 def test_unparseable_json(body: bytes, expected: str) -> None:

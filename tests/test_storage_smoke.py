@@ -11,11 +11,13 @@ from sqlalchemy import inspect, text
 
 from storage.engine import make_engine, sqlite_url
 from storage.migrations import (
+    KNOWN_VERSIONS,
     LATEST_VERSION,
     MIGRATIONS,
     SchemaTooNew,
     _load_area_migrations,
     migrate,
+    recorded_versions,
 )
 from storage.store import Store, open_store
 from storage.tables import SchemaVersion
@@ -32,9 +34,28 @@ def test_migrate_records_version_and_is_idempotent(store: Store) -> None:
 
 
 def test_latest_version_constant_matches_registered_migrations() -> None:
-    """The fast path trusts LATEST_VERSION: it must be the newest registered migration."""
+    """The fast path trusts KNOWN_VERSIONS: it must be exactly the registered migrations."""
     _load_area_migrations()
     assert MIGRATIONS[-1].version == LATEST_VERSION
+    assert {m.version for m in MIGRATIONS} == KNOWN_VERSIONS
+
+
+def test_a_lower_migration_added_later_is_still_applied(store: Store) -> None:
+    """A database at the newest version that lacks an older one (merged from another area)
+    gets it on the next open."""
+    lower = next(m for m in MIGRATIONS if m.version != LATEST_VERSION and m.version > 1)
+    with store.engine.begin() as conn:
+        conn.execute(text("delete from schema_version where version = :v"), {"v": lower.version})
+    applied: list[int] = []
+    original = lower.apply
+    try:
+        object.__setattr__(lower, "apply", lambda conn: applied.append(lower.version))
+        assert migrate(store.engine) == LATEST_VERSION
+    finally:
+        object.__setattr__(lower, "apply", original)
+    assert applied == [lower.version]
+    with store.engine.connect() as conn:
+        assert recorded_versions(conn) == KNOWN_VERSIONS
 
 
 def test_up_to_date_database_opens_without_importing_area_tables(tmp_path: Path) -> None:

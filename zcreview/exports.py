@@ -11,6 +11,7 @@ from pathlib import Path
 
 from storage.review import DecisionListRow
 from zcreview.domain.corrections import mask_id_number, to_local
+from zcreview.domain.text import terminal_safe
 
 LIST_HEADERS: tuple[str, ...] = (
     "序号",
@@ -34,7 +35,7 @@ CJK_FONT = "STSong-Light"
 
 def write_notice_text(text: str, path: Path) -> Path:
     """Write the notice as UTF-8 text with CRLF-free lines (what the platform's box accepts)."""
-    path.write_text(text, encoding="utf-8")
+    path.write_text(terminal_safe(text), encoding="utf-8")
     return path
 
 
@@ -69,6 +70,8 @@ def notice_pdf(text: str, *, title: str | None = None) -> bytes:
 
     if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    text = terminal_safe(text)
+    title = terminal_safe(title) if title is not None else None
     lines = text.rstrip("\n").split("\n")
     heading = title if title is not None else (lines.pop(0) if lines else "")
     buf = io.BytesIO()
@@ -138,7 +141,9 @@ def list_records(rows: Sequence[DecisionListRow], *, mask_ids: bool = True) -> l
 
 
 def _guard_formula(cell: str) -> str:
-    # Applicant text is data: a leading = + - @ would run as a formula in Excel.
+    # Applicant text is data: a leading = + - @ would run as a formula in Excel. Control
+    # characters go whatever the text's path here (XLSX cannot hold them, a terminal obeys them).
+    cell = terminal_safe(cell)
     return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
 
 

@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from storage.applications import known_package_digests, record_revision
+from storage.blob_notes import record_blob_note
 from storage.tables import BlobRow
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.intake.package import DEFAULT_LIMITS, Limits, Package, find_packages, open_package
-from zcreview.intake.problems import PackageError, Problem, safe_text
+from zcreview.intake.problems import WHOLE_FILE, PackageError, Problem, safe_text
 from zcreview.intake.validate import validate_package
 
 if TYPE_CHECKING:
@@ -142,13 +143,14 @@ def import_paths(
 def import_one(path: Path, run: _Run) -> PackageResult:
     """Import one package; every failure becomes a refused result, never an exception."""
     try:
-        with open_package(path, run.limits) as pkg:
+        with open_package(path, run.limits, home=run.store.home) as pkg:
             return _import_package(pkg, run)
     except PackageError as exc:
         return PackageResult(path, "refused", problems=exc.problems)
     except Exception as exc:  # a bug or a database failure must not stop the other packages
-        message = f"导入失败：{type(exc).__name__}: {safe_text(str(exc), 200)}"
-        return PackageResult(path, "refused", problems=[Problem("", "", message)])
+        message = f"导入失败（程序或数据库故障，请联系管理员）：{safe_text(str(exc), 200)}"
+        shown = safe_text(path.name or str(path))
+        return PackageResult(path, "refused", problems=[Problem(shown, WHOLE_FILE, message)])
 
 
 def _import_package(pkg: Package, run: _Run) -> PackageResult:
@@ -170,12 +172,15 @@ def _import_package(pkg: Package, run: _Run) -> PackageResult:
         if digest not in stored:
             run.store.blobs.put_file(pkg.files[ref.file].path, digest)
             stored[digest] = (size, mime)
-    counts = _check_counts(app, run.config)
+    ok, warn, fail = _check_counts(app, run.config)
+    # A locked or damaged file is a ⚠ on its attachment (see storage.blob_notes) in the queue too.
+    noted = sum(1 for _, ref in iter_attachments(app) if ref.sha256 in checked.file_notes)
+    counts = (ok, warn + noted, fail)
     try:
-        outcome = _record(pkg, app, stored, counts, run)
+        outcome = _record(pkg, app, stored, counts, checked.file_notes, run)
     except IntegrityError:
         # Another importer on the same database recorded the same blob or revision meanwhile.
-        outcome = _record(pkg, app, stored, counts, run)
+        outcome = _record(pkg, app, stored, counts, checked.file_notes, run)
     run.known[pkg.digest] = (outcome.application_id, outcome.revision)
     run.blobs.update(stored)
     return PackageResult(
@@ -201,6 +206,7 @@ def _record(
     app: Application,
     stored: dict[str, tuple[int, str]],
     counts: tuple[int, int, int],
+    notes: dict[str, str],
     run: _Run,
 ) -> _Recorded:
     with run.store.session() as session:
@@ -214,6 +220,8 @@ def _record(
         for digest, (size, mime) in stored.items():
             if digest not in run.blobs and session.get(BlobRow, digest) is None:
                 session.add(BlobRow(sha256=digest, size=size, mime=mime))
+        for digest, note in notes.items():
+            record_blob_note(digest, note, session=session)
         session.commit()
     return _Recorded(rec.outcome, rec.application_id, rec.revision, rec.number)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -14,9 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, NamedTuple
+from typing import IO, NamedTuple, Protocol
 
-from zcreview.intake.problems import APPLICATION_JSON, PackageError, Problem, safe_text
+from storage.scratch import ScratchDir
+from zcreview.intake.problems import APPLICATION_JSON, WHOLE_FILE, PackageError, Problem, safe_text
 
 CHUNK = 64 * 1024
 SNIFF_BYTES = 1024  # PDF readers accept a header anywhere in the first kilobyte
@@ -51,6 +53,14 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+class _Scratch(Protocol):
+    """Where a zip's entries are extracted while its package is open."""
+
+    @property
+    def name(self) -> str: ...
+    def cleanup(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class PackageFile:
     """One file of a package, hashed once while it was read."""
@@ -76,7 +86,7 @@ class Package:
     json_bytes: bytes
     files: dict[str, PackageFile]
     digest: str = ""
-    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    _tmp: _Scratch | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.digest:
@@ -151,27 +161,75 @@ def _search_folder(root: Path) -> Iterator[Path]:
                 yield here / name
 
 
-def open_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> Package:
-    """Open the package at `path` (a folder or a zip). Raises PackageError saying why not."""
+def open_package(
+    path: Path, limits: Limits = DEFAULT_LIMITS, *, home: Path | None = None
+) -> Package:
+    """Open the package at `path` (a folder or a zip). Raises PackageError saying why not.
+
+    A zip is extracted under `home`/tmp when `home` (the office home) is given, so no
+    applicant file is ever left outside it; otherwise into the system's temporary folder.
+    Every problem names a file (the package itself when no entry is to blame) and a field.
+    """
+    try:
+        return _open(path, limits, home)
+    except PackageError as exc:
+        shown = safe_text(path.name or str(path))
+        exc.problems[:] = [
+            Problem(p.file or shown, p.field or WHOLE_FILE, p.message) for p in exc.problems
+        ]
+        raise
+
+
+def _open(path: Path, limits: Limits, home: Path | None) -> Package:
     try:
         if path.is_symlink() and not path.exists():
-            raise _refuse("", f"符号链接指向不存在的位置: {safe_text(str(path))}")
+            raise _refuse("", "符号链接指向不存在的位置")
         if path.is_dir():
             return _open_folder(path, limits)
         if path.is_file():
             if is_zip_path(path) or zipfile.is_zipfile(path):
-                return _open_zip(path, limits)
+                return _open_zip(path, limits, home)
             raise _refuse("", "不是申报包：应为含 application.json 的文件夹或 .zip 文件")
         if not path.exists():
             raise _refuse("", "路径不存在")
         raise _refuse("", "不是普通文件或文件夹")
     except PackageError:
         raise
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
-        raise _refuse("", f"无法读取: {safe_text(exc, 160)}") from exc
-    except (NotImplementedError, RuntimeError, ValueError) as exc:
-        # zipfile raises these for unsupported compression, encryption and odd headers.
-        raise _refuse("", f"无法解压: {safe_text(exc, 160)}") from exc
+    except Exception as exc:  # every reader failure becomes a sentence, never a Python repr
+        raise _refuse("", read_failure(exc)) from exc
+
+
+def read_failure(exc: BaseException) -> str:
+    """Why a file or zip entry could not be read, in Chinese (never the exception's repr)."""
+    if isinstance(exc, UnicodeError):
+        return "压缩包中的文件名编码无效，无法读取"
+    if isinstance(exc, zipfile.LargeZipFile):
+        return "压缩包过大（需要 ZIP64），拒收"
+    if isinstance(exc, zipfile.BadZipFile):
+        return "不是有效的 zip 压缩包，或压缩包已损坏（校验失败）"
+    if isinstance(exc, zlib.error):
+        return "压缩数据已损坏，无法解压"
+    if isinstance(exc, EOFError):
+        return "压缩包不完整（可能未复制或下载完）"
+    if isinstance(exc, NotImplementedError):
+        return "使用了不支持的压缩方式，请用普通 zip 格式重新压缩"
+    if isinstance(exc, RuntimeError):
+        return "条目已加密或无法解压，请去掉密码后重新压缩"
+    if isinstance(exc, OSError):
+        return _OS_ERRORS.get(exc.errno or 0, f"读写失败（错误码 {exc.errno}）")
+    return "文件结构无效，无法读取"
+
+
+_OS_ERRORS = {
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.ENOENT: "文件不存在或已被移走",
+    errno.ENOSPC: "磁盘空间不足，无法解压",
+    errno.EIO: "磁盘读写错误",
+    errno.EISDIR: "是文件夹而不是文件",
+    errno.ENAMETOOLONG: "路径过长",
+    errno.ELOOP: "符号链接循环",
+}
 
 
 def _refuse(file: str, message: str, field_: str = "") -> PackageError:
@@ -388,7 +446,7 @@ def _declared_entries(path: Path) -> int | None:
     return None if count == 0xFFFF else count  # 0xFFFF: zip64 keeps the count elsewhere
 
 
-def _open_zip(path: Path, limits: Limits) -> Package:
+def _open_zip(path: Path, limits: Limits, home: Path | None) -> Package:
     declared = _declared_entries(path)
     if declared is not None and declared > limits.max_entries * 2:
         raise _refuse("", f"包内文件过多（上限 {limits.max_entries} 个）")
@@ -416,7 +474,11 @@ def _open_zip(path: Path, limits: Limits) -> Package:
             members.append((clean, info))
         prefix = _common_root(members)
         budget = _Budget(limits)
-        tmp = tempfile.TemporaryDirectory(prefix="zcreview-intake-")
+        tmp: _Scratch = (
+            ScratchDir(home, "intake-")
+            if home is not None
+            else tempfile.TemporaryDirectory(prefix="zcreview-intake-")
+        )
         try:
             return _extract(path, zf, members, prefix, budget, tmp)
         except BaseException:
@@ -441,7 +503,7 @@ def _extract(
     members: list[tuple[str, zipfile.ZipInfo]],
     prefix: str,
     budget: _Budget,
-    tmp: tempfile.TemporaryDirectory[str],
+    tmp: _Scratch,
 ) -> Package:
     limits = budget.limits
     json_bytes: bytes | None = None
@@ -457,10 +519,15 @@ def _extract(
             raise _refuse(safe_text(rel), "条目已加密，无法读取")
         # Temporary files are named by index: no entry name ever becomes a path on disk.
         target = Path(tmp.name) / str(index)
-        with zf.open(info) as src, target.open("wb") as dst:
-            size, digest, head = _copy_hashed(
-                src, dst, rel, budget, limit, compressed=info.compress_size
-            )
+        try:
+            with zf.open(info) as src, target.open("wb") as dst:
+                size, digest, head = _copy_hashed(
+                    src, dst, rel, budget, limit, compressed=info.compress_size
+                )
+        except PackageError:
+            raise
+        except Exception as exc:  # a damaged entry is named, with what is wrong with it
+            raise _refuse(safe_text(rel), read_failure(exc)) from exc
         if is_json:
             json_bytes = target.read_bytes()
             target.unlink()

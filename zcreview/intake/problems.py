@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 
 APPLICATION_JSON = "application.json"
+WHOLE_FILE = "（整个文件）"
+"""The field named by a problem that concerns a whole file rather than one of its fields."""
 
 # C0 and C1 controls, DEL, bidi overrides/isolates and marks, zero-width space and BOM: none of
 # them may reach a terminal when we echo applicant-supplied names back to the reviewer.

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from storage.office import list_reviewers
 from storage.store import Store, open_store
 from storage.tables import ApplicationRow
+from zcreview.domain.text import terminal_safe
 from zcreview.domain.workflow import State
 from zcreview.settings import Settings, SettingsError, load_settings
 from zcreview.sync.transport import AwaitingReceipt, SyncError, Transport
@@ -200,14 +201,16 @@ def _friendly(fn: Handler) -> Handler:
         try:
             return fn(args)
         except (CliError, SyncError, SettingsError) as exc:
-            print(f"zcreview: {exc}", file=sys.stderr)
+            print(f"zcreview: {terminal_safe(exc)}", file=sys.stderr)
             return 2
 
     return wrapper
 
 
 def _say(text: str) -> None:
-    print(text, flush=True)
+    # Office names, reasons and notes come from other offices: none of their escape sequences
+    # or control characters may reach this terminal.
+    print(terminal_safe(text), flush=True)
 
 
 # ---------------------------------------------------------------- hub side
@@ -502,6 +505,8 @@ def cmd_sync(
     for r in received:
         if r.outcome != "unchanged":
             _say(f"收到上报：{r.name or r.application_id}（{r.from_office}，{r.outcome}）")
+            if r.note:
+                _say(f"  拒收：{r.note}")
     for a in pull_returns(transport, store):
         note = f"：{a.note}" if a.note else ""
         _say(f"上级退回：{a.application_id}{note}")
@@ -658,6 +663,8 @@ def _print_imported(results: list[Any]) -> int:
             for got in r.received:
                 if got.outcome != "unchanged":
                     _say(f"  收到上报：{got.name or got.application_id}（{got.outcome}）")
+                    if got.note:
+                        _say(f"    拒收：{got.note}")
     return status
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pydantic import ValidationError
 from sqlalchemy import insert, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +45,8 @@ from storage.sync_tables import (
     HubRevision,
 )
 from storage.tables import utcnow
-from zcreview.domain.model import Application, iter_attachments
+from zcreview.domain.model import iter_attachments
+from zcreview.intake.clean import clean_application
 from zcreview.sync.hub_locks import upload_lock
 from zcreview.sync.protocol import (
     CHECKSUM_MISMATCH,
@@ -174,10 +174,10 @@ def _entry_problem(entry: ManifestEntry, manifest: Manifest, seen: set[str]) -> 
     seen.add(app_id)
     if hashlib.sha256(entry.application.encode()).hexdigest() != entry.revision:
         return "版本号与申报内容不符"
-    try:
-        app = Application.model_validate_json(entry.application)
-    except ValidationError:
-        return "申报内容无法解析"
+    checked = clean_application(entry.application)
+    if checked.app is None:
+        return "申报内容无效：" + "；".join(f"{p.field} {p.message}" for p in checked.problems[:3])
+    app = checked.app
     if str(app.application_id) != app_id:
         return "申报编号与内容不符"
     b = app.basic

@@ -21,8 +21,9 @@ from storage.blobs import sha256_file
 from storage.store import Store
 from storage.sync_tables import InboxEntry, ReturnReceived, ReturnSent, SyncCursor
 from storage.tables import ApplicationRow, AttachmentRow, BlobRow, utcnow
-from zcreview.domain.model import Application
+from zcreview.domain.text import clean_model
 from zcreview.domain.workflow import State, TransitionError, next_state
+from zcreview.intake.clean import clean_application
 from zcreview.sync.protocol import BlobRef, Correction, InboxItem, ReturnItem, ReturnRequest
 from zcreview.sync.transport import Cancelled, Feed, Refused, SyncError, Transport
 
@@ -94,9 +95,12 @@ class Received:
     name: str
     from_office: str
     outcome: str  # new / revision / unchanged / invalid
+    note: str = ""
+    """Why an application was refused (`invalid`): entry, field and problem, in Chinese."""
 
 
 def _receive(session: Session, item: InboxItem) -> Received:
+    item = item.model_copy(update={"from_office": clean_model(item.from_office)})
     app_id = str(item.application_id)
     if session.get(InboxEntry, item.seq) is not None:
         return Received(app_id, item.revision, "", item.from_office.name, "unchanged")
@@ -118,7 +122,12 @@ def _receive(session: Session, item: InboxItem) -> Received:
     # The hub checked the hash at commit; check again so a faulty transport cannot plant a body.
     if hashlib.sha256(item.application.encode()).hexdigest() != item.revision:
         return Received(app_id, item.revision, "", item.from_office.name, "invalid")
-    app = Application.model_validate_json(item.application)
+    # Cleaned and validated exactly as `zcreview import` does: what a lower office sends is input.
+    checked = clean_application(item.application, file=f"批次 {item.batch_id} 申报 {app_id}")
+    if checked.app is None:
+        note = "；".join(str(p) for p in checked.problems[:5])
+        return Received(app_id, item.revision, "", item.from_office.name, "invalid", note)
+    app = checked.app
     result = record_revision(
         app, session=session, source=f"上报:{item.from_office.name}", initial_state=State.PENDING
     )
@@ -208,6 +217,7 @@ class Applied:
 
 
 def _apply_return(session: Session, item: ReturnItem) -> Applied:
+    item = clean_model(item)  # reasons and messages from above are shown and printed here
     return_id = str(item.return_id)
     app_id = str(item.application_id)
     if session.get(ReturnReceived, return_id) is not None:

@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
 from zcreview.domain.checks.common import ym
 from zcreview.domain.checks.dates import (
+    MonthSpan,
     covered_months,
     full_years,
-    gaps,
     month_index,
     month_label,
-    overlapping_pairs,
     span_of,
 )
 
@@ -109,25 +108,33 @@ def work_gap(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
                 f"work_history[{i}].end",
             )
         spans.append(span_of(w.start, w.end, ref))
-    valid = [(s, i) for i, s in enumerate(spans) if s[0] <= s[1]]
-    for hole in gaps([s for s, _ in valid]):
+    holes, runs = _gaps_and_overlaps([(s, i) for i, s in enumerate(spans) if s[0] <= s[1]])
+    for hole, before, after in holes:
         ok = False
-        before = max((i for s, i in valid if s[1] < hole[0]), key=lambda i: spans[i][1])
-        after = min((i for s, i in valid if s[0] > hole[1]), key=lambda i: spans[i][0])
         yield r.fail(
             f"工作经历在{month_label(hole[0])}至{month_label(hole[1])}间断"
             f"（第{before + 1}条至第{after + 1}条之间），应连续填写",
             f"work_history[{before}].end",
             f"work_history[{after}].start",
         )
-    for i, j in overlapping_pairs([s for s, _ in valid]):
+    for run in runs:
         ok = False
-        a, b = valid[i][1], valid[j][1]
+        if len(run) == 2:
+            a, b = run
+            yield r.fail(
+                f"第{a + 1}条与第{b + 1}条工作经历时间重叠"
+                f"（{ym(rows[a].start)}起与{ym(rows[b].start)}起）",
+                f"work_history[{a}]",
+                f"work_history[{b}]",
+            )
+            continue
+        named = run[:_MAX_NAMED]
+        more = f"等{len(run)}条" if len(run) > len(named) else ""
+        first = min(run, key=lambda i: spans[i][0])
         yield r.fail(
-            f"第{a + 1}条与第{b + 1}条工作经历时间重叠"
-            f"（{ym(rows[a].start)}起与{ym(rows[b].start)}起）",
-            f"work_history[{a}]",
-            f"work_history[{b}]",
+            f"第{'、'.join(str(i + 1) for i in named)}条{more}工作经历时间相互重叠"
+            f"（{ym(rows[first].start)}起）",
+            *(f"work_history[{i}]" for i in named),
         )
     last = max(range(len(rows)), key=lambda i: spans[i][1])
     last_end = rows[last].end
@@ -139,6 +146,47 @@ def work_gap(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         )
     if ok:
         yield r.ok(f"{len(rows)}条工作经历连续，无间断、无重叠", "work_history")
+
+
+_MAX_NAMED = 10
+"""Rows named in one overlap result; a run of more is summarised by its count."""
+
+
+def _gaps_and_overlaps(
+    valid: list[tuple[MonthSpan, int]],
+) -> tuple[list[tuple[MonthSpan, int, int]], list[list[int]]]:
+    """Holes (span, row before, row after) and overlap runs (row indices), in one sorted pass.
+
+    A run is a cluster of rows each overlapping an earlier one by more than a boundary month:
+    it is reported once, not once per pair, so the work and the output stay linear in rows.
+    """
+    holes: list[tuple[MonthSpan, int, int]] = []
+    runs: list[list[int]] = []
+    order = sorted(valid, key=lambda v: (v[0][0], v[1]))
+    run: list[int] = []
+    members: set[int] = set()
+    reach: int | None = None  # the row reaching furthest so far (lowest index among equals)
+    covered_to = 0
+    for (start, end), i in order:
+        if run and start >= covered_to:  # nothing before can overlap this row: the run is over
+            runs.append(sorted(run))
+            run, members = [], set()
+        if reach is not None and start < covered_to and end > start:
+            # Overlapping any earlier row means overlapping the one reaching furthest.
+            if reach not in members:
+                run.append(reach)
+                members.add(reach)
+            run.append(i)
+            members.add(i)
+        if reach is not None and start > covered_to + 1:
+            holes.append(((covered_to + 1, start - 1), reach, i))
+        if reach is None or end > covered_to:
+            reach, covered_to = i, end
+        elif end == covered_to and i < reach:
+            reach = i
+    if run:
+        runs.append(sorted(run))
+    return holes, sorted(runs)
 
 
 @check("WORK-FMT", "“单位/部门/职称”格式", "003 §3.15(1)")
