@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage import hub_audit
 from storage.migrations import Migration, create_tables, register
 from storage.sync_tables import HubBatch, HubDelivery, HubOffice, HubReturn
 from storage.tables import utcnow
@@ -76,6 +77,7 @@ def rotate_token(engine: Engine, code: str) -> str:
         row = _office(s, code)
         row.token_hash = digest
         s.add(row)
+        hub_audit.append(s, hub_audit.ADMIN, "office.rotate", code)
         s.commit()
     return token
 
@@ -87,6 +89,7 @@ def revoke_token(engine: Engine, code: str) -> None:
         row = _office(s, code)
         row.token_hash = digest
         s.add(row)
+        hub_audit.append(s, hub_audit.ADMIN, "office.revoke", code)
         s.commit()
 
 
@@ -96,6 +99,7 @@ def set_active(engine: Engine, code: str, active: bool) -> None:
         row = _office(s, code)
         row.active = active
         s.add(row)
+        hub_audit.append(s, hub_audit.ADMIN, "office.enable" if active else "office.disable", code)
         s.commit()
 
 
@@ -105,6 +109,7 @@ def rename(engine: Engine, code: str, name: str) -> None:
         raise AdminError("单位名称不能为空")
     with Session(engine) as s:
         row = _office(s, code)
+        hub_audit.append(s, hub_audit.ADMIN, "office.rename", code, {"from": row.name, "to": name})
         row.name = name
         s.add(row)
         s.commit()

@@ -108,6 +108,13 @@ def register(
     orn.add_argument("code", help="统一社会信用代码")
     orn.add_argument("name", help="the new name")
     hub_data(orn)
+    audit = add(hsub, "audit", "the hub's hash-chained audit trail")
+    ausub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    av = add(ausub, "verify", "check the trail; exit 0 if intact, 1 otherwise", "cmd_hub_audit")
+    hub_data(av)
+    ash = add(ausub, "show", "the newest entries of the trail", "cmd_hub_audit")
+    ash.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
+    hub_data(ash)
     for name, help_, arg in (
         ("backup", "back up the hub (database, blobs) into a new folder", "dest"),
         ("restore", "restore a hub backup into a new data folder (and --db)", "src"),
@@ -366,6 +373,24 @@ def _status_line(st: Any) -> str:
         f"未完成批次 {st.batches_open}\t已提交批次 {st.batches_committed}\t"
         f"待取申报 {st.inbox_behind}\t待取退回 {st.returns_behind}"
     )
+
+
+@_friendly
+def cmd_hub_audit(args: argparse.Namespace) -> int:
+    from storage import hub_audit
+
+    hub = _open_hub(args, create=False)
+    try:
+        if args.audit_command == "verify":
+            report = hub_audit.verify(hub.engine)
+            print(report.text(), file=sys.stdout if report.ok else sys.stderr)
+            return 0 if report.ok else 1
+        for row in hub_audit.recent(hub.engine, max(1, args.limit)):
+            at = row.at.strftime("%Y-%m-%d %H:%M:%S")
+            _say(f"{row.seq}\t{at}\t{row.actor}\t{row.action}\t{row.subject or ''}\t{row.payload}")
+    finally:
+        hub.dispose()
+    return 0
 
 
 @_friendly

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, create_engine, or_, select
 
+from storage import hub_audit
 from storage.blobs import BlobStore, sha256_file, valid_digest
 from storage.engine import (
     is_sqlite,
@@ -353,6 +354,13 @@ class Hub:
                 token_hash=token_hash(token),
             )
             s.add(row)
+            hub_audit.append(
+                s,
+                hub_audit.ADMIN,
+                "office.add",
+                credit_code,
+                {"name": name, "type": office_type, "level": office_level},
+            )
             try:
                 s.commit()
             except IntegrityError:  # registered by another process meanwhile
@@ -770,6 +778,17 @@ class Hub:
             batch.committed_at = receipt.committed_at
             s.add(batch)
             s.add(counter)
+            hub_audit.append(
+                s,
+                office.credit_code,
+                "batch.commit",
+                batch.batch_id,
+                {
+                    "to": to.credit_code,
+                    "accepted": [str(e.application_id) for e in accepted],
+                    "rejected": sum(1 for r in results if not r.accepted),
+                },
+            )
             s.commit()
             _crash_point("committed")
             return receipt
@@ -974,6 +993,13 @@ class Hub:
             )
             s.add(row)
             s.add(counter)
+            hub_audit.append(
+                s,
+                office.credit_code,
+                "return.send",
+                return_id,
+                {"application_id": app_id, "revision": req.revision},
+            )
             s.commit()
             return self._return_item(s, row)
 
@@ -1095,6 +1121,18 @@ class Hub:
                 state="pending",
             )
             s.add(row)
+            hub_audit.append(
+                s,
+                office.credit_code,
+                "path.request",
+                path_id,
+                {
+                    "upper": upper.credit_code,
+                    "series": req.series,
+                    "level": req.level,
+                    "year": req.year,
+                },
+            )
             s.commit()
             return self._path_info(s, row)
 
@@ -1138,6 +1176,13 @@ class Hub:
                 row.reason = decision.reason
                 row.decided_at = utcnow()
                 s.add(row)
+                hub_audit.append(
+                    s,
+                    office.credit_code,
+                    "path.approve" if decision.approve else "path.reject",
+                    path_id,
+                    {"reason": decision.reason} if decision.reason else None,
+                )
                 s.commit()
             elif row.state != wanted:
                 raise HubError(
