@@ -36,7 +36,7 @@ ADMIN = "管理员"
 class HubAuditRow(SQLModel, table=True):
     """One entry of the hub's trail. `subject` is the office code, path, batch or return id."""
 
-    __tablename__ = "hub_audit"
+    __tablename__ = "hub_trail"
     seq: int = Field(primary_key=True, sa_type=BigInteger)
     at: datetime
     actor: str
@@ -50,7 +50,7 @@ class HubAuditRow(SQLModel, table=True):
 class HubAuditHead(SQLModel, table=True):
     """The one-row head: the last sequence number and hash the trail wrote."""
 
-    __tablename__ = "hub_audit_head"
+    __tablename__ = "hub_trail_head"
     id: int = Field(primary_key=True)
     last_seq: int = Field(default=0, sa_type=BigInteger)
     last_hash: str = Field(default=GENESIS, max_length=64)

@@ -67,7 +67,7 @@ def test_edits_and_deletions_are_detected(
         out = capsys.readouterr().out
         assert "office.disable" in out and out.count("\n") >= 3
         with hub.engine.begin() as conn:
-            conn.execute(text("UPDATE hub_audit SET actor = '某人' WHERE seq = 2"))
+            conn.execute(text("UPDATE hub_trail SET actor = '某人' WHERE seq = 2"))
         assert not hub_audit.verify(hub.engine).ok
         assert main(["hub", "audit", "verify", *data]) == 1
     finally:
@@ -82,7 +82,7 @@ def test_a_deleted_tail_is_detected(tmp_path: Path) -> None:
         for i in range(3):
             hub.add_office(f"单位{i}", f"91370000MA3C0000{i}X", "用人单位", "区县")
         with hub.engine.begin() as conn:
-            conn.execute(text("DELETE FROM hub_audit WHERE seq = 3"))
+            conn.execute(text("DELETE FROM hub_trail WHERE seq = 3"))
         report = hub_audit.verify(hub.engine)
         assert not report.ok and report.count == 2
     finally:
