@@ -137,7 +137,7 @@ def test_pass_return_reopen_transitions(store: Store) -> None:
         notice = review.load_notice(ret, session=s)
     assert decisions == ["pass", "reopen", "return"]
     assert [i.field_path for i in notice.items] == ["assessments[1]", "basic.current_specialty"]
-    assert audit_actions(store) == ["claim", "pass", "reopen", "return"]
+    assert audit_actions(store) == ["create", "claim", "pass", "reopen", "return"]
 
 
 def test_return_from_passed_directly_and_validation(store: Store) -> None:
@@ -350,7 +350,7 @@ def test_audit_chain_verifies(store: Store) -> None:
     with store.session() as s:
         report = audit.verify_audit(s)
     assert report.ok, report.text()
-    assert report.count == 5
+    assert report.count == 6  # the arrival and five review actions
     assert "哈希链校验通过" in report.text()
 
 

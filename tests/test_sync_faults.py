@@ -38,14 +38,14 @@ from tests.sync_helpers import (
     first_file,
     open_path,
     passed_app,
-    set_state,
+    return_here,
     start_hub,
     state_of,
 )
 from zcreview.domain.workflow import State
 from zcreview.sync import inbox as inbox_mod
 from zcreview.sync import outbox as outbox_mod
-from zcreview.sync.inbox import pull_inbox, pull_returns, push_returns, send_return
+from zcreview.sync.inbox import pull_inbox, pull_returns, push_returns
 from zcreview.sync.outbox import drive, seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.protocol import DEFAULT_CHUNK, Correction, Manifest
@@ -100,10 +100,7 @@ def reported_and_returned(lab: Lab, app_id: str) -> None:
     """The unit reports the application; the department queues a return of it."""
     drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
     pull_inbox(lab.dept.transport, lab.dept.store)
-    set_state(lab.dept.store, app_id, State.IN_REVIEW)
-    with lab.dept.store.session() as s:
-        send_return(s, app_id, [Correction(item="basic.phone", reason="手机号有误")], SOON)
-        s.commit()
+    return_here(lab.dept.store, app_id, [Correction(item="basic.phone", reason="手机号有误")], SOON)
 
 
 def second_unit(lab: Lab, name: str) -> Office:
@@ -364,7 +361,8 @@ def test_two_offices_same_scan_and_same_revision_twice(lab: Lab) -> None:
     a2 = passed_app(
         unit2.store, 12, big={first_file(passed_app(unit2.store, 212), unit2.store): scan}
     )
-    drive(seal(lab.unit, [a1]), lab.unit.transport, lab.unit.store)
+    b1 = seal(lab.unit, [a1])
+    drive(b1, lab.unit.transport, lab.unit.store)
     b2 = seal(unit2, [a2])
     drive(b2, unit2.transport, unit2.store)
     with unit2.store.session() as s:
@@ -373,9 +371,16 @@ def test_two_offices_same_scan_and_same_revision_twice(lab: Lab) -> None:
     sha = hashlib.sha256(scan).hexdigest()
     assert lab.net.hub.blobs.has(sha)
 
-    # The same revision reported again (a reviewer sent it twice): accepted, stored once.
-    set_state(lab.unit.store, a1, State.PASSED)
-    receipt = drive(seal(lab.unit, [a1]), lab.unit.transport, lab.unit.store)
+    # The same revision sent again in another batch with no return in between (a database
+    # restored from backup): accepted as a duplicate, delivered once.
+    with lab.unit.store.session() as s:
+        first = s.get(OutboxBatch, b1)
+        assert first is not None
+        again = Manifest.model_validate_json(first.manifest).model_copy(
+            update={"batch_id": uuid.uuid4()}
+        )
+    lab.unit.transport.offer(again)
+    receipt = lab.unit.transport.commit(str(again.batch_id))
     assert receipt.results[0].accepted and receipt.results[0].duplicate
     assert deliveries(lab, [a1, a2]) == {a1: 1, a2: 1}
 

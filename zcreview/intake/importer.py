@@ -170,12 +170,11 @@ def _import_package(pkg: Package, run: _Run) -> PackageResult:
         if digest not in stored:
             run.store.blobs.put_file(pkg.files[ref.file].path, digest)
             stored[digest] = (size, mime)
-    counts = _check_counts(app, run.config)
     try:
-        outcome = _record(pkg, app, stored, counts, run)
+        outcome = _record(pkg, app, stored, run)
     except IntegrityError:
         # Another importer on the same database recorded the same blob or revision meanwhile.
-        outcome = _record(pkg, app, stored, counts, run)
+        outcome = _record(pkg, app, stored, run)
     run.known[pkg.digest] = (outcome.application_id, outcome.revision)
     run.blobs.update(stored)
     return PackageResult(
@@ -200,7 +199,6 @@ def _record(
     pkg: Package,
     app: Application,
     stored: dict[str, tuple[int, str]],
-    counts: tuple[int, int, int],
     run: _Run,
 ) -> _Recorded:
     with run.store.session() as session:
@@ -209,7 +207,7 @@ def _record(
             session=session,
             source=str(pkg.source),
             package_digest=pkg.digest,
-            counts=counts,
+            config=run.config,
         )
         for digest, (size, mime) in stored.items():
             if digest not in run.blobs and session.get(BlobRow, digest) is None:
@@ -225,17 +223,3 @@ def _load_config() -> Config | None:
     except ModuleNotFoundError:
         return None
     return load_config()
-
-
-def _check_counts(app: Application, config: Config | None) -> tuple[int, int, int]:
-    """(ok, warn, fail) of the pre-checks, for the queue; (0, 0, 0) when they cannot run."""
-    if config is None:
-        return (0, 0, 0)
-    # Imported here: the checks are only needed once a package is valid.
-    from zcreview.domain.checks import counts, run_all
-
-    try:
-        return counts(run_all(app, config))
-    except Exception:
-        # A faulty check must not refuse a valid package; the review screen reruns them.
-        return (0, 0, 0)
