@@ -10,9 +10,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -218,10 +218,11 @@ def return_here(
     corrections: list[Correction],
     deadline: date,
     reviewer: str = "李",
+    clock: Callable[[], datetime] | None = None,
 ) -> str:
     """A reviewer at this office claims the application and returns it with these corrections;
     the review desk queues the return down when it came from below. Returns the return id."""
-    desk = ReviewDesk(store.engine, reviewer)
+    desk = ReviewDesk(store.engine, reviewer, clock=clock)
     claimed = desk.claim(app_id)
     assert isinstance(claimed, Claimed), claimed.message
     decision = desk.return_application(

@@ -340,6 +340,35 @@ def test_out_of_order_resubmission_waits_for_its_original(pair: tuple[Side, Side
     assert receipt.results[0].accepted
 
 
+def test_re_report_after_a_return_travels_by_bundle(pair: tuple[Side, Side]) -> None:
+    """Return → passed again unchanged → re-reported; then returned → corrected → re-reported."""
+    unit, dept = pair
+    a1 = passed_app(unit.store, 9)
+    b1 = write_bundle(unit, [a1])
+    [first] = import_batch(dept.store, unit.usb / b1).received
+    drive(b1, unit.transport, unit.store)
+    for phone in (None, "13905310003"):
+        return_here(dept.store, a1, [Correction(item="basic.phone", reason="手机号有误")], SOON)
+        push_returns(dept.transport, dept.store)
+        assert [a.applied for a in pull_returns(unit.transport, unit.store)] == [True]
+        if phone is None:
+            pass_here(unit.store, a1)
+        else:
+            correct(unit, a1, phone)
+        batch = write_bundle(unit, [a1])
+        imported = import_batch(dept.store, unit.usb / batch)
+        assert imported.receipt is not None
+        [result] = imported.receipt.results
+        assert result.accepted and not result.duplicate
+        [got] = imported.received
+        assert got.outcome == ("unchanged" if phone is None else "revision")
+        assert (got.revision == first.revision) == (phone is None)
+        # The receipt says 接收 and the department holds it again, in its queue.
+        assert state(dept.store, a1) == State.RESUBMITTED.value
+        assert drive(batch, unit.transport, unit.store).results[0].accepted
+        assert state(unit.store, a1) == State.REPORTED.value
+
+
 class Full:
     """os.write that accepts `budget` bytes in all, then fails with ENOSPC."""
 

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import httpx
 import pytest
 from sqlmodel import Session, col, func, select
 
+from storage import applications, audit
 from storage.sync_tables import HubDelivery, HubReturn, OutboxBatch
 from tests.conftest import REPO
 from tests.faultproxy import FaultProxy
@@ -37,6 +38,7 @@ from tests.sync_helpers import (
     Office,
     first_file,
     open_path,
+    pass_here,
     passed_app,
     return_here,
     start_hub,
@@ -205,6 +207,79 @@ def test_return_and_its_acknowledgement_lost(lab: Lab, pattern: bytes) -> None:
     assert pull_returns(lab.unit.transport, lab.unit.store) == []
     with Session(lab.net.hub.engine) as s:
         assert len(s.exec(select(HubReturn).where(HubReturn.application_id == app_id)).all()) == 1
+
+
+# ---------------------------------------------------------------- re-reports after a return
+
+
+PHONE = [Correction(item="basic.phone", reason="手机号有误")]
+
+
+def returned_to_unit(lab: Lab, app_id: str, **kwargs: Any) -> None:
+    """The department returns the application it holds; the unit receives 上级退回."""
+    return_here(lab.dept.store, app_id, PHONE, kwargs.pop("deadline", SOON), **kwargs)
+    push_returns(lab.dept.transport, lab.dept.store)
+    [applied] = pull_returns(lab.unit.transport, lab.unit.store)
+    assert applied.applied and state_of(lab.unit.store, app_id) == State.RETURNED_FROM_ABOVE.value
+
+
+def test_re_report_after_a_return_is_delivered_unchanged_and_changed(lab: Lab) -> None:
+    app_id = passed_app(lab.unit.store, 31)
+    drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    [first] = pull_inbox(lab.dept.transport, lab.dept.store)
+    returned_to_unit(lab, app_id)
+    assert state_of(lab.dept.store, app_id) == State.RETURNED.value
+
+    # Passed again unchanged and reported; the receipt is lost once on the way back.
+    pass_here(lab.unit.store, app_id)
+    lab.proxy.drop_response(b"/commit HTTP")
+    receipt = drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    assert "dropped" in lab.proxy.fired
+    [result] = receipt.results
+    assert result.accepted and not result.duplicate and result.revision == first.revision
+    assert state_of(lab.unit.store, app_id) == State.REPORTED.value
+    [again] = pull_inbox(lab.dept.transport, lab.dept.store)
+    assert again.outcome == "unchanged" and again.revision == first.revision
+    # 接收 means the department holds it again, in its queue.
+    assert state_of(lab.dept.store, app_id) == State.RESUBMITTED.value
+    assert pull_inbox(lab.dept.transport, lab.dept.store) == []
+    assert deliveries(lab, [app_id]) == {app_id: 1}  # the delivery moved forward, not copied
+
+    # Returned again; this time the applicant corrects before the unit passes it.
+    returned_to_unit(lab, app_id)
+    with lab.unit.store.session() as s:
+        app = applications.load_revision(app_id, session=s).model_copy(deep=True)
+        app.basic.phone = "13905310002"
+        changed = applications.record_revision(app, session=s).revision
+        s.commit()
+    pass_here(lab.unit.store, app_id)
+    receipt = drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    [result] = receipt.results
+    assert result.accepted and not result.duplicate and result.revision == changed
+    [third] = pull_inbox(lab.dept.transport, lab.dept.store)
+    assert third.outcome == "revision" and third.revision == changed
+    assert state_of(lab.dept.store, app_id) == State.RESUBMITTED.value
+    with lab.dept.store.session() as s:
+        row = applications.get_row(app_id, session=s)
+        assert row is not None and row.head_revision == changed
+        assert audit.verify_audit(s).ok
+
+
+def test_re_report_after_the_correction_deadline_is_refused(lab: Lab) -> None:
+    app_id = passed_app(lab.unit.store, 32)
+    drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    pull_inbox(lab.dept.transport, lab.dept.store)
+    # Returned a month ago with a deadline a week later: it has passed.
+    month_ago = datetime.now(UTC) - timedelta(days=30)
+    deadline = (month_ago + timedelta(days=7)).date()
+    returned_to_unit(lab, app_id, deadline=deadline, clock=lambda: month_ago)
+    pass_here(lab.unit.store, app_id)
+    receipt = drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    [result] = receipt.results
+    assert not result.accepted and "补正期限" in result.reasons[0]
+    assert state_of(lab.unit.store, app_id) == State.PASSED.value  # back in the unit's queue
+    assert pull_inbox(lab.dept.transport, lab.dept.store) == []
+    assert state_of(lab.dept.store, app_id) == State.RETURNED.value
 
 
 # ---------------------------------------------------------------- the hub killed
