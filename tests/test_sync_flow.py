@@ -34,10 +34,12 @@ from tests.sync_helpers import (
     return_here,
     state_of,
 )
+from zcreview.domain.checks import counts, run_all
 from zcreview.domain.workflow import State
 from zcreview.sync.inbox import (
     corrections_of,
     fetch_blob,
+    office_config,
     pull_inbox,
     pull_returns,
     push_returns,
@@ -95,6 +97,15 @@ def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureReques
     received = pull_inbox(dept.transport, dept.store)
     assert sorted(r.application_id for r in received) == sorted([a1, a2, a3])
     assert {state_of(dept.store, a) for a in (a1, a2, a3)} == {State.PENDING.value}
+    # Arrivals get the queue's ✓/⚠/✗ from the same recording step as intake.
+    config = office_config()
+    assert config is not None
+    with dept.store.session() as s:
+        for a in (a1, a2, a3):
+            row = applications.get_row(a, session=s)
+            app = applications.load_revision(a, session=s)
+            assert row is not None and row.n_ok > 0
+            assert (row.n_ok, row.n_warn, row.n_fail) == counts(run_all(app, config))
     assert pull_inbox(dept.transport, dept.store) == []  # cursor stored
     with dept.store.session() as s:
         app2 = applications.load_revision(a2, session=s)
