@@ -21,10 +21,7 @@ from storage import audit
 from storage.review_tables import AuditRow, DecisionRow
 from storage.tables import ApplicationRow, RevisionRow
 from zcreview.domain.corrections import to_local
-from zcreview.domain.workflow import State, allowed
-
-DECISIONS: frozenset[str] = frozenset({"pass", "return", "reopen", "expire"})
-"""Actions that are a reviewer's (or the deadline's) decision and get a decision row."""
+from zcreview.domain.workflow import DECISIONS, State, allowed
 
 ACTION_LABELS: dict[str, str] = {
     "claim": "领取审核",

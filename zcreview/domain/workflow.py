@@ -46,6 +46,9 @@ TRANSITIONS: dict[tuple[State, str], State] = {
 }
 
 
+DECISIONS: frozenset[str] = frozenset({"pass", "return", "reopen", "expire"})
+"""Actions that are a reviewer's (or the deadline's) decision: recorded under a name."""
+
 # Moves outside TRANSITIONS that keep or restore a state: taking over an expired claim (or
 # claiming a passed application) keeps it; releasing a claim restores what it interrupted.
 RESTORING: frozenset[tuple[State, str, State]] = frozenset(

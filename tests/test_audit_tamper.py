@@ -1,0 +1,159 @@
+"""`audit verify` notices what the database alone cannot prevent, on SQLite and PostgreSQL.
+
+Each case tampers with the office database the way someone with only database access could:
+cut the end of the log and roll the head back, empty the log, edit a decision's reviewer or an
+application's state, re-hash the whole chain after an edit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from storage import audit
+from storage.audit_anchor import HEAD_FILE, KEY_FILE
+from storage.review import ReviewDesk
+from storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
+from storage.store import Store, open_store
+from tests.review_helpers import Clock, add_app
+from zcreview.cli import main
+from zcreview.domain.audit import GENESIS, AuditEntry, entry_hash
+from zcreview.domain.corrections import CorrectionItem
+
+ITEM = CorrectionItem("basic.phone", "手机号码", "", "手机号有误")
+
+
+def history(store: Store) -> list[str]:
+    """Three applications: one passed, one returned, one waiting."""
+    clock = Clock()
+    zhang = ReviewDesk(store.engine, "张审核", clock=clock)
+    apps = [add_app(store, seed=i) for i in range(3)]
+    c = zhang.claim(apps[0])
+    zhang.pass_application(apps[0], c.version)  # type: ignore[union-attr]
+    c = zhang.claim(apps[1])
+    zhang.return_application(apps[1], [ITEM], c.version)  # type: ignore[union-attr]
+    return apps
+
+
+def kinds(store: Store) -> set[str]:
+    with store.session() as s:
+        report = audit.verify_audit(s)
+    return {p.kind for p in report.problems}
+
+
+def sql(store: Store, statement: str, **params: object) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(text(statement), params)
+
+
+def test_an_untouched_log_verifies_with_its_anchors(store: Store) -> None:
+    history(store)
+    assert kinds(store) == set()
+    key = store.home / KEY_FILE
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    head = json.loads((store.home / HEAD_FILE).read_text(encoding="utf-8"))
+    with store.session() as s:
+        row = s.get(AuditHeadRow, HEAD_ID)
+        assert row is not None and (head["seq"], head["hash"]) == (row.last_seq, row.last_hash)
+        assert all(r.mac for r in s.exec(select(AuditRow)).all())
+
+
+def test_tail_deleted_and_head_rolled_back(store: Store) -> None:
+    history(store)
+    with store.session() as s:
+        rows = s.exec(select(AuditRow).order_by(col(AuditRow.seq))).all()
+    keep = rows[-3]
+    sql(store, "DELETE FROM audit_log WHERE seq > :seq", seq=keep.seq)
+    sql(
+        store,
+        "UPDATE audit_head SET last_seq = :seq, last_hash = :hash",
+        seq=keep.seq,
+        hash=keep.hash,
+    )
+    assert "truncated" in kinds(store)
+
+
+def test_log_emptied(store: Store) -> None:
+    history(store)
+    sql(store, "DELETE FROM audit_log")
+    sql(store, "UPDATE audit_head SET last_seq = 0, last_hash = :g", g=GENESIS)
+    found = kinds(store)
+    assert {"truncated", "state"} <= found
+    # Even without the head file, the applications left in the table have no history.
+    (store.home / HEAD_FILE).unlink()
+    assert "state" in kinds(store)
+
+
+def test_decision_reviewer_edited(store: Store) -> None:
+    history(store)
+    sql(store, "UPDATE review_decision SET reviewer = '王审核'")
+    assert kinds(store) == {"decision"}
+
+
+def test_application_state_edited(store: Store) -> None:
+    apps = history(store)
+    sql(store, "UPDATE application SET state = '通过未上报' WHERE id = :id", id=apps[2])
+    assert kinds(store) == {"state"}
+
+
+def test_state_and_version_edited_together_still_differ(store: Store) -> None:
+    apps = history(store)
+    sql(
+        store,
+        "UPDATE application SET state = '已上报', version = version + 1 WHERE id = :id",
+        id=apps[0],
+    )
+    assert kinds(store) == {"state"}
+
+
+def _rehash(store: Store, edit_seq: int) -> None:
+    """What someone with the source code and only the database can do: edit an entry, then
+    recompute every hash and the head so that the chain is consistent again."""
+    with store.session() as s:
+        rows = s.exec(select(AuditRow).order_by(col(AuditRow.seq))).all()
+        prev = GENESIS
+        for row in rows:
+            if row.seq == edit_seq:
+                row.actor = "王审核"
+            entry = AuditEntry(
+                row.seq, row.at, row.actor, row.action, row.application_id, json.loads(row.payload)
+            )
+            row.prev_hash, row.hash = prev, entry_hash(prev, entry)
+            prev = row.hash
+            s.add(row)
+        head = s.get(AuditHeadRow, HEAD_ID)
+        assert head is not None
+        head.last_hash = prev
+        s.add(head)
+        s.commit()
+
+
+def test_whole_chain_rehashed(store: Store) -> None:
+    history(store)
+    with store.session() as s:
+        passed = s.exec(select(AuditRow).where(col(AuditRow.action) == "pass")).one()
+    _rehash(store, passed.seq)
+    found = kinds(store)
+    assert "forged" in found  # the MACs were made with a key the database does not hold
+    assert "edited" in found  # the head file names a hash the chain no longer has
+    assert "decision" in found  # the decision table still says 张审核
+
+
+def test_cli_verify_exits_non_zero_on_tampering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "office"
+    store = open_store(home)
+    apps = history(store)
+    store.dispose()
+    assert main(["--home", str(home), "audit", "verify"]) == 0
+    sql(store, "UPDATE application SET state = '待审核' WHERE id = :id", id=apps[0])
+    store.dispose()
+    assert main(["--home", str(home), "audit", "verify"]) == 1
+    assert "审计日志记录为“通过未上报”" in capsys.readouterr().err
