@@ -112,6 +112,16 @@ def test_state_and_version_edited_together_still_differ(store: Store) -> None:
     assert kinds(store) == {"state"}
 
 
+def test_head_file_edited_or_deleted(store: Store) -> None:
+    history(store)
+    path = store.home / HEAD_FILE
+    body = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**body, "seq": 1}), encoding="utf-8")
+    assert kinds(store) == {"anchor"}
+    path.unlink()
+    assert kinds(store) == {"anchor"}
+
+
 def _rehash(store: Store, edit_seq: int) -> None:
     """What someone with the source code and only the database can do: edit an entry, then
     recompute every hash and the head so that the chain is consistent again."""
