@@ -154,8 +154,12 @@ register(
 
 
 def _add_audit_mac(conn: Connection) -> None:
-    """The MAC column (absent on databases made before v13), and a baseline entry with every
-    application's state and version, so a replay of the log starts from what was there."""
+    """The MAC column (absent on databases made before v13), a baseline entry with every
+    application's state and version, so a replay of the log starts from what was there, and the
+    hub's table of the heads offices send."""
+    from storage.sync_tables import HubAuditHead
+
+    create_tables(HubAuditHead)(conn)
     if "mac" not in {c["name"] for c in inspect(conn).get_columns("audit_log")}:
         conn.execute(text("ALTER TABLE audit_log ADD COLUMN mac VARCHAR(64) NOT NULL DEFAULT ''"))
     from storage import audit  # the chain writer, once its tables exist
@@ -176,4 +180,6 @@ def _add_audit_mac(conn: Connection) -> None:
         session.commit()  # joins the migration's transaction, which commits it
 
 
-register(Migration(13, "audit: entry MACs, baseline of application states", _add_audit_mac))
+register(
+    Migration(13, "audit: entry MACs, baseline of states, heads held by the hub", _add_audit_mac)
+)

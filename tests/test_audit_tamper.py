@@ -11,6 +11,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -167,3 +168,49 @@ def test_cli_verify_exits_non_zero_on_tampering(
     store.dispose()
     assert main(["--home", str(home), "audit", "verify"]) == 1
     assert "审计日志记录为“通过未上报”" in capsys.readouterr().err
+
+
+def test_hub_holds_the_head_and_verify_compares_with_it(
+    live_hub: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.sync_helpers import Net
+    from zcreview.sync.audithead import push
+
+    net = Net(live_hub.admin, tmp_path, url=live_hub.url)
+    try:
+        office = net.office("泰安某机械有限公司")
+        home = office.store.home
+        (home / "token").write_text(office.token + "\n", encoding="utf-8")
+        (home / "settings.toml").write_text(
+            f'[sync]\ntransport = "http"\nurl = "{live_hub.url}"\ntoken_file = "token"\n',
+            encoding="utf-8",
+        )
+        history(office.store)
+        with office.store.session() as s:
+            head = s.get(AuditHeadRow, HEAD_ID)
+            assert head is not None
+            last = (head.last_seq, head.last_hash)
+        held = push(office.transport, office.store)
+        assert held is not None and (held.seq, held.hash) == last
+        assert main(["--home", str(home), "audit", "verify"]) == 0
+        assert f"已与上报平台记录的链尾（第 {last[0]} 条）比对" in capsys.readouterr().out
+        # The database and the home's head file rolled back together (a restored backup of
+        # both): only the hub still knows where the chain ended.
+        sql(office.store, "DELETE FROM audit_log WHERE seq > 2")
+        with office.store.session() as s:
+            second = s.get(AuditRow, 2)
+            assert second is not None
+        sql(office.store, "UPDATE audit_head SET last_seq = 2, last_hash = :h", h=second.hash)
+        sql(office.store, "DELETE FROM review_decision")
+        sql(office.store, "UPDATE application SET state = '待审核', version = 1")
+        (home / HEAD_FILE).unlink()
+        (home / KEY_FILE).unlink()
+        office.store.dispose()
+        assert main(["--home", str(home), "audit", "verify"]) == 1
+        err = capsys.readouterr().err
+        assert f"上报平台记录的链尾为第 {last[0]} 条" in err, err
+        # A head sent after the rollback does not move the hub's record back.
+        again = push(office.transport, office.store)
+        assert again is not None and (again.seq, again.hash) == last
+    finally:
+        net.close()
