@@ -30,6 +30,8 @@ class RecordResult:
     application_id: str
     revision: str
     number: int
+    redelivered: bool = False
+    """The same revision came back after a return and is in the queue again."""
 
 
 def queue_columns(app: Application) -> dict[str, object]:
@@ -80,9 +82,9 @@ def record_revision(
     row = session.get(ApplicationRow, app_id, populate_existing=True)
     now = utcnow()
     if existing is not None and row is not None:
-        if redelivery and row.head_revision == rev:
-            _arrive_again(row, actor, received_on, session=session, now=now)
-        return RecordResult("unchanged", app_id, rev, existing.number)
+        again = redelivery and row.head_revision == rev
+        moved = again and _arrive_again(row, actor, received_on, session=session, now=now)
+        return RecordResult("unchanged", app_id, rev, existing.number, redelivered=moved)
 
     number = (row.revision_count + 1) if row is not None else 1
     # Core inserts: building SQLModel objects costs ~1 ms per row, and intake writes dozens.
@@ -186,14 +188,16 @@ def _revise(
 
 def _arrive_again(
     row: ApplicationRow, actor: str, received_on: date | None, *, session: Session, now: datetime
-) -> None:
-    """The same revision reported again after a return: back in the queue as 已补正."""
+) -> bool:
+    """The same revision reported again after a return: back in the queue as 已补正.
+    False when its state here needs no move (it was not returned)."""
     to = after_revision(State(row.state), late=_late(row, received_on))
     if to.value == row.state:
-        return
+        return False
     transitions.move(
         row, actor, "revision", to, session=session, now=now, payload={"redelivery": True}
     )
+    return True
 
 
 # ---------------------------------------------------------------- check counts and peers

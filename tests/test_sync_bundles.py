@@ -361,7 +361,7 @@ def test_re_report_after_a_return_travels_by_bundle(pair: tuple[Side, Side]) -> 
         [result] = imported.receipt.results
         assert result.accepted and not result.duplicate
         [got] = imported.received
-        assert got.outcome == ("unchanged" if phone is None else "revision")
+        assert got.outcome == ("redelivered" if phone is None else "revision")
         assert (got.revision == first.revision) == (phone is None)
         # The receipt says 接收 and the department holds it again, in its queue.
         assert state(dept.store, a1) == State.RESUBMITTED.value

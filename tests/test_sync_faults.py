@@ -239,7 +239,7 @@ def test_re_report_after_a_return_is_delivered_unchanged_and_changed(lab: Lab) -
     assert result.accepted and not result.duplicate and result.revision == first.revision
     assert state_of(lab.unit.store, app_id) == State.REPORTED.value
     [again] = pull_inbox(lab.dept.transport, lab.dept.store)
-    assert again.outcome == "unchanged" and again.revision == first.revision
+    assert again.outcome == "redelivered" and again.revision == first.revision
     # 接收 means the department holds it again, in its queue.
     assert state_of(lab.dept.store, app_id) == State.RESUBMITTED.value
     assert pull_inbox(lab.dept.transport, lab.dept.store) == []

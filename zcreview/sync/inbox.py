@@ -100,7 +100,7 @@ class Received:
     revision: str
     name: str
     from_office: str
-    outcome: str  # new / revision / unchanged / invalid
+    outcome: str  # new / revision / redelivered (again after a return) / unchanged / invalid
 
 
 def _receive(session: Session, item: InboxItem) -> Received:
@@ -137,7 +137,8 @@ def _receive(session: Session, item: InboxItem) -> Received:
         actor=item.from_office.name,
         redelivery=True,
     )
-    return Received(app_id, item.revision, app.basic.name, item.from_office.name, result.outcome)
+    outcome = "redelivered" if result.redelivered else result.outcome
+    return Received(app_id, item.revision, app.basic.name, item.from_office.name, outcome)
 
 
 def pull_inbox(transport: Transport, store: Store) -> list[Received]:
