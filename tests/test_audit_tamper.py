@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +216,47 @@ def test_hub_holds_the_head_and_verify_compares_with_it(
         assert again is not None and (again.seq, again.hash) == last
     finally:
         net.close()
+
+
+def _renumber(conn: sqlite3.Connection) -> None:
+    """Close the gaps left by the deleted entries: seq 1..n, hashes and head recomputed."""
+    rows = conn.execute(
+        "SELECT seq, at, actor, action, application_id, payload FROM audit_log ORDER BY seq"
+    ).fetchall()
+    prev = GENESIS
+    for new_seq, (seq, at, actor, action, app_id, payload) in enumerate(rows, start=1):
+        moment = datetime.fromisoformat(at)
+        entry = AuditEntry(new_seq, moment, actor, action, app_id, json.loads(payload))
+        digest = entry_hash(prev, entry)
+        conn.execute(
+            "UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+            (new_seq, prev, digest, seq),
+        )
+        prev = digest
+    conn.execute("UPDATE audit_head SET last_seq = ?, last_hash = ?", (len(rows), prev))
+
+
+def test_a_database_from_before_the_anchors_gets_a_baseline(tmp_path: Path) -> None:
+    """Upgrading to schema 13: applications that have no history in the log get a baseline
+    entry, so the replay starts from their states and verify passes."""
+    home = tmp_path / "old"
+    store = open_store(home)
+    apps = history(store)
+    # What a version 12 database looked like: no arrivals logged, no MACs, no anchors.
+    sql(store, "DELETE FROM audit_log WHERE action IN ('create', 'claim', 'release')")
+    sql(store, "UPDATE audit_log SET mac = ''")
+    sql(store, "DELETE FROM schema_version WHERE version = 13")
+    store.dispose()
+    (home / HEAD_FILE).unlink()
+    (home / KEY_FILE).unlink()
+    with sqlite3.connect(home / "office.db") as conn:
+        conn.execute("ALTER TABLE audit_log DROP COLUMN mac")
+        _renumber(conn)
+    store = open_store(home)
+    try:
+        with store.session() as s:
+            baseline = s.exec(select(AuditRow).where(col(AuditRow.action) == "baseline")).one()
+            assert set(json.loads(baseline.payload)["states"]) == set(apps)
+        assert kinds(store) == set()
+    finally:
+        store.dispose()
