@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, str] = {
     "revision": "收到新版本",
     "report": "数据上报被接收",
     "finish": "审核结束",
+    "baseline": "审计基线",
 }
 
 
