@@ -27,13 +27,14 @@ from zcreview.settings import Settings
 class ReviewServices:
     """Built once per app; everything here is safe to use from worker threads.
 
-    `clock` gives the current UTC time (tests freeze it); `isolate_previews=False` decodes
+    `clock` gives the current UTC time (tests freeze it); the desk judges leases on the
+    database's clock unless a test sets one here. `isolate_previews=False` decodes
     attachments in the calling thread instead of worker processes (tests, benches).
     """
 
     store: Store
     settings: Settings
-    clock: Callable[[], datetime] = utcnow
+    clock: Callable[[], datetime] | None = None
     isolate_previews: bool = True
     config_loader: Callable[[], Config] = load_config
     lease_renewal_seconds: float | None = None
@@ -71,11 +72,11 @@ class ReviewServices:
         return ReviewDesk(self.store.engine, reviewer, self.policy(), clock=self.clock)
 
     def now(self) -> datetime:
-        return self.clock()
+        return self.clock() if self.clock is not None else utcnow()
 
     def today(self) -> date:
         """Today in Beijing (deadlines and checks use the office's calendar)."""
-        return local_today(self.clock())
+        return local_today(self.now())
 
     @property
     def previewer(self) -> Previewer:

@@ -1,21 +1,28 @@
-"""Applications and their revisions: record an intake, load a revision, read the head."""
+"""Applications and their revisions: the one recording step (checks, counts), loading, reading."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
+from storage import transitions
+from storage.blob_notes import attachment_notes
 from storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
+from zcreview.domain.catalogue import Config
+from zcreview.domain.checks.base import PeerInfo
 from zcreview.domain.model import Application, iter_attachments
-from zcreview.domain.workflow import State
+from zcreview.domain.workflow import State, after_revision
 
 Outcome = Literal["new", "revision", "unchanged"]
 BEIJING = ZoneInfo("Asia/Shanghai")
+INTAKE_ACTOR = "导入"
+"""The audit actor of revisions recorded by `zcreview import`."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,8 @@ class RecordResult:
     application_id: str
     revision: str
     number: int
+    redelivered: bool = False
+    """The same revision came back after a return and is in the queue again."""
 
 
 def queue_columns(app: Application) -> dict[str, object]:
@@ -48,14 +57,22 @@ def record_revision(
     source: str = "",
     package_digest: str = "",
     initial_state: State = State.PENDING,
-    counts: tuple[int, int, int] = (0, 0, 0),
+    counts: tuple[int, int, int] | None = None,
+    config: Config | None = None,
     received_on: date | None = None,
+    actor: str = INTAKE_ACTOR,
+    redelivery: bool = False,
 ) -> RecordResult:
-    """Store `app` as a revision; idempotent on (application_id, revision).
+    """The one recording step of a revision, for intake and every sync arrival.
 
-    A new revision of an application that was returned moves it to 已补正, or to 逾期放弃 when it
-    arrives after the correction deadline (002 §5(6)); `received_on` defaults to today in Beijing.
-    The caller commits.
+    Idempotent on (application_id, revision). A new revision of an application that was
+    returned moves it to 已补正, or to 逾期放弃 when it arrives after the correction deadline
+    (002 §5(6)); `received_on` defaults to today in Beijing. `redelivery` is an arrival of the
+    same revision again after a return (a lower office passed it unchanged and reported it
+    again): it moves the application the same way. The queue's ✓/⚠/✗ counts are `counts` when
+    given, else the checks run with `config` and the applicant's other applications, whose own
+    counts are refreshed too (ELIG-EXCL and CHANGE-SERIES look across them). State and version
+    change only through `storage.transitions`. The caller commits.
     Every attachment must already carry its sha256 (intake puts the bytes in the blob store).
     """
     app_id = str(app.application_id)
@@ -63,9 +80,12 @@ def record_revision(
     existing = session.exec(
         select(RevisionRow).where(RevisionRow.application_id == app_id, RevisionRow.revision == rev)
     ).first()
-    row = session.get(ApplicationRow, app_id)
+    row = session.get(ApplicationRow, app_id, populate_existing=True)
+    now = utcnow()
     if existing is not None and row is not None:
-        return RecordResult("unchanged", app_id, rev, existing.number)
+        again = redelivery and row.head_revision == rev
+        moved = again and _arrive_again(row, actor, received_on, session=session, now=now)
+        return RecordResult("unchanged", app_id, rev, existing.number, redelivered=moved)
 
     number = (row.revision_count + 1) if row is not None else 1
     # Core inserts: building SQLModel objects costs ~1 ms per row, and intake writes dozens.
@@ -78,7 +98,7 @@ def record_revision(
             body=app.canonical_json().decode(),
             source=source,
             package_digest=package_digest,
-            created_at=utcnow(),
+            created_at=now,
         )
     )
     revision_id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
@@ -98,36 +118,167 @@ def record_revision(
         )
     if attachment_rows:
         session.execute(insert(AttachmentRow.__table__), attachment_rows)  # type: ignore[attr-defined]
+    peers = peer_rows(app_id, app.basic.id_number, session=session)
+    if counts is None:
+        counts = stored_counts(app, config, [peer_info(p) for _, p in peers], session=session)
     n_ok, n_warn, n_fail = counts
+    columns: dict[str, object] = {
+        **queue_columns(app),
+        "head_revision": rev,
+        "revision_count": number,
+        "n_ok": n_ok,
+        "n_warn": n_warn,
+        "n_fail": n_fail,
+    }
     if row is None:
-        row = ApplicationRow(
-            id=app_id,
-            state=initial_state.value,
-            head_revision=rev,
-            revision_count=1,
-            n_ok=n_ok,
-            n_warn=n_warn,
-            n_fail=n_fail,
-            **queue_columns(app),  # type: ignore[arg-type]
+        transitions.create(
+            {"id": app_id, **columns},
+            initial_state,
+            actor,
+            session=session,
+            now=now,
+            payload={"source": source},
         )
-        session.add(row)
-        return RecordResult("new", app_id, rev, 1)
+        outcome: Outcome = "new"
+    else:
+        _revise(row, actor, columns, received_on, session=session, now=now, source=source)
+        outcome = "revision"
+    if config is not None and peers:
+        refresh_counts([p for p, _ in peers], config, session=session)
+    return RecordResult(outcome, app_id, rev, number)
 
-    for key, value in queue_columns(app).items():
-        setattr(row, key, value)
-    row.head_revision = rev
-    row.revision_count = number
-    row.n_ok, row.n_warn, row.n_fail = n_ok, n_warn, n_fail
-    if row.state in (State.RETURNED.value, State.RETURNED_FROM_ABOVE.value):
-        today = received_on or datetime.now(BEIJING).date()
-        late = (
-            row.state == State.RETURNED.value and row.deadline is not None and today > row.deadline
+
+def _late(row: ApplicationRow, received_on: date | None) -> bool:
+    today = received_on or datetime.now(BEIJING).date()
+    return row.state == State.RETURNED.value and row.deadline is not None and today > row.deadline
+
+
+def _revise(
+    row: ApplicationRow,
+    actor: str,
+    columns: dict[str, object],
+    received_on: date | None,
+    *,
+    session: Session,
+    now: datetime,
+    source: str,
+) -> None:
+    """Point the application at its new head revision; retried when a decision got there first
+    (the new material is recorded whatever the reviewer did meanwhile)."""
+    for attempt in range(3):
+        to = after_revision(State(row.state), late=_late(row, received_on))
+        try:
+            transitions.move(
+                row,
+                actor,
+                "revision",
+                to,
+                session=session,
+                now=now,
+                values=columns,
+                payload={"source": source, "number": columns["revision_count"]},
+            )
+            return
+        except transitions.VersionConflict:
+            if attempt == 2:
+                raise
+            fresh = session.get(ApplicationRow, row.id, populate_existing=True)
+            assert fresh is not None
+            row = fresh
+
+
+def _arrive_again(
+    row: ApplicationRow, actor: str, received_on: date | None, *, session: Session, now: datetime
+) -> bool:
+    """The same revision reported again after a return: back in the queue as 已补正.
+    False when its state here needs no move (it was not returned)."""
+    to = after_revision(State(row.state), late=_late(row, received_on))
+    if to.value == row.state:
+        return False
+    transitions.move(
+        row, actor, "revision", to, session=session, now=now, payload={"redelivery": True}
+    )
+    return True
+
+
+# ---------------------------------------------------------------- check counts and peers
+
+
+def peer_rows(
+    app_id: str, id_number: str, *, session: Session
+) -> list[tuple[ApplicationRow, Application]]:
+    """The other applications of the same ID number, each with its head revision."""
+    if not id_number:
+        return []
+    rows = session.exec(
+        select(ApplicationRow).where(
+            col(ApplicationRow.id_number) == id_number, col(ApplicationRow.id) != app_id
         )
-        row.state = State.ABANDONED.value if late else State.RESUBMITTED.value
-    row.version += 1
-    row.updated_at = utcnow()
-    session.add(row)
-    return RecordResult("revision", app_id, rev, number)
+    ).all()
+    found: list[tuple[ApplicationRow, Application]] = []
+    for row in rows:
+        try:
+            found.append((row, load_revision(row.id, session=session)))
+        except (LookupError, ValueError):
+            continue
+    return found
+
+
+def peer_info(app: Application) -> PeerInfo:
+    b = app.basic
+    return PeerInfo(b.application_kind, b.year, b.level, b.series)
+
+
+def peers_of(app_id: str, id_number: str, *, session: Session) -> list[PeerInfo]:
+    """Other applications of the same person (ELIG-EXCL, CHANGE-SERIES)."""
+    return [peer_info(a) for _, a in peer_rows(app_id, id_number, session=session)]
+
+
+def check_counts(
+    app: Application, config: Config | None, peers: Sequence[PeerInfo] = ()
+) -> tuple[int, int, int]:
+    """(ok, warn, fail) of every pre-check with the applicant's other applications; (0, 0, 0)
+    without a configuration."""
+    if config is None:
+        return (0, 0, 0)
+    # Imported here: the check registry is only needed once something is recorded.
+    from zcreview.domain.checks import counts, run_all
+
+    try:
+        return counts(run_all(app, config, peers=peers))
+    except Exception:
+        # A faulty check must not refuse a valid record; the review screen reruns them.
+        return (0, 0, 0)
+
+
+def stored_counts(
+    app: Application, config: Config | None, peers: Sequence[PeerInfo], *, session: Session
+) -> tuple[int, int, int]:
+    """The queue's counts: the pre-checks with peers, plus a ⚠ on every attachment whose file
+    intake found locked or damaged (`storage.blob_notes`), as the review screen shows them."""
+    n_ok, n_warn, n_fail = check_counts(app, config, peers)
+    if config is not None:
+        n_warn += len(attachment_notes(app, session=session))
+    return n_ok, n_warn, n_fail
+
+
+def refresh_counts(rows: Sequence[ApplicationRow], config: Config, *, session: Session) -> None:
+    """Recompute the stored counts of these applications (a peer of theirs arrived or changed).
+
+    Counts are derived, not workflow: they change without a new version, so a reviewer's
+    open decision does not conflict with a peer's arrival.
+    """
+    for row in rows:
+        app = load_revision(row.id, session=session)
+        n_ok, n_warn, n_fail = stored_counts(
+            app, config, peers_of(row.id, row.id_number, session=session), session=session
+        )
+        session.execute(
+            update(ApplicationRow)
+            .where(col(ApplicationRow.id) == row.id)
+            .values(n_ok=n_ok, n_warn=n_warn, n_fail=n_fail)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def known_package_digests(*, session: Session) -> dict[str, tuple[str, str]]:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage import audit_anchor, audit_replay
 from storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
 from storage.tables import utcnow
 from zcreview.domain.audit import (
@@ -64,6 +65,9 @@ def append(
         payload=body,
     )
     digest = entry_hash(head.last_hash, entry)
+    anchor = audit_anchor.anchor_of(session)
+    if anchor is not None:
+        audit_anchor.note_append(session, anchor, seq, digest)
     row = AuditRow(
         seq=seq,
         at=entry.at,
@@ -73,6 +77,7 @@ def append(
         payload=canonical_json(body),
         prev_hash=head.last_hash,
         hash=digest,
+        mac=anchor.mac(digest) if anchor is not None else "",
     )
     session.add(row)
     head.last_hash = digest
@@ -115,12 +120,74 @@ def _iter_rows(session: Session, batch: int = 2000) -> Iterator[AuditRow]:
 
 
 def verify_audit(session: Session) -> AuditReport:
-    """Check the whole chain: edited, deleted (gap, broken link, cut tail) or reordered entries."""
+    """Check the whole chain and what it protects.
+
+    The chain: edited, deleted (gap, broken link, cut tail) or reordered entries. Outside the
+    database (`storage.audit_anchor`): each entry's MAC under the office key (a re-hashed chain)
+    and the head file (an end rolled back, a log emptied). Against the tables
+    (`storage.audit_replay`): every application's state and version, and every decision, as the
+    log's replay says they should be.
+    """
     head = session.get(AuditHeadRow, HEAD_ID, populate_existing=True)
     if head is None:
         return AuditReport(0, 0, (AuditProblem(0, "truncated", "审计日志链头缺失"),))
-    anchor = (head.last_seq, head.last_hash)
-    return verify_chain((_stored(r) for r in _iter_rows(session)), anchor)
+    anchor = audit_anchor.anchor_of(session)
+    recorded = anchor.read_head() if anchor is not None else None
+    keyed_since = recorded.keyed_since if isinstance(recorded, audit_anchor.Head) else None
+    replay = audit_replay.Replay()
+    problems: list[AuditProblem] = []
+    hashes: dict[int, str] = {}
+
+    def walk() -> Iterator[StoredEntry]:
+        for row in _iter_rows(session):
+            stored = _stored(row)
+            replay.feed(stored.entry)
+            if isinstance(recorded, audit_anchor.Head) and row.seq == recorded.seq:
+                hashes[row.seq] = row.hash
+            keyed = bool(row.mac) or (keyed_since is not None and row.seq >= keyed_since)
+            if anchor is not None and keyed and not anchor.mac_ok(row.hash, row.mac):
+                problems.append(
+                    AuditProblem(row.seq, "forged", "校验码与本单位密钥不符（条目被改写或重算）")
+                )
+            yield stored
+
+    report = verify_chain(walk(), (head.last_seq, head.last_hash))
+    problems += _anchor_problems(recorded, anchor, report.last_seq, hashes)
+    problems += replay.compare(session)
+    return AuditReport(report.count, report.last_seq, report.problems + tuple(problems))
+
+
+def _anchor_problems(
+    recorded: audit_anchor.Head | str | None,
+    anchor: audit_anchor.Anchor | None,
+    last_seq: int,
+    hashes: dict[int, str],
+) -> list[AuditProblem]:
+    if anchor is None:
+        return []
+    if isinstance(recorded, str):
+        return [AuditProblem(0, "anchor", recorded)]
+    if recorded is None:
+        if last_seq > 0 and anchor.has_key():
+            return [AuditProblem(0, "anchor", f"{anchor.head_path} 缺失：无法确认日志末尾未被删除")]
+        return []
+    if last_seq < recorded.seq:
+        return [
+            AuditProblem(
+                recorded.seq,
+                "truncated",
+                f"本机记录的链尾为第 {recorded.seq} 条，日志只到第 {last_seq} 条（末尾被删除或回退）",
+            )
+        ]
+    if hashes.get(recorded.seq) != recorded.hash:
+        return [
+            AuditProblem(
+                recorded.seq,
+                "edited",
+                f"第 {recorded.seq} 条与本机记录的链尾哈希不符（日志被重写）",
+            )
+        ]
+    return []
 
 
 def entries(

@@ -37,6 +37,22 @@ from storage.review_tables import (
 )
 from storage.sync_links import queue_return_down, unfinished_batch_of
 from storage.tables import ApplicationRow, RevisionRow, utcnow
+from storage.transitions import (
+    ACTION_LABELS as ACTION_LABELS,
+)
+from storage.transitions import (
+    NotAllowed as NotAllowed,
+)
+from storage.transitions import (
+    NotFound as NotFound,
+)
+from storage.transitions import (
+    ReviewError as ReviewError,
+)
+from storage.transitions import (
+    VersionConflict as VersionConflict,
+)
+from storage.transitions import conflict, db_now, move
 from zcreview.domain.corrections import (
     CorrectionItem,
     CorrectionNotice,
@@ -59,35 +75,10 @@ from zcreview.domain.workflow import REVIEWABLE, State, TransitionError, next_st
 SYSTEM_ACTOR = "系统"
 """The actor of what no reviewer did by hand (the deadline sweep)."""
 
-ACTION_LABELS: dict[str, str] = {
-    "claim": "领取审核",
-    "release": "放弃审核",
-    "pass": "审核通过",
-    "return": "审核不通过并退回",
-    "reopen": "重新审核",
-    "expire": "逾期放弃",
-    "flag": "标记条目",
-    "unflag": "取消标记",
-    "return_from_above": "上级退回",
-    "export": "导出",
-}
-
 
 # --------------------------------------------------------------------------------------------
 # Errors and results
 # --------------------------------------------------------------------------------------------
-
-
-class ReviewError(Exception):
-    """A review action that could not be done; `str(exc)` is the Chinese message to show."""
-
-
-class NotFound(ReviewError, LookupError):
-    """No such application (or no return notice for it)."""
-
-
-class NotAllowed(ReviewError):
-    """The application's state does not allow the action, or its input is incomplete."""
 
 
 class LeaseHeld(ReviewError):
@@ -98,30 +89,6 @@ class LeaseHeld(ReviewError):
         super().__init__(
             f"{holder} 正在审核这份申报（领取至 {to_local(until):%H:%M}），不能作出决定"
         )
-
-
-class VersionConflict(ReviewError):
-    """Someone changed the application after this reviewer read it."""
-
-    def __init__(
-        self,
-        app_id: str,
-        expected: int,
-        actual: int | None,
-        by: str | None,
-        action: str | None,
-        at: datetime | None,
-    ) -> None:
-        self.app_id, self.expected, self.actual = app_id, expected, actual
-        self.by, self.action, self.at = by, action, at
-        if by is not None and at is not None:
-            what = ACTION_LABELS.get(action or "", action or "修改")
-            who = f"已被 {by} 于 {to_local(at):%m-%d %H:%M} {what}"
-        elif action == "revision" and at is not None:
-            who = f"于 {to_local(at):%m-%d %H:%M} 收到了新版本材料"
-        else:
-            who = "已被他人修改"
-        super().__init__(f"这份申报{who}，您看到的已不是最新内容。请刷新后重新审核。")
 
 
 @dataclass(frozen=True)
@@ -254,56 +221,6 @@ def _held_by_other(row: ApplicationRow, reviewer: str, now: datetime) -> bool:
     return _lease_active(row, now) and row.holder != reviewer
 
 
-def _conflict(app_id: str, expected: int, session: Session) -> VersionConflict:
-    """Build the conflict message from whoever made the application's current version.
-
-    Audited actions record the version they produced; a version no entry claims came from an
-    incoming revision (intake or sync), which the audit log does not hold.
-    """
-    row = session.get(ApplicationRow, app_id, populate_existing=True)
-    actual = row.version if row is not None else None
-    recent = session.exec(
-        select(AuditRow)
-        .where(col(AuditRow.application_id) == app_id)
-        .order_by(col(AuditRow.seq).desc())
-        .limit(20)
-    ).all()
-    versioned = [r for r in recent if "version" in audit.payload_of(r)]
-    for entry in versioned:
-        if audit.payload_of(entry)["version"] == actual:
-            return VersionConflict(app_id, expected, actual, entry.actor, entry.action, entry.at)
-    newest_rev = session.exec(
-        select(RevisionRow)
-        .where(col(RevisionRow.application_id) == app_id)
-        .order_by(col(RevisionRow.number).desc())
-        .limit(1)
-    ).first()
-    if newest_rev is not None and newest_rev.number > 1:
-        return VersionConflict(app_id, expected, actual, None, "revision", newest_rev.created_at)
-    if versioned:
-        last = versioned[0]
-        return VersionConflict(app_id, expected, actual, last.actor, last.action, last.at)
-    return VersionConflict(app_id, expected, actual, None, None, None)
-
-
-def _update_versioned(
-    app_id: str, expected: int, values: dict[str, Any], session: Session, now: datetime
-) -> int:
-    """Write `values` only if the row is still at `expected`; return the new version."""
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            update(ApplicationRow)
-            .where(col(ApplicationRow.id) == app_id, col(ApplicationRow.version) == expected)
-            .values(**values, version=expected + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if result.rowcount != 1:
-        raise _conflict(app_id, expected, session)
-    return expected + 1
-
-
 def _transition(state: State, action: str) -> State:
     try:
         return next_state(state, action)
@@ -327,61 +244,6 @@ def _drop_claim(app_id: str, session: Session) -> None:
     )
 
 
-def _move(
-    row: ApplicationRow,
-    actor: str,
-    action: str,
-    to: State,
-    *,
-    session: Session,
-    now: datetime,
-    expected: int | None = None,
-    values: dict[str, Any] | None = None,
-    payload: dict[str, Any] | None = None,
-    decision: bool = True,
-    return_id: str | None = None,
-) -> int:
-    """Move the application to `to` if it is still at `expected` (default: the version read),
-    record the decision (for pass/return/reopen/expire) and audit it; return the new version.
-
-    The audit payload carries the version produced, which is how a later conflict finds who
-    made the current version.
-    """
-    version = _update_versioned(
-        row.id,
-        row.version if expected is None else expected,
-        {"state": to.value, **(values or {})},
-        session,
-        now,
-    )
-    if decision:
-        session.add(
-            DecisionRow(
-                application_id=row.id,
-                revision=row.head_revision,
-                reviewer=actor,
-                action=action,
-                at=now,
-                return_id=return_id,
-            )
-        )
-    audit.append(
-        session=session,
-        actor=actor,
-        action=action,
-        application_id=row.id,
-        payload={
-            "from": row.state,
-            "to": to.value,
-            "revision": row.head_revision,
-            **(payload or {}),
-            "version": version,
-        },
-        now=now,
-    )
-    return version
-
-
 # --------------------------------------------------------------------------------------------
 # Claims
 # --------------------------------------------------------------------------------------------
@@ -402,7 +264,7 @@ def claim(
     `ClaimedByOther` while someone else's lease runs, `ReadOnly` when the state allows no decision.
     Raises NotFound.
     """
-    now = now or utcnow()
+    now = now or db_now(session)
     until = now + timedelta(minutes=lease_minutes)
     for _ in range(5):  # lost a race with another claimer: read again and decide again
         row = _fetch(app_id, session)
@@ -432,7 +294,7 @@ def claim(
             state if state in (State.IN_REVIEW, State.PASSED) else _transition(state, "claim")
         )
         try:
-            version = _move(
+            version = move(
                 row,
                 reviewer,
                 "claim",
@@ -441,7 +303,6 @@ def claim(
                 now=now,
                 values={"holder": reviewer, "lease_until": until},
                 payload={"until": until.isoformat(), "previous_holder": row.holder},
-                decision=False,
             )
         except VersionConflict:
             continue
@@ -464,7 +325,7 @@ def release(
 
     Returns the new version, or None if this reviewer did not hold it (nothing to do).
     """
-    now = now or utcnow()
+    now = now or db_now(session)
     row = _fetch(app_id, session)
     if row.holder != reviewer:
         return None
@@ -482,7 +343,7 @@ def release(
         )
     _drop_claim(app_id, session)
     released = {"holder": None, "lease_until": None}
-    return _move(
+    return move(
         row,
         reviewer,
         "release",
@@ -490,7 +351,6 @@ def release(
         session=session,
         now=now,
         values=released,
-        decision=False,
     )
 
 
@@ -503,7 +363,7 @@ def _check_decidable(
     row: ApplicationRow, reviewer: str, expected_version: int, session: Session, now: datetime
 ) -> None:
     if row.version != expected_version:
-        raise _conflict(row.id, expected_version, session)
+        raise conflict(row.id, expected_version, session)
     if _held_by_other(row, reviewer, now):
         assert row.holder is not None and row.lease_until is not None
         raise LeaseHeld(row.id, row.holder, row.lease_until)
@@ -532,11 +392,11 @@ def pass_application(
 
     Raises VersionConflict, LeaseHeld, NotAllowed, NotFound.
     """
-    now = now or utcnow()
+    now = now or db_now(session)
     row = _fetch(app_id, session)
     _check_decidable(row, reviewer, expected_version, session, now)
     to = _transition(State(row.state), "pass")
-    version = _move(
+    version = move(
         row,
         reviewer,
         "pass",
@@ -582,7 +442,7 @@ def build_notice(
 
     Raises NotAllowed (no items, a duplicate item, an item without a reason), NotFound.
     """
-    now = now or utcnow()
+    now = now or db_now(session)
     row = _fetch(app_id, session)
     office = office_name if office_name is not None else _office_name(session)
     notice = CorrectionNotice(
@@ -667,7 +527,7 @@ def return_application(
     LeaseHeld, NotAllowed (no items, an item without a reason, a deadline in the past, inside an
     unfinished 数据上报 batch), NotFound.
     """
-    now = now or utcnow()
+    now = now or db_now(session)
     if deadline < local_today(now):
         raise NotAllowed("补正期限不能早于今天")
     row = _fetch(app_id, session)
@@ -678,7 +538,7 @@ def return_application(
         app_id, reviewer, items, deadline, session=session, now=now, office_name=office_name
     )
     return_id = new_id()
-    version = _move(
+    version = move(
         row,
         reviewer,
         "return",
@@ -713,14 +573,14 @@ def reopen(
     Raises VersionConflict, LeaseHeld, NotAllowed (also inside an unfinished 数据上报 batch),
     NotFound.
     """
-    now = now or utcnow()
+    now = now or db_now(session)
     row = _fetch(app_id, session)
     _check_decidable(row, reviewer, expected_version, session, now)
     _check_not_reporting(row, session)
     state = State(row.state)
     to = _transition(state, "reopen")
     until = now + timedelta(minutes=lease_minutes)
-    version = _move(
+    version = move(
         row,
         reviewer,
         "reopen",
@@ -740,7 +600,7 @@ def expire_overdue(today: date, *, session: Session, now: datetime | None = None
     The deadline day itself still counts. An application changed meanwhile is left for the next
     run rather than overwritten.
     """
-    now = now or utcnow()
+    now = now or db_now(session)
     rows = session.exec(
         select(ApplicationRow).where(
             col(ApplicationRow.state) == State.RETURNED.value,
@@ -752,7 +612,7 @@ def expire_overdue(today: date, *, session: Session, now: datetime | None = None
     for row in rows:
         deadline = row.deadline.isoformat() if row.deadline else None
         try:
-            _move(
+            move(
                 row,
                 SYSTEM_ACTOR,
                 "expire",
@@ -788,7 +648,7 @@ def record_return_from_above(
     For the sync layer when it applies a received return; `reviewer` is the upper office's.
     Returns the notice id.
     """
-    now = now or utcnow()
+    now = now or db_now(session)
     row = _fetch(app_id, session)
     to = _transition(State(row.state), "return_from_above")
     notice, text = build_notice(
@@ -802,7 +662,7 @@ def record_return_from_above(
         origin="above",
     )
     return_id = new_id()
-    _move(
+    move(
         row,
         f"{office_name} {reviewer}".strip(),
         "return_from_above",
@@ -811,7 +671,6 @@ def record_return_from_above(
         now=now,
         values={"deadline": deadline},
         payload={"return_id": return_id, **_items_payload(notice)},
-        decision=False,
     )
     _store_notice(notice, text, return_id, session, now)
     return return_id
@@ -845,7 +704,7 @@ def set_flag(
     now: datetime | None = None,
 ) -> FlagRow:
     """Flag an item (or update this reviewer's flag on it). `label` defaults from the path."""
-    now = now or utcnow()
+    now = now or db_now(session)
     flag = _find_flag(app_id, reviewer, field_path, session)
     if flag is None:
         flag = FlagRow(
@@ -1109,8 +968,9 @@ def _chunks(seq: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
 class ReviewDesk:
     """One reviewer's review actions for the screen; every method commits before returning.
 
-    Errors are `ReviewError` subclasses whose text is ready to show. `clock` is injectable so
-    tests (and a demo) can move time.
+    Errors are `ReviewError` subclasses whose text is ready to show. Without a `clock`, time is
+    the database server's (one clock for every workstation, so leases mean the same to all);
+    tests and the demo inject one to move time.
     """
 
     def __init__(
@@ -1119,7 +979,7 @@ class ReviewDesk:
         reviewer: str,
         policy: ReviewPolicy | None = None,
         *,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         if not reviewer.strip():
             raise NotAllowed("请先选择实名制审核人员")
@@ -1134,8 +994,11 @@ class ReviewDesk:
             yield s
             s.commit()
 
+    def _now(self, session: Session) -> datetime:
+        return self.clock() if self.clock is not None else db_now(session)
+
     def today(self) -> date:
-        return local_today(self.clock())
+        return local_today(self.clock() if self.clock is not None else utcnow())
 
     def default_deadline(self) -> date:
         """Today plus the configured working days (weekends and holidays skipped)."""
@@ -1147,18 +1010,18 @@ class ReviewDesk:
                 app_id,
                 self.reviewer,
                 session=s,
-                now=self.clock(),
+                now=self._now(s),
                 lease_minutes=self.policy.claim_lease_minutes,
             )
 
     def release(self, app_id: str) -> int | None:
         with self._unit() as s:
-            return release(app_id, self.reviewer, session=s, now=self.clock())
+            return release(app_id, self.reviewer, session=s, now=self._now(s))
 
     def pass_application(self, app_id: str, expected_version: int) -> Decision:
         with self._unit() as s:
             return pass_application(
-                app_id, self.reviewer, expected_version, session=s, now=self.clock()
+                app_id, self.reviewer, expected_version, session=s, now=self._now(s)
             )
 
     def return_application(
@@ -1176,7 +1039,7 @@ class ReviewDesk:
                 deadline or self.default_deadline(),
                 expected_version,
                 session=s,
-                now=self.clock(),
+                now=self._now(s),
             )
 
     def reopen(self, app_id: str, expected_version: int) -> Decision:
@@ -1186,7 +1049,7 @@ class ReviewDesk:
                 self.reviewer,
                 expected_version,
                 session=s,
-                now=self.clock(),
+                now=self._now(s),
                 lease_minutes=self.policy.claim_lease_minutes,
             )
 
@@ -1201,7 +1064,7 @@ class ReviewDesk:
                 items,
                 deadline or self.default_deadline(),
                 session=s,
-                now=self.clock(),
+                now=self._now(s),
             )
             return text
 
@@ -1225,12 +1088,12 @@ class ReviewDesk:
                 reason=reason,
                 note=note,
                 label=label,
-                now=self.clock(),
+                now=self._now(s),
             )
 
     def remove_flag(self, app_id: str, field_path: str) -> bool:
         with self._unit() as s:
-            return remove_flag(app_id, self.reviewer, field_path, session=s, now=self.clock())
+            return remove_flag(app_id, self.reviewer, field_path, session=s, now=self._now(s))
 
     def flags(self, app_id: str, *, mine_only: bool = False) -> list[FlagRow]:
         with new_session(self.engine) as s:
@@ -1268,4 +1131,4 @@ class ReviewDesk:
 
     def expire_overdue(self, today: date | None = None) -> list[str]:
         with self._unit() as s:
-            return expire_overdue(today or self.today(), session=s, now=self.clock())
+            return expire_overdue(today or self.today(), session=s, now=self._now(s))

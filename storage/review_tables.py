@@ -1,13 +1,13 @@
-"""Review tables (schema v2): returns and their items, draft flags, decisions, claims, audit log."""
+"""Review tables (schema v2, v13): returns and their items, draft flags, decisions, claims, audit log."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, inspect, select, text
 from sqlalchemy.engine import Connection
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from storage.migrations import Migration, create_tables, register
 from storage.tables import utcnow
@@ -110,6 +110,8 @@ class AuditRow(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    mac: str = Field(default="", max_length=64)
+    """HMAC of `hash` under the office's key (`storage.audit_anchor`); empty before v13."""
 
 
 class AuditHeadRow(SQLModel, table=True):
@@ -148,4 +150,36 @@ register(
     Migration(
         2, "review: returns, correction items, flags, decisions, claims, audit log", _create_v2
     )
+)
+
+
+def _add_audit_mac(conn: Connection) -> None:
+    """The MAC column (absent on databases made before v13), a baseline entry with every
+    application's state and version, so a replay of the log starts from what was there, and the
+    hub's table of the heads offices send."""
+    from storage.sync_tables import HubAuditHead
+
+    create_tables(HubAuditHead)(conn)
+    if "mac" not in {c["name"] for c in inspect(conn).get_columns("audit_log")}:
+        conn.execute(text("ALTER TABLE audit_log ADD COLUMN mac VARCHAR(64) NOT NULL DEFAULT ''"))
+    from storage import audit  # the chain writer, once its tables exist
+    from storage.tables import ApplicationRow
+
+    rows = conn.execute(
+        select(ApplicationRow.id, ApplicationRow.state, ApplicationRow.version)  # type: ignore[call-overload]
+    ).all()
+    if not rows:
+        return
+    with Session(bind=conn) as session:
+        audit.append(
+            session=session,
+            actor="系统",
+            action="baseline",
+            payload={"states": {i: [state, version] for i, state, version in rows}},
+        )
+        session.commit()  # joins the migration's transaction, which commits it
+
+
+register(
+    Migration(13, "audit: entry MACs, baseline of states, heads held by the hub", _add_audit_mac)
 )

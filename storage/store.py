@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from storage import audit_anchor
 from storage.blobs import BlobStore
 from storage.engine import make_engine, private_home, private_sqlite_file, session, sqlite_url
 from storage.migrations import migrate
@@ -35,4 +36,6 @@ def open_store(home: Path, db_url: str | None = None) -> Store:
     clean_stale_scratch(home)  # what a killed import left behind
     engine = make_engine(db_url or sqlite_url(home))
     migrate(engine)
+    # The audit chain is anchored in the home, outside the database it protects.
+    audit_anchor.register(engine, home)
     return Store(engine=engine, blobs=BlobStore(home / "blobs"), home=home)

@@ -137,6 +137,17 @@ class HubCounter(SQLModel, table=True):
     value: int = Field(default=0, sa_type=BigInteger)
 
 
+class HubAuditHead(SQLModel, table=True):
+    """The newest audit chain head each office sent (schema v13): kept outside the office's
+    database, so a chain rolled back or rewritten there disagrees with it."""
+
+    __tablename__ = "hub_audit_head"
+    office_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(sa_type=BigInteger)
+    hash: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 HUB_TABLES: list[type[SQLModel]] = [
     HubOffice,
     HubPath,

@@ -10,9 +10,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from storage import applications
 from storage.office import init_office
+from storage.review import Claimed, ReviewDesk
 from storage.store import Store, open_store
 from storage.tables import ApplicationRow
 from tests.conftest import REPO, drop_pg_schema, pg_url_for_new_schema
@@ -31,6 +32,7 @@ from zcreview.sync.hub import create_app
 from zcreview.sync.hubcore import Hub
 from zcreview.sync.outbox import BatchProgress, drive, seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
+from zcreview.sync.protocol import Correction
 
 SERIES, LEVEL, YEAR = "工程技术", "中级", 2025
 SOON = date.today() + timedelta(days=30)
@@ -202,14 +204,32 @@ def state_of(store: Store, app_id: str) -> str:
         return row.state
 
 
-def set_state(store: Store, app_id: str, state: State) -> None:
-    """What a reviewer's decision does to the row (the review module owns the real action)."""
-    with store.session() as s:
-        row = s.get(ApplicationRow, app_id)
-        assert row is not None
-        row.state = state.value
-        s.add(row)
-        s.commit()
+def pass_here(store: Store, app_id: str, reviewer: str = "王") -> None:
+    """A reviewer at this office claims the application and passes it (the real review path)."""
+    desk = ReviewDesk(store.engine, reviewer)
+    claimed = desk.claim(app_id)
+    assert isinstance(claimed, Claimed), claimed.message
+    desk.pass_application(app_id, claimed.version)
+
+
+def return_here(
+    store: Store,
+    app_id: str,
+    corrections: list[Correction],
+    deadline: date,
+    reviewer: str = "李",
+    clock: Callable[[], datetime] | None = None,
+) -> str:
+    """A reviewer at this office claims the application and returns it with these corrections;
+    the review desk queues the return down when it came from below. Returns the return id."""
+    desk = ReviewDesk(store.engine, reviewer, clock=clock)
+    claimed = desk.claim(app_id)
+    assert isinstance(claimed, Claimed), claimed.message
+    decision = desk.return_application(
+        app_id, [c.to_item() for c in corrections], claimed.version, deadline
+    )
+    assert decision.return_id is not None
+    return decision.return_id
 
 
 def open_path(lower: Office, upper: Office, upper_query: str) -> None:

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from storage.applications import load_revision
+from storage.audit import verify_audit
 from storage.store import Store
 from storage.tables import ApplicationRow
 from zcreview.cli import main
@@ -203,6 +204,9 @@ def test_build_demo_office_reaches_every_state(sqlite_store: Store, tmp_path: Pa
         assert all(r.revision_count == 2 for r in resubmitted)
         app = load_revision(rows[0].id, session=session)
         assert app.revision() == rows[0].head_revision
+        # Every state the demo set went through the state writer: the log replays to it.
+        report = verify_audit(session)
+        assert report.ok, report.text()
     assert len(list(sqlite_store.blobs.root.rglob("*"))) > 20
 
 
@@ -217,6 +221,8 @@ def test_bulk_path_matches_storage(store: Store) -> None:
             assert app.revision() == row.head_revision  # canonical JSON, byte for byte
             assert row.name == app.basic.name and row.id_number == app.basic.id_number
             assert validate_id_number(row.id_number) is None or re.match(r"^\d{17}", row.id_number)
+        report = verify_audit(session)
+        assert report.ok, report.text()
 
 
 def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

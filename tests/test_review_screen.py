@@ -237,7 +237,7 @@ async def test_flag_compose_edit_remove_add_and_send(office: Store) -> None:
     assert items[0].note == "应为 1/3见第2页" and items[1].reason_id == "SIX-PUBLIC"
     assert ret.notice_text == preview  # the preview was exactly what was sent
     assert not left  # a return consumes the flags
-    assert audit_actions(office, app_id) == ["claim", "flag", "flag", "return"]
+    assert audit_actions(office, app_id) == ["create", "claim", "flag", "flag", "return"]
 
 
 async def test_escape_cancels_the_composer_and_keeps_flags(office: Store) -> None:
@@ -313,6 +313,7 @@ async def test_reopen_a_passed_application_and_return_it(office: Store) -> None:
         await settle(pilot)
     assert row_of(office, order[0]).state == State.RETURNED.value
     assert audit_actions(office, order[0]) == [
+        "create",
         "claim",
         "pass",
         "claim",

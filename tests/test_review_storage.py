@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
+import storage.tables
 from storage import audit, review
 from storage.engine import make_engine
 from storage.engine import session as new_session
@@ -23,6 +24,7 @@ from storage.review import (
 )
 from storage.review_tables import DecisionRow, ReturnRow
 from storage.store import Store
+from storage.transitions import db_now
 from tests.review_helpers import (
     Clock,
     add_app,
@@ -77,6 +79,38 @@ def test_claim_refuses_second_reviewer_until_lease_expires(store: Store) -> None
     with pytest.raises(VersionConflict, match="李审核"):
         zhang.pass_application(app, first.version)
     assert li.pass_application(app, taken.version).state is State.PASSED
+
+
+class _FastClock(datetime):
+    """A workstation whose clock runs 20 minutes ahead."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _FastClock:
+        moment = datetime.now(tz) + timedelta(minutes=20)
+        return cls.fromtimestamp(moment.timestamp(), tz)
+
+
+def test_leases_are_judged_on_the_database_clock(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = add_app(store)
+    zhang = ReviewDesk(store.engine, "张审核")
+    held = zhang.claim(app)
+    assert isinstance(held, Claimed)
+    with store.session() as s:
+        server_now = db_now(s)
+    assert timedelta(minutes=14) < held.until - server_now <= timedelta(minutes=15)
+    # Li's workstation runs 20 minutes fast: by its own clock Zhang's lease ran out.
+    monkeypatch.setattr(storage.tables, "datetime", _FastClock)
+    assert storage.tables.utcnow() > held.until
+    li = ReviewDesk(store.engine, "李审核")
+    taken = li.claim(app)
+    assert isinstance(taken, ClaimedByOther) and taken.holder == "张审核", taken
+    with pytest.raises(LeaseHeld):
+        li.pass_application(app, held.version)
+    assert state_of(store, app) == State.IN_REVIEW.value
+    renewed = zhang.claim(app)
+    assert isinstance(renewed, Claimed) and renewed.renewed
 
 
 def test_release_restores_previous_state(store: Store) -> None:
@@ -137,7 +171,7 @@ def test_pass_return_reopen_transitions(store: Store) -> None:
         notice = review.load_notice(ret, session=s)
     assert decisions == ["pass", "reopen", "return"]
     assert [i.field_path for i in notice.items] == ["assessments[1]", "basic.current_specialty"]
-    assert audit_actions(store) == ["claim", "pass", "reopen", "return"]
+    assert audit_actions(store) == ["create", "claim", "pass", "reopen", "return"]
 
 
 def test_return_from_passed_directly_and_validation(store: Store) -> None:
@@ -350,7 +384,7 @@ def test_audit_chain_verifies(store: Store) -> None:
     with store.session() as s:
         report = audit.verify_audit(s)
     assert report.ok, report.text()
-    assert report.count == 5
+    assert report.count == 6  # the arrival and five review actions
     assert "哈希链校验通过" in report.text()
 
 

@@ -10,6 +10,8 @@ import pytest
 from storage import applications, queue
 from storage.store import Store
 from tests.factories import make_application
+from zcreview.configfiles import default_config
+from zcreview.domain.checks import Severity, counts, run_all
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
 
@@ -135,3 +137,39 @@ def test_state_filter(store: Store) -> None:
         s.commit()
         flt = queue.QueueFilter(states=frozenset({State.PASSED.value}))
         assert [r.id for r in queue.page(flt, 0, 10, session=s)] == [ids[0]]
+
+
+def _counts_of(store: Store, app_id: str) -> tuple[int, int, int]:
+    with store.session() as s:
+        row = applications.get_row(app_id, session=s)
+        assert row is not None
+        return row.n_ok, row.n_warn, row.n_fail
+
+
+def test_elig_excl_counted_in_the_queue_for_two_applications_of_one_person(store: Store) -> None:
+    """Recording runs the checks with the applicant's other applications, and refreshes theirs."""
+    config = default_config()
+    first = stored(make_application(3, application_id=str(uuid.uuid4())), store)
+    with store.session() as s:
+        applications.record_revision(first, session=s, config=config)
+        s.commit()
+    alone = _counts_of(store, str(first.application_id))
+    assert sum(alone) > 0  # the checks ran: real counts, not ✓0 ⚠0 ✗0
+    second = stored(
+        make_application(
+            3,
+            application_id=str(uuid.uuid4()),
+            basic__id_number=first.basic.id_number,
+            basic__application_kind="考核认定",
+        ),
+        store,
+    )
+    with store.session() as s:
+        applications.record_revision(second, session=s, config=config)
+        s.commit()
+    for app, peer in ((first, second), (second, first)):
+        results = run_all(app, config, peers=[applications.peer_info(peer)])
+        assert any(r.check_id == "ELIG-EXCL" and r.severity is Severity.FAIL for r in results)
+        assert _counts_of(store, str(app.application_id)) == counts(results)
+    # The first application's count of ✗ grew when the second arrived.
+    assert _counts_of(store, str(first.application_id))[2] == alone[2] + 1

@@ -24,7 +24,16 @@ from storage.office import init_office
 from storage.store import Store, open_store
 from storage.sync_tables import OutboxBatch
 from tests.factories import credit_code
-from tests.sync_helpers import LEVEL, SERIES, SOON, YEAR, first_file, passed_app, set_state
+from tests.sync_helpers import (
+    LEVEL,
+    SERIES,
+    SOON,
+    YEAR,
+    first_file,
+    pass_here,
+    passed_app,
+    return_here,
+)
 from tests.sync_helpers import state_of as state
 from zcreview.cli import main
 from zcreview.domain.workflow import State
@@ -38,7 +47,7 @@ from zcreview.sync.folder import (
     import_dir,
     trust,
 )
-from zcreview.sync.inbox import send_return
+from zcreview.sync.inbox import pull_returns, push_returns
 from zcreview.sync.outbox import drive, seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.protocol import Correction
@@ -125,7 +134,7 @@ def correct(side: Side, app_id: str, phone: str) -> None:
         app.basic.phone = phone
         applications.record_revision(app, session=s)
         s.commit()
-    set_state(side.store, app_id, State.PASSED)
+    pass_here(side.store, app_id)
 
 
 def run(capsys: pytest.CaptureFixture[str], side: Side, *argv: str) -> tuple[int, str]:
@@ -187,10 +196,7 @@ def test_round_trip_by_folder_with_the_commands(
     assert {state(unit.store, a) for a in (a1, a2)} == {State.REPORTED.value}
 
     # A return comes down the same way.
-    set_state(dept.store, a1, State.IN_REVIEW)
-    with dept.store.session() as s:
-        send_return(s, a1, [Correction(item="basic.phone", reason="手机号有误")], SOON)
-        s.commit()
+    return_here(dept.store, a1, [Correction(item="basic.phone", reason="手机号有误")], SOON)
     code, out = run(capsys, dept, "bundle", "export-returns", str(usb))
     assert code == 0 and "已写出退回" in out
     code, out = run(capsys, unit, "sync")
@@ -309,14 +315,17 @@ def test_out_of_order_resubmission_waits_for_its_original(pair: tuple[Side, Side
     unit, dept = pair
     a1 = passed_app(unit.store, 8)
     b1 = write_bundle(unit, [a1])
-    # The receipt for b1 reaches the unit (from a copy of the department that imported it),
-    # so the unit seals the corrected revision as superseding it; the department itself has
-    # not imported b1 when b2 arrives.
+    # The receipt for b1 and a return of it reach the unit (from a copy of the department that
+    # imported it), so the unit seals the corrected revision as superseding it; the department
+    # itself has not imported b1 when b2 arrives.
     dept.store.dispose()
     clone = open_store(shutil.copytree(dept.home, dept.home.parent / "dept-clone"))
     import_batch(clone, unit.usb / b1)
+    return_here(clone, a1, [Correction(item="basic.phone", reason="手机号有误")], SOON)
+    push_returns(FolderTransport(unit.usb, clone), clone)
     clone.dispose()
     assert drive(b1, unit.transport, unit.store).results[0].accepted
+    assert [a.applied for a in pull_returns(unit.transport, unit.store)] == [True]
     correct(unit, a1, "13905310001")
     b2 = write_bundle(unit, [a1])
 
@@ -329,6 +338,35 @@ def test_out_of_order_resubmission_waits_for_its_original(pair: tuple[Side, Side
     assert all(r.receipt and r.receipt.results[0].accepted for r in results.values())
     receipt = drive(b2, unit.transport, unit.store)
     assert receipt.results[0].accepted
+
+
+def test_re_report_after_a_return_travels_by_bundle(pair: tuple[Side, Side]) -> None:
+    """Return → passed again unchanged → re-reported; then returned → corrected → re-reported."""
+    unit, dept = pair
+    a1 = passed_app(unit.store, 9)
+    b1 = write_bundle(unit, [a1])
+    [first] = import_batch(dept.store, unit.usb / b1).received
+    drive(b1, unit.transport, unit.store)
+    for phone in (None, "13905310003"):
+        return_here(dept.store, a1, [Correction(item="basic.phone", reason="手机号有误")], SOON)
+        push_returns(dept.transport, dept.store)
+        assert [a.applied for a in pull_returns(unit.transport, unit.store)] == [True]
+        if phone is None:
+            pass_here(unit.store, a1)
+        else:
+            correct(unit, a1, phone)
+        batch = write_bundle(unit, [a1])
+        imported = import_batch(dept.store, unit.usb / batch)
+        assert imported.receipt is not None
+        [result] = imported.receipt.results
+        assert result.accepted and not result.duplicate
+        [got] = imported.received
+        assert got.outcome == ("redelivered" if phone is None else "revision")
+        assert (got.revision == first.revision) == (phone is None)
+        # The receipt says 接收 and the department holds it again, in its queue.
+        assert state(dept.store, a1) == State.RESUBMITTED.value
+        assert drive(batch, unit.transport, unit.store).results[0].accepted
+        assert state(unit.store, a1) == State.REPORTED.value
 
 
 class Full:

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import httpx
 import pytest
 from sqlmodel import Session, col, func, select
 
+from storage import applications, audit
 from storage.sync_tables import HubDelivery, HubReturn, OutboxBatch
 from tests.conftest import REPO
 from tests.faultproxy import FaultProxy
@@ -37,15 +38,16 @@ from tests.sync_helpers import (
     Office,
     first_file,
     open_path,
+    pass_here,
     passed_app,
-    set_state,
+    return_here,
     start_hub,
     state_of,
 )
 from zcreview.domain.workflow import State
 from zcreview.sync import inbox as inbox_mod
 from zcreview.sync import outbox as outbox_mod
-from zcreview.sync.inbox import pull_inbox, pull_returns, push_returns, send_return
+from zcreview.sync.inbox import pull_inbox, pull_returns, push_returns
 from zcreview.sync.outbox import drive, seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.protocol import DEFAULT_CHUNK, Correction, Manifest
@@ -100,10 +102,7 @@ def reported_and_returned(lab: Lab, app_id: str) -> None:
     """The unit reports the application; the department queues a return of it."""
     drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
     pull_inbox(lab.dept.transport, lab.dept.store)
-    set_state(lab.dept.store, app_id, State.IN_REVIEW)
-    with lab.dept.store.session() as s:
-        send_return(s, app_id, [Correction(item="basic.phone", reason="手机号有误")], SOON)
-        s.commit()
+    return_here(lab.dept.store, app_id, [Correction(item="basic.phone", reason="手机号有误")], SOON)
 
 
 def second_unit(lab: Lab, name: str) -> Office:
@@ -208,6 +207,79 @@ def test_return_and_its_acknowledgement_lost(lab: Lab, pattern: bytes) -> None:
     assert pull_returns(lab.unit.transport, lab.unit.store) == []
     with Session(lab.net.hub.engine) as s:
         assert len(s.exec(select(HubReturn).where(HubReturn.application_id == app_id)).all()) == 1
+
+
+# ---------------------------------------------------------------- re-reports after a return
+
+
+PHONE = [Correction(item="basic.phone", reason="手机号有误")]
+
+
+def returned_to_unit(lab: Lab, app_id: str, **kwargs: Any) -> None:
+    """The department returns the application it holds; the unit receives 上级退回."""
+    return_here(lab.dept.store, app_id, PHONE, kwargs.pop("deadline", SOON), **kwargs)
+    push_returns(lab.dept.transport, lab.dept.store)
+    [applied] = pull_returns(lab.unit.transport, lab.unit.store)
+    assert applied.applied and state_of(lab.unit.store, app_id) == State.RETURNED_FROM_ABOVE.value
+
+
+def test_re_report_after_a_return_is_delivered_unchanged_and_changed(lab: Lab) -> None:
+    app_id = passed_app(lab.unit.store, 31)
+    drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    [first] = pull_inbox(lab.dept.transport, lab.dept.store)
+    returned_to_unit(lab, app_id)
+    assert state_of(lab.dept.store, app_id) == State.RETURNED.value
+
+    # Passed again unchanged and reported; the receipt is lost once on the way back.
+    pass_here(lab.unit.store, app_id)
+    lab.proxy.drop_response(b"/commit HTTP")
+    receipt = drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    assert "dropped" in lab.proxy.fired
+    [result] = receipt.results
+    assert result.accepted and not result.duplicate and result.revision == first.revision
+    assert state_of(lab.unit.store, app_id) == State.REPORTED.value
+    [again] = pull_inbox(lab.dept.transport, lab.dept.store)
+    assert again.outcome == "redelivered" and again.revision == first.revision
+    # 接收 means the department holds it again, in its queue.
+    assert state_of(lab.dept.store, app_id) == State.RESUBMITTED.value
+    assert pull_inbox(lab.dept.transport, lab.dept.store) == []
+    assert deliveries(lab, [app_id]) == {app_id: 1}  # the delivery moved forward, not copied
+
+    # Returned again; this time the applicant corrects before the unit passes it.
+    returned_to_unit(lab, app_id)
+    with lab.unit.store.session() as s:
+        app = applications.load_revision(app_id, session=s).model_copy(deep=True)
+        app.basic.phone = "13905310002"
+        changed = applications.record_revision(app, session=s).revision
+        s.commit()
+    pass_here(lab.unit.store, app_id)
+    receipt = drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    [result] = receipt.results
+    assert result.accepted and not result.duplicate and result.revision == changed
+    [third] = pull_inbox(lab.dept.transport, lab.dept.store)
+    assert third.outcome == "revision" and third.revision == changed
+    assert state_of(lab.dept.store, app_id) == State.RESUBMITTED.value
+    with lab.dept.store.session() as s:
+        row = applications.get_row(app_id, session=s)
+        assert row is not None and row.head_revision == changed
+        assert audit.verify_audit(s).ok
+
+
+def test_re_report_after_the_correction_deadline_is_refused(lab: Lab) -> None:
+    app_id = passed_app(lab.unit.store, 32)
+    drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    pull_inbox(lab.dept.transport, lab.dept.store)
+    # Returned a month ago with a deadline a week later: it has passed.
+    month_ago = datetime.now(UTC) - timedelta(days=30)
+    deadline = (month_ago + timedelta(days=7)).date()
+    returned_to_unit(lab, app_id, deadline=deadline, clock=lambda: month_ago)
+    pass_here(lab.unit.store, app_id)
+    receipt = drive(seal(lab.unit, [app_id]), lab.unit.transport, lab.unit.store)
+    [result] = receipt.results
+    assert not result.accepted and "补正期限" in result.reasons[0]
+    assert state_of(lab.unit.store, app_id) == State.PASSED.value  # back in the unit's queue
+    assert pull_inbox(lab.dept.transport, lab.dept.store) == []
+    assert state_of(lab.dept.store, app_id) == State.RETURNED.value
 
 
 # ---------------------------------------------------------------- the hub killed
@@ -364,7 +436,8 @@ def test_two_offices_same_scan_and_same_revision_twice(lab: Lab) -> None:
     a2 = passed_app(
         unit2.store, 12, big={first_file(passed_app(unit2.store, 212), unit2.store): scan}
     )
-    drive(seal(lab.unit, [a1]), lab.unit.transport, lab.unit.store)
+    b1 = seal(lab.unit, [a1])
+    drive(b1, lab.unit.transport, lab.unit.store)
     b2 = seal(unit2, [a2])
     drive(b2, unit2.transport, unit2.store)
     with unit2.store.session() as s:
@@ -376,9 +449,16 @@ def test_two_offices_same_scan_and_same_revision_twice(lab: Lab) -> None:
     assert lab.net.hub.blobs.has(sha)
     assert [p.name for p in lab.net.hub.blobs.root.rglob(sha)] == [sha]
 
-    # The same revision reported again (a reviewer sent it twice): accepted, stored once.
-    set_state(lab.unit.store, a1, State.PASSED)
-    receipt = drive(seal(lab.unit, [a1]), lab.unit.transport, lab.unit.store)
+    # The same revision sent again in another batch with no return in between (a database
+    # restored from backup): accepted as a duplicate, delivered once.
+    with lab.unit.store.session() as s:
+        first = s.get(OutboxBatch, b1)
+        assert first is not None
+        again = Manifest.model_validate_json(first.manifest).model_copy(
+            update={"batch_id": uuid.uuid4()}
+        )
+    lab.unit.transport.offer(again)
+    receipt = lab.unit.transport.commit(str(again.batch_id))
     assert receipt.results[0].accepted and receipt.results[0].duplicate
     assert deliveries(lab, [a1, a2]) == {a1: 1, a2: 1}
 

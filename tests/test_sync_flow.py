@@ -28,19 +28,21 @@ from tests.sync_helpers import (
     backend_net,
     first_file,
     open_path,
+    pass_here,
     passed_app,
     report,
-    set_state,
+    return_here,
     state_of,
 )
+from zcreview.domain.checks import counts, run_all
 from zcreview.domain.workflow import State
 from zcreview.sync.inbox import (
     corrections_of,
     fetch_blob,
+    office_config,
     pull_inbox,
     pull_returns,
     push_returns,
-    send_return,
 )
 from zcreview.sync.outbox import BatchProgress, SealError, drive, seal_batch
 from zcreview.sync.protocol import Correction
@@ -95,6 +97,15 @@ def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureReques
     received = pull_inbox(dept.transport, dept.store)
     assert sorted(r.application_id for r in received) == sorted([a1, a2, a3])
     assert {state_of(dept.store, a) for a in (a1, a2, a3)} == {State.PENDING.value}
+    # Arrivals get the queue's ✓/⚠/✗ from the same recording step as intake.
+    config = office_config()
+    assert config is not None
+    with dept.store.session() as s:
+        for a in (a1, a2, a3):
+            row = applications.get_row(a, session=s)
+            app = applications.load_revision(a, session=s)
+            assert row is not None and row.n_ok > 0
+            assert (row.n_ok, row.n_warn, row.n_fail) == counts(run_all(app, config))
     assert pull_inbox(dept.transport, dept.store) == []  # cursor stored
     with dept.store.session() as s:
         app2 = applications.load_revision(a2, session=s)
@@ -104,17 +115,14 @@ def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureReques
 
     # The department passes them and reports on to the bureau.
     for a in (a1, a2, a3):
-        set_state(dept.store, a, State.PASSED)
+        pass_here(dept.store, a)
     report(dept, [a1, a2, a3])
     assert {state_of(dept.store, a) for a in (a1, a2, a3)} == {State.REPORTED.value}
     assert len(pull_inbox(bureau.transport, bureau.store)) == 3
 
     # The bureau returns a1 to the department, which returns it on to the unit.
     corrections = [Correction(item="education.basis.chsi_code", reason="缺少学信网验证码")]
-    with bureau.store.session() as s:
-        set_state(bureau.store, a1, State.IN_REVIEW)
-        send_return(s, a1, corrections, SOON, message="请补正", reviewer="李")
-        s.commit()
+    return_here(bureau.store, a1, corrections, SOON, reviewer="李")
     assert len(push_returns(bureau.transport, bureau.store)) == 1
     assert push_returns(bureau.transport, bureau.store) == []
     applied = pull_returns(dept.transport, dept.store)
@@ -126,8 +134,7 @@ def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureReques
         assert items == corrections and row.deadline == SOON
         notice = review.last_return(a1, session=s)  # the review module holds the notice too
         assert notice is not None
-        send_return(s, a1, corrections, SOON - timedelta(days=5), reviewer="赵")
-        s.commit()
+    return_here(dept.store, a1, corrections, SOON - timedelta(days=5), reviewer="赵")
     push_returns(dept.transport, dept.store)
     assert [a.application_id for a in pull_returns(unit.transport, unit.store)] == [a1]
     assert state_of(unit.store, a1) == State.RETURNED_FROM_ABOVE.value
@@ -143,7 +150,7 @@ def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureReques
         applications.record_revision(app, session=s)
         s.commit()
     assert state_of(unit.store, a1) == State.RESUBMITTED.value
-    set_state(unit.store, a1, State.PASSED)
+    pass_here(unit.store, a1)
     batch2 = report(unit, [a1])
     with unit.store.session() as s:
         b2 = s.get(OutboxBatch, batch2)

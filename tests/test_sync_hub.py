@@ -25,6 +25,7 @@ from storage.sync_tables import OutboxBatch
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
+    SOON,
     YEAR,
     Net,
     Office,
@@ -33,12 +34,12 @@ from tests.sync_helpers import (
     open_path,
     passed_app,
     report,
-    set_state,
+    return_here,
     state_of,
 )
 from zcreview.domain.workflow import State
 from zcreview.sync.hub import API, create_app, openapi_document
-from zcreview.sync.inbox import fetch_blob, pull_inbox, pull_returns, push_returns, send_return
+from zcreview.sync.inbox import fetch_blob, pull_inbox, pull_returns, push_returns
 from zcreview.sync.outbox import BatchProgress, drive, seal_batch
 from zcreview.sync.paths import refresh_paths, request_path
 from zcreview.sync.protocol import (
@@ -570,12 +571,7 @@ def test_returns_fetched_but_not_applied_are_applied_once(
     app_id = passed_app(unit.store, 1)
     report(unit, [app_id])
     pull_inbox(dept.transport, dept.store)
-    set_state(dept.store, app_id, State.IN_REVIEW)
-    with dept.store.session() as s:
-        send_return(
-            s, app_id, [Correction(item="basic.phone", reason="手机号有误")], date(2025, 10, 1)
-        )
-        s.commit()
+    return_here(dept.store, app_id, [Correction(item="basic.phone", reason="手机号有误")], SOON)
     push_returns(dept.transport, dept.store)
     import zcreview.sync.inbox as inbox
 

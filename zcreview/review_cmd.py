@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -82,14 +83,43 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from storage.audit import verify_audit
 
     ctx = open_context(args)
+    note = ""
     try:
         with ctx.store.session() as s:
             report = verify_audit(s)
+            witnessed, note = _hub_witness(ctx, s)
+        report = replace(report, problems=report.problems + tuple(witnessed))
     finally:
         ctx.store.dispose()
     out = sys.stdout if report.ok else sys.stderr
     print(report.text(), file=out)
+    if note:
+        print(note, file=out)
     return 0 if report.ok else 1
+
+
+def _hub_witness(ctx: Context, session: Any) -> tuple[list[Any], str]:
+    """Compare the chain with the head the hub holds for this office, when there is a hub and
+    it answers; problems found, and a line saying what was compared."""
+    if not isinstance(ctx.settings.extra.get("sync"), dict):
+        return [], ""
+    from zcreview.sync.audithead import compare
+    from zcreview.sync.config import open_transport
+    from zcreview.sync.transport import SyncError
+
+    try:
+        transport = open_transport(ctx.settings, give_up_after=10)
+        try:
+            witness = transport.audit_head()
+        finally:
+            transport.close()
+    except SyncError as exc:
+        return [], f"未能与上报平台记录的链尾比对（{exc}）"
+    if witness is None:
+        return [], ""
+    return compare(
+        witness, session, "上报平台"
+    ), f"已与上报平台记录的链尾（第 {witness.seq} 条）比对"
 
 
 def cmd_export_notice(args: argparse.Namespace) -> int:

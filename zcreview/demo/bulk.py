@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 from sqlalchemy import insert
 
+from storage import transitions
 from storage.applications import queue_columns
 from storage.store import Store
-from storage.tables import ApplicationRow, AttachmentRow, BlobRow, RevisionRow, utcnow
+from storage.tables import AttachmentRow, BlobRow, RevisionRow, utcnow
 from zcreview.demo.attachments import JPEG, PNG
 from zcreview.demo.generate import Generator
 from zcreview.demo.people import make_person
@@ -174,7 +175,7 @@ def bulk_insert(
     summary: DemoSummary | None = None,
 ) -> int:
     """Insert `count` applications with states spread as in the full demo; returns the count."""
-    from zcreview.demo.office import StatePlan, plan_columns, plan_states
+    from zcreview.demo.office import DEMO_ACTOR, StatePlan, plan_columns, plan_states
 
     blobs: dict[str, tuple[str, int, str]] = {}
     with store.session() as session:
@@ -219,8 +220,6 @@ def bulk_insert(
                 n_ok=n_ok,
                 n_warn=n_warn,
                 n_fail=n_fail,
-                version=1,
-                updated_at=now,
                 **cols,
             )
             row.update(plan_columns(plan, now))
@@ -237,8 +236,11 @@ def bulk_insert(
                     created_at=now,
                 )
             )
-        with store.engine.begin() as conn:
-            conn.execute(insert(ApplicationRow.__table__), app_rows)  # type: ignore[attr-defined]
+        with store.session() as session:
+            transitions.create_many(
+                app_rows, [p.state for p in chunk_plans], DEMO_ACTOR, session=session, now=now
+            )
+            conn = session.connection()
             ids = (
                 conn.execute(
                     insert(RevisionRow.__table__).returning(  # type: ignore[attr-defined]
@@ -258,6 +260,7 @@ def bulk_insert(
                 for p, n, s, z, m in t.attachments
             ]
             conn.exec_driver_sql(attachment_sql, att_rows)
+            session.commit()
         done += len(chunk)
         if progress is not None:
             progress("写入", done, count)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlmodel import select
 
+from storage import transitions
 from storage.office import add_reviewer, get_self, init_office, list_reviewers
 from storage.store import Store
 from storage.tables import ApplicationRow, utcnow
@@ -154,13 +155,12 @@ def plan_states(
 
 
 def plan_columns(plan: StatePlan, now: datetime, lease_minutes: int = 15) -> dict[str, object]:
-    """The queue columns a plan sets: state, holder, lease and deadline.
+    """The queue columns a plan sets besides the state: holder, lease and deadline.
 
     Leases and deadlines count from now, so the demo stays live whenever it is opened.
     """
     today = now.date()
     return {
-        "state": plan.state.value,
         "holder": plan.holder,
         "lease_until": now + timedelta(minutes=lease_minutes) if plan.holder else None,
         "deadline": (
@@ -169,30 +169,45 @@ def plan_columns(plan: StatePlan, now: datetime, lease_minutes: int = 15) -> dic
     }
 
 
+DEMO_ACTOR = "演示数据"
+"""The audit actor of the states the demo sets without a reviewer."""
+
+# The workflow moves that take a freshly imported application (待审核) to a planned state.
+_ROUTES: dict[State, tuple[tuple[str, State], ...]] = {
+    State.PENDING: (),
+    State.IN_REVIEW: (("claim", State.IN_REVIEW),),
+    State.REPORTED: (
+        ("claim", State.IN_REVIEW),
+        ("pass", State.PASSED),
+        ("report", State.REPORTED),
+    ),
+    State.FINISHED: (("claim", State.IN_REVIEW), ("finish", State.FINISHED)),
+}
+
+
 def apply_workflow_states(
     store: Store, plans: Sequence[StatePlan], *, lease_minutes: int = 15
 ) -> None:
-    """Set state, holder, lease and deadline of each application in one transaction.
+    """Walk each application from 待审核 to its planned state, in one transaction.
 
-    Only for states no reviewer at this office produces (已上报, 审核结束) and the bulk benchmark
-    office; every decision of the demo goes through the review API (`zcreview.demo.decisions`).
+    Only for states no reviewer at this office produces (已上报, 审核结束); every decision of the
+    demo goes through the review API (`zcreview.demo.decisions`). The moves go through the
+    state writer like any other, so the audit log replays to the demo's states.
     """
     now = utcnow()
     with store.session() as session:
-        rows = {
-            r.id: r
-            for r in session.exec(
-                select(ApplicationRow).where(col(ApplicationRow.id).in_([p.app_id for p in plans]))
-            ).all()
-        }
         for p in plans:
-            row = rows.get(p.app_id)
-            if row is None:
-                continue
-            for key, value in plan_columns(p, now, lease_minutes).items():
-                setattr(row, key, value)
-            row.updated_at = now
-            session.add(row)
+            route = _ROUTES.get(p.state)
+            if route is None:
+                raise ValueError(f"演示数据不能直接设为“{p.state.value}”")
+            for action, to in route:
+                row = session.get(ApplicationRow, p.app_id, populate_existing=True)
+                if row is None or row.state == p.state.value:
+                    break
+                values = plan_columns(p, now, lease_minutes) if to is p.state else {}
+                transitions.move(
+                    row, DEMO_ACTOR, action, to, session=session, now=now, values=values
+                )
         session.commit()
 
 

@@ -66,7 +66,17 @@ class StoredEntry:
     hash: str
 
 
-ProblemKind = Literal["edited", "missing", "relinked", "truncated", "unreadable"]
+ProblemKind = Literal[
+    "edited",
+    "missing",
+    "relinked",
+    "truncated",
+    "unreadable",
+    "forged",
+    "anchor",
+    "state",
+    "decision",
+]
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,43 @@ TRANSITIONS: dict[tuple[State, str], State] = {
 }
 
 
+DECISIONS: frozenset[str] = frozenset({"pass", "return", "reopen", "expire"})
+"""Actions that are a reviewer's (or the deadline's) decision: recorded under a name."""
+
+# Moves outside TRANSITIONS that keep or restore a state: taking over an expired claim (or
+# claiming a passed application) keeps it; releasing a claim restores what it interrupted.
+RESTORING: frozenset[tuple[State, str, State]] = frozenset(
+    {
+        (State.IN_REVIEW, "claim", State.IN_REVIEW),
+        (State.PASSED, "claim", State.PASSED),
+        (State.PASSED, "release", State.PASSED),
+        (State.IN_REVIEW, "release", State.RESUBMITTED),
+        (State.IN_REVIEW, "release", State.RETURNED_FROM_ABOVE),
+        (State.IN_REVIEW, "release", State.PASSED),
+    }
+)
+
+
+def after_revision(current: State, *, late: bool = False) -> State:
+    """The state a new revision leaves the application in (also a re-delivery after a return).
+
+    A returned application becomes 已补正, or 逾期放弃 when it comes back after the correction
+    deadline (002 §5(6)); any other state is kept, the new material is reviewed in it.
+    """
+    if current is State.RETURNED:
+        return State.ABANDONED if late else State.RESUBMITTED
+    if current is State.RETURNED_FROM_ABOVE:
+        return State.RESUBMITTED
+    return current
+
+
+def allowed(current: State, action: str, to: State) -> bool:
+    """Whether `action` may take an application from `current` to `to`."""
+    if action == "revision":
+        return to is after_revision(current, late=to is State.ABANDONED)
+    return TRANSITIONS.get((current, action)) is to or (current, action, to) in RESTORING
+
+
 class TransitionError(ValueError):
     """An action that the application's current state does not allow."""
 

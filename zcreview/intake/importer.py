@@ -172,15 +172,11 @@ def _import_package(pkg: Package, run: _Run) -> PackageResult:
         if digest not in stored:
             run.store.blobs.put_file(pkg.files[ref.file].path, digest)
             stored[digest] = (size, mime)
-    ok, warn, fail = _check_counts(app, run.config)
-    # A locked or damaged file is a ⚠ on its attachment (see storage.blob_notes) in the queue too.
-    noted = sum(1 for _, ref in iter_attachments(app) if ref.sha256 in checked.file_notes)
-    counts = (ok, warn + noted, fail)
     try:
-        outcome = _record(pkg, app, stored, counts, checked.file_notes, run)
+        outcome = _record(pkg, app, stored, checked.file_notes, run)
     except IntegrityError:
         # Another importer on the same database recorded the same blob or revision meanwhile.
-        outcome = _record(pkg, app, stored, counts, checked.file_notes, run)
+        outcome = _record(pkg, app, stored, checked.file_notes, run)
     run.known[pkg.digest] = (outcome.application_id, outcome.revision)
     run.blobs.update(stored)
     return PackageResult(
@@ -205,23 +201,23 @@ def _record(
     pkg: Package,
     app: Application,
     stored: dict[str, tuple[int, str]],
-    counts: tuple[int, int, int],
     notes: dict[str, str],
     run: _Run,
 ) -> _Recorded:
     with run.store.session() as session:
+        # Notes first: the recording step counts a noted file as a ⚠ on its attachment.
+        for digest, note in notes.items():
+            record_blob_note(digest, note, session=session)
         rec = record_revision(
             app,
             session=session,
             source=str(pkg.source),
             package_digest=pkg.digest,
-            counts=counts,
+            config=run.config,
         )
         for digest, (size, mime) in stored.items():
             if digest not in run.blobs and session.get(BlobRow, digest) is None:
                 session.add(BlobRow(sha256=digest, size=size, mime=mime))
-        for digest, note in notes.items():
-            record_blob_note(digest, note, session=session)
         session.commit()
     return _Recorded(rec.outcome, rec.application_id, rec.revision, rec.number)
 
@@ -233,17 +229,3 @@ def _load_config() -> Config | None:
     except ModuleNotFoundError:
         return None
     return load_config()
-
-
-def _check_counts(app: Application, config: Config | None) -> tuple[int, int, int]:
-    """(ok, warn, fail) of the pre-checks, for the queue; (0, 0, 0) when they cannot run."""
-    if config is None:
-        return (0, 0, 0)
-    # Imported here: the checks are only needed once a package is valid.
-    from zcreview.domain.checks import counts, run_all
-
-    try:
-        return counts(run_all(app, config))
-    except Exception:
-        # A faulty check must not refuse a valid package; the review screen reruns them.
-        return (0, 0, 0)

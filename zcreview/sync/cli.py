@@ -514,6 +514,7 @@ def _print_drives(results: list[Any]) -> int:
 def cmd_sync(
     args: argparse.Namespace, settings: Settings, store: Store, transport: Transport
 ) -> int:
+    from zcreview.sync import audithead
     from zcreview.sync.folder import FolderTransport
     from zcreview.sync.inbox import prefetch, pull_inbox, pull_returns, push_returns
     from zcreview.sync.outbox import drive_all
@@ -537,6 +538,7 @@ def cmd_sync(
         _say(f"上级退回：{a.application_id}{note}")
     if args.prefetch:
         _say(f"已下载附件 {_size(prefetch(store, transport))}")
+    audithead.push(transport, store)  # a witness of the audit log outside the office
     return status
 
 

@@ -21,6 +21,7 @@ from zcreview.sync.protocol import (
     OFFSET_HEADER,
     AckAnswer,
     AckRequest,
+    AuditHead,
     ErrorBody,
     InboxPage,
     Manifest,
@@ -314,3 +315,9 @@ class HttpTransport(Transport):
 
     def ack(self, feed: Feed, cursor: int) -> int:
         return self._json("PUT", f"/v1/cursors/{feed}", AckAnswer, AckRequest(cursor=cursor)).cursor
+
+    def put_audit_head(self, head: AuditHead) -> AuditHead | None:
+        return self._json("PUT", "/v1/audit-head", AuditHead, head)
+
+    def audit_head(self) -> AuditHead | None:
+        return self._json("GET", "/v1/audit-head", AuditHead)

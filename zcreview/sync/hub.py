@@ -23,6 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from zcreview import __version__
+from zcreview.sync import audithead
 from zcreview.sync.hubcore import Hub, HubError
 from zcreview.sync.protocol import (
     CHECKSUM_HEADER,
@@ -34,6 +35,7 @@ from zcreview.sync.protocol import (
     WIRE_MODELS,
     AckAnswer,
     AckRequest,
+    AuditHead,
     ErrorBody,
     InboxPage,
     Manifest,
@@ -360,6 +362,22 @@ API: tuple[Api, ...] = (
         AckRequest,
         AckAnswer,
     ),
+    Api(
+        "PUT",
+        "/v1/audit-head",
+        "put_audit_head",
+        "Leave this office's audit chain head with the hub (it keeps the newest)",
+        AuditHead,
+        AuditHead,
+    ),
+    Api(
+        "GET",
+        "/v1/audit-head",
+        "audit_head",
+        "The audit chain head the hub holds for this office",
+        None,
+        AuditHead,
+    ),
     Api("GET", "/healthz", "health", "Readiness", auth=False),
     Api("GET", "/openapi.json", "openapi", "This document", auth=False),
 )
@@ -500,6 +518,16 @@ class HubApp:
         req = await _json_body(request, AckRequest)
         value = await run_in_threadpool(self.hub.ack, office, feed, req.cursor)
         return _reply(request, AckAnswer(feed=feed, cursor=value))
+
+    async def put_audit_head(self, request: Request) -> Response:
+        office = await self._office(request)
+        head = await _json_body(request, AuditHead)
+        kept = await run_in_threadpool(audithead.keep, self.hub.engine, office, head)
+        return _reply(request, kept)
+
+    async def audit_head(self, request: Request) -> Response:
+        office = await self._office(request)
+        return _reply(request, await run_in_threadpool(audithead.held, self.hub.engine, office))
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"ok": True, "version": __version__})

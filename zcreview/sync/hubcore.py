@@ -48,6 +48,7 @@ from storage.sync_tables import (
 from storage.tables import utcnow
 from zcreview.domain.model import iter_attachments
 from zcreview.intake.clean import clean_application
+from zcreview.sync import rereport
 from zcreview.sync.hub_locks import upload_lock
 from zcreview.sync.protocol import (
     CHECKSUM_MISMATCH,
@@ -747,11 +748,15 @@ class Hub:
             counter = s.get(HubCounter, SEQ, with_for_update=True)
             assert counter is not None
             delivered = self._delivered(s, to.id, candidates)
+            returned = rereport.returns_since(s, to.id, delivered)
+            now = utcnow()
             results: list[EntryResult] = []
             accepted: list[ManifestEntry] = []
             for entry, reasons in checked:
                 if not reasons:
-                    result = _decide(entry, to, delivered.get(str(entry.application_id), {}))
+                    app_id = str(entry.application_id)
+                    result = _decide(entry, to, delivered.get(app_id, {}))
+                    result = rereport.after_return(entry, result, returned.get(app_id), now)
                     if result is None:
                         counter.value += 1
                         accepted.append(entry)
@@ -764,7 +769,12 @@ class Hub:
                 else:
                     result = _reject(entry, reasons)
                 results.append(result)
-            self._insert_accepted(s, office.id, to.id, batch.batch_id, accepted, results)
+            # A re-report after a return may carry a revision delivered before: moved, not added.
+            again = [e for e in accepted if e.revision in delivered.get(str(e.application_id), {})]
+            seqs = {(str(r.application_id), r.revision): r.seq or 0 for r in results}
+            rereport.redeliver(s, office.id, to.id, batch.batch_id, again, seqs)
+            fresh = [e for e in accepted if not any(e is a for a in again)]
+            self._insert_accepted(s, office.id, to.id, batch.batch_id, fresh, results)
             receipt = Receipt(
                 batch_id=manifest.batch_id,
                 manifest_hash=batch.manifest_hash,

@@ -9,7 +9,6 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -21,8 +20,9 @@ from storage.blobs import sha256_file
 from storage.store import Store
 from storage.sync_tables import InboxEntry, ReturnReceived, ReturnSent, SyncCursor
 from storage.tables import ApplicationRow, AttachmentRow, BlobRow, utcnow
+from zcreview.domain.catalogue import Config
 from zcreview.domain.text import clean_model
-from zcreview.domain.workflow import State, TransitionError, next_state
+from zcreview.domain.workflow import State, TransitionError
 from zcreview.intake.clean import clean_application
 from zcreview.sync.protocol import BlobRef, Correction, InboxItem, ReturnItem, ReturnRequest
 from zcreview.sync.transport import Cancelled, Feed, Refused, SyncError, Transport
@@ -32,8 +32,15 @@ T_co = TypeVar("T_co", covariant=True)
 R = TypeVar("R")
 
 
-class ReturnError(SyncError):
-    """A return cannot be sent down; the message says why."""
+def office_config() -> Config | None:
+    """The office's check configuration, for the counts of what arrives; None if unreadable."""
+    # Imported here: reading the catalogue is only needed once something arrives.
+    from zcreview.configfiles import load_config
+
+    try:
+        return load_config()
+    except Exception:
+        return None
 
 
 def get_cursor(session: Session, feed: Feed) -> int:
@@ -94,7 +101,7 @@ class Received:
     revision: str
     name: str
     from_office: str
-    outcome: str  # new / revision / unchanged / invalid
+    outcome: str  # new / revision / redelivered (again after a return) / unchanged / invalid
     note: str = ""
     """Why an application was refused (`invalid`): entry, field and problem, in Chinese."""
 
@@ -128,10 +135,19 @@ def _receive(session: Session, item: InboxItem) -> Received:
         note = "；".join(str(p) for p in checked.problems[:5])
         return Received(app_id, item.revision, "", item.from_office.name, "invalid", note)
     app = checked.app
+    # A new inbox entry of a revision already here is a re-report after a return: the lower
+    # office passed it again unchanged, so it is back in the queue like a corrected one.
     result = record_revision(
-        app, session=session, source=f"上报:{item.from_office.name}", initial_state=State.PENDING
+        app,
+        session=session,
+        source=f"上报:{item.from_office.name}",
+        initial_state=State.PENDING,
+        config=office_config(),
+        actor=item.from_office.name,
+        redelivery=True,
     )
-    return Received(app_id, item.revision, app.basic.name, item.from_office.name, result.outcome)
+    outcome = "redelivered" if result.redelivered else result.outcome
+    return Received(app_id, item.revision, app.basic.name, item.from_office.name, outcome)
 
 
 def pull_inbox(transport: Transport, store: Store) -> list[Received]:
@@ -282,62 +298,6 @@ def corrections_of(
 
 
 # ---------------------------------------------------------------- returns sent down
-
-
-def send_return(
-    session: Session,
-    application_id: str,
-    corrections: Sequence[Correction],
-    deadline: date,
-    *,
-    message: str = "",
-    reviewer: str = "",
-) -> str:
-    """Queue a return of an application that came from below; returns the return id.
-
-    The application moves to 已退回 with the deadline; `push_returns` delivers the return.
-    Raises ReturnError when the application did not arrive through sync or cannot be returned
-    in its state. The caller commits.
-    """
-    if not corrections:
-        raise ReturnError("退回须列明需要补正的事项（一次性告知）")
-    row = session.get(ApplicationRow, application_id)
-    if row is None:
-        raise ReturnError(f"没有这份申报：{application_id}")
-    came = session.exec(
-        select(InboxEntry)
-        .where(
-            InboxEntry.application_id == application_id, InboxEntry.revision == row.head_revision
-        )
-        .order_by(col(InboxEntry.seq).desc())
-    ).first()
-    if came is None:
-        raise ReturnError(f"{row.name} 的当前版本不是下级单位上报来的，不能退回给下级单位")
-    try:
-        row.state = next_state(State(row.state), "return").value
-    except TransitionError as exc:
-        raise ReturnError(str(exc)) from None
-    row.deadline = deadline
-    row.version += 1
-    row.updated_at = utcnow()
-    session.add(row)
-    return_id = str(uuid.uuid4())
-    session.add(
-        ReturnSent(
-            return_id=return_id,
-            application_id=application_id,
-            revision=row.head_revision,
-            to_name=came.from_name,
-            to_code=came.from_code,
-            corrections=json.dumps(
-                [c.model_dump(mode="json") for c in corrections], ensure_ascii=False
-            ),
-            deadline=deadline,
-            message=message,
-            reviewer=reviewer,
-        )
-    )
-    return return_id
 
 
 def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:

@@ -12,11 +12,12 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
+from storage import transitions
 from storage.blobs import BlobStore
 from storage.store import Store
 from storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, SyncPath
 from storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
-from zcreview.domain.workflow import State, next_state
+from zcreview.domain.workflow import State
 from zcreview.sync.protocol import (
     DEFAULT_CHUNK,
     MAX_CHUNK,
@@ -440,12 +441,8 @@ def apply_receipt(store: Store, batch_id: str, receipt: Receipt) -> None:
             item.reasons = json.dumps(result.reasons, ensure_ascii=False)
             item.seq = result.seq
             s.add(item)
-            row = s.get(ApplicationRow, app_id)
-            if result.accepted and row is not None and row.state == State.PASSED.value:
-                row.state = next_state(State.PASSED, "report").value
-                row.version += 1
-                row.updated_at = utcnow()
-                s.add(row)
+            if result.accepted:
+                _mark_reported(s, app_id, receipt.to_office.name, batch_id, result.seq)
         batch.receipt = receipt.model_dump_json()
         batch.state = "partly_rejected" if receipt.rejected else "acknowledged"
         batch.bytes_sent = batch.bytes_total
@@ -453,6 +450,28 @@ def apply_receipt(store: Store, batch_id: str, receipt: Receipt) -> None:
         batch.updated_at = utcnow()
         s.add(batch)
         s.commit()
+
+
+def _mark_reported(s: Session, app_id: str, by: str, batch_id: str, seq: int | None) -> None:
+    """通过未上报 → 已上报 through the state writer, so 数据上报 enters the audit chain; a claim
+    renewed at the same moment only makes it read the row again."""
+    for _ in range(3):
+        row = s.get(ApplicationRow, app_id, populate_existing=True)
+        if row is None or row.state != State.PASSED.value:
+            return
+        try:
+            transitions.move(
+                row,
+                by,
+                "report",
+                State.REPORTED,
+                session=s,
+                now=utcnow(),
+                payload={"batch_id": batch_id, "seq": seq},
+            )
+            return
+        except transitions.VersionConflict:
+            continue
 
 
 @dataclass(frozen=True)

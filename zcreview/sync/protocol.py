@@ -299,6 +299,13 @@ class AckAnswer(Wire):
     cursor: int
 
 
+class AuditHead(Wire):
+    """The end of an office's audit chain: the hub keeps the newest one each office sends."""
+
+    seq: int = Field(ge=0, le=2**63 - 1)
+    hash: str = Field(pattern="^[0-9a-f]{64}$")
+
+
 class ErrorBody(Wire):
     """Every refusal: a machine code and a message in Chinese and English."""
 
@@ -331,5 +338,6 @@ WIRE_MODELS: tuple[type[Wire], ...] = (
     PathList,
     AckRequest,
     AckAnswer,
+    AuditHead,
     ErrorBody,
 )

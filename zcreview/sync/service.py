@@ -24,7 +24,7 @@ from storage.tables import ApplicationRow, AttachmentRow, OfficeRow, RevisionRow
 from zcreview.domain.catalogue import Config
 from zcreview.domain.workflow import State
 from zcreview.settings import Settings
-from zcreview.sync import inbox, outbox, paths
+from zcreview.sync import audithead, inbox, outbox, paths
 from zcreview.sync.protocol import OfficeInfo, PathInfo, Receipt
 from zcreview.sync.transport import Cancelled, Refused, SyncError, Transport
 
@@ -179,6 +179,7 @@ class SyncService:
                 report["received"] = sum(1 for r in got if r.outcome != "unchanged")
                 applied = inbox.pull_returns(t, self.store)
                 report["returns_received"] = sum(1 for a in applied if a.applied)
+                audithead.push(t, self.store)  # a witness of the audit log outside the office
             except Cancelled:
                 raise
             except Refused as exc:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 from zcreview.sync.protocol import (
+    AuditHead,
     InboxPage,
     Manifest,
     OfferAnswer,
@@ -125,6 +126,15 @@ class Transport(ABC):
     @abstractmethod
     def ack(self, feed: Feed, cursor: int) -> int:
         """Tell the receiver this office has applied `feed` up to `cursor`; returns its record."""
+
+    def put_audit_head(self, head: AuditHead) -> AuditHead | None:
+        """Leave the office's audit chain head with the receiver; what it holds now, or None
+        when there is no hub to hold it (folder bundles)."""
+        return None
+
+    def audit_head(self) -> AuditHead | None:
+        """The audit chain head the hub holds for this office, or None without a hub."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook, most transports hold nothing
         """Release connections."""

@@ -1,0 +1,82 @@
+"""The office's audit chain head, held by the hub as a witness outside the office database.
+
+At each sync the office sends the head of its chain (seq, hash); the hub keeps the newest one
+per office and never moves it back. `zcreview audit verify` asks the hub for it when the hub is
+reachable: a chain that no longer reaches that seq, or holds another hash there, was rolled
+back or rewritten.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
+from storage.store import Store
+from storage.sync_tables import HubAuditHead, HubOffice
+from storage.tables import utcnow
+from zcreview.domain.audit import AuditProblem
+from zcreview.sync.protocol import AuditHead
+from zcreview.sync.transport import Transport
+
+# ---------------------------------------------------------------- hub side
+
+
+def keep(engine: Engine, office: HubOffice, head: AuditHead) -> AuditHead:
+    """Store `head` unless the hub holds a newer one; answer what the hub holds now."""
+    with Session(engine) as s:
+        row = s.get(HubAuditHead, office.id, with_for_update=True)
+        if row is None:
+            assert office.id is not None
+            row = HubAuditHead(office_id=office.id, seq=head.seq, hash=head.hash)
+        elif head.seq > row.seq:
+            row.seq, row.hash, row.updated_at = head.seq, head.hash, utcnow()
+        s.add(row)
+        s.commit()
+        return AuditHead(seq=row.seq, hash=row.hash)
+
+
+def held(engine: Engine, office: HubOffice) -> AuditHead:
+    """The head the hub holds for this office (seq 0 when it never sent one)."""
+    with Session(engine) as s:
+        row = s.get(HubAuditHead, office.id)
+        if row is None:
+            return AuditHead(seq=0, hash="0" * 64)
+        return AuditHead(seq=row.seq, hash=row.hash)
+
+
+# ---------------------------------------------------------------- office side
+
+
+def push(transport: Transport, store: Store) -> AuditHead | None:
+    """Send this office's chain head; the hub's answer, or None when the transport has no hub."""
+    with store.session() as s:
+        head = s.get(AuditHeadRow, HEAD_ID)
+        if head is None or head.last_seq == 0:
+            return None
+        mine = AuditHead(seq=head.last_seq, hash=head.last_hash)
+    return transport.put_audit_head(mine)
+
+
+def compare(witness: AuditHead, session: Session, where: str) -> list[AuditProblem]:
+    """Problems when the chain does not hold the head the witness recorded."""
+    if witness.seq == 0:
+        return []
+    entry = session.exec(select(AuditRow).where(AuditRow.seq == witness.seq)).first()
+    if entry is None:
+        return [
+            AuditProblem(
+                witness.seq,
+                "truncated",
+                f"{where}记录的链尾为第 {witness.seq} 条，本单位日志中已没有这一条（末尾被删除或回退）",
+            )
+        ]
+    if entry.hash != witness.hash:
+        return [
+            AuditProblem(
+                witness.seq,
+                "edited",
+                f"第 {witness.seq} 条与{where}记录的链尾哈希不符（日志被重写）",
+            )
+        ]
+    return []
