@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from functools import lru_cache
 from itertools import pairwise
 
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
 from zcreview.domain.checks.common import NONE_TITLE, current_title, ym
 from zcreview.domain.checks.dates import month_index
+from zcreview.domain.checks.direct import without_title
 from zcreview.domain.checks.validators import cn_valid, isbn_valid, issn_valid
 from zcreview.domain.model import Achievement
 
@@ -117,8 +119,18 @@ def _name_problem(a: Achievement, parts: tuple[str, str] | None, ctx: CheckConte
         return f"论文/著作名称应加书名号，如“{kind}：《{title.strip('《》')}》”"
     if a.category == PATENT and types and kind not in types:
         return f"专利类型应为{'、'.join(types)}之一"
+    if kind in types:
+        return None
     for word, hint in _QUALIFIED:
-        if word in kind and kind not in types:
+        if word in kind:
+            owners = ctx.prep.type_categories.get(kind)
+            if owners:
+                # The kind is spelt out (团体标准, 省级工法) but filed under another category:
+                # the category is what is wrong, not the name.
+                return (
+                    f"已注明“{kind}”，但“{kind}”属于“{'/'.join(sorted(owners))}”类，"
+                    f"不应填在“{a.category}”类"
+                )
             return hint
     return None
 
@@ -146,6 +158,13 @@ def ach_after(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     t = current_title(ctx.app)
     since = None
     label, path = "现职称", "titles"
+    if (t is None or t.title.strip() == NONE_TITLE) and without_title(ctx):
+        # 002 §14: a direct applicant has no title; what qualifies them is the years of
+        # professional work (000 §3(4)), so the achievements must come from that work.
+        yield from _after(
+            r, rows, ctx.app.basic.work_start, "参加工作", "参加工作", "basic.work_start"
+        )
+        return
     if t is not None:
         if t.title.strip() == NONE_TITLE:
             since, label, path = t.qualification_on, "职业资格", "titles[0].qualification_on"
@@ -154,18 +173,25 @@ def ach_after(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if since is None:
         yield r.unknown(f"未填写获得{label}时间，无法核对成果是否取得于{label}之后", "titles")
         return
+    yield from _after(r, rows, since, f"获得{label}", f"取得{label}", path)
+
+
+def _after(
+    r: Reporter, rows: list[Achievement], since: date, event: str, before: str, path: str
+) -> Iterator[CheckResult]:
+    """ACH-AFTER's findings: achievements dated before `since` (the month of `event`)."""
     ok = True
     for i, a in enumerate(rows):
         if month_index(a.on) < month_index(since):
             ok = False
             yield r.fail(
-                f"第{i + 1}条成果时间{ym(a.on)}早于获得{label}时间{ym(since)}，"
-                f"不得填写取得{label}以前的成果",
+                f"第{i + 1}条成果时间{ym(a.on)}早于{event}时间{ym(since)}，"
+                f"不得填写{before}以前的成果",
                 f"achievements[{i}].on",
                 path,
             )
     if ok:
-        yield r.ok(f"成果均取得于{ym(since)}获得{label}之后", "achievements")
+        yield r.ok(f"成果均取得于{ym(since)}{event}之后", "achievements")
 
 
 @check("ACH-ORDER", "成果按时间排列", "003 §3.16")

@@ -16,6 +16,7 @@ from zcreview.domain.checks.common import (
     has_kind,
     strip_ext,
 )
+from zcreview.domain.checks.direct import without_title
 from zcreview.domain.model import AttachmentRef
 
 _MIB = 1024 * 1024
@@ -162,7 +163,8 @@ def att_required(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
             "education.basis.attachments",
         )
     t = current_title(app)
-    if t is not None and not t.attachments:
+    # A direct applicant without a title (002 §14, 003 §3.10(1)) has no certificate to show.
+    if t is not None and not t.attachments and not without_title(ctx):
         ok = False
         what = "职业资格证书" if t.title.strip() == NONE_TITLE else "现职称证书"
         yield r.fail(f"未上传{what}扫描件", "titles[0].attachments")
