@@ -92,15 +92,14 @@ def assess_unit(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     ok = True
     for i, a in enumerate(rows):
         found = unit_in_year(ctx.app, a.year, sep)
+        if found is not None and same_unit(a.unit, found[0]):
+            continue  # the common case: no path or message to build
+        ok = False
         path = f"assessments[{i}].unit"
         if found is None:
-            ok = False
             yield r.unknown(f"{a.year}年度的社保缴费单位和工作单位均无记录，无法核对考核单位", path)
             continue
         unit, source = found
-        if same_unit(a.unit, unit):
-            continue
-        ok = False
         if source.startswith("basic."):
             yield r.fail(
                 f"{a.year}年度考核单位“{a.unit}”与社保缴费单位“{unit}”不一致", path, source
