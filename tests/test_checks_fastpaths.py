@@ -80,6 +80,7 @@ def _forget_everything() -> None:
     achievements._NAME_FACTS.clear()
     common._KIND_NAMES.clear()
     identity._RANK_OK.clear()
+    identity._CODE_PROBLEMS.clear()
     prepared._cache.clear()
 
 
