@@ -275,6 +275,14 @@ def ach_issn(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     checked = 0
     ok = True
     for i, a in enumerate(ctx.app.achievements):
+        if not (a.issn or a.isbn or a.cn):  # the common case for all but papers: no number
+            if a.category == PAPER:
+                ok = False
+                yield r.unknown(
+                    f"第{i + 1}条论文/著作未填写ISSN、CN或ISBN，无法核对刊号书号",
+                    f"achievements[{i}]",
+                )
+            continue
         filled = False
         for field, valid, msg in _SERIALS:
             value = getattr(a, field)
