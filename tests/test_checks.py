@@ -182,6 +182,9 @@ _MASTER = {
     "education__basis__professional_degree": True,
 }
 
+# A 工程硕士 one year into the 助理工程师 title: 硕士 need 2 years, 000 §4(5) allows one early.
+_EARLY = {**_MASTER, "titles__0__obtained_on": "2024-07"}
+
 BAD: list[Case] = [
     Case("ID-CARD", "check digit", app(basic__id_number=bad_id(_BASE_ID)), FAIL),
     Case("ID-CARD", "17 chars", app(basic__id_number=_BASE_ID[:17]), FAIL),
@@ -243,7 +246,7 @@ BAD: list[Case] = [
         app(
             education__basis__education="省业余大学、大专", education__basis__graduated_on="2003-07"
         ),
-        UNKNOWN,
+        WARN,
     ),
     Case(
         "TITLE-TIME",
@@ -265,7 +268,7 @@ BAD: list[Case] = [
         FAIL,
     ),
     Case("TITLE-NONE", "无 without qualification", app(titles__0__title="无"), FAIL),
-    Case("TITLE-NONE", "no titles", app(titles=[]), FAIL),
+    Case("TITLE-NONE", "no titles", app(titles=[], basic__unit_nature="事业单位"), FAIL),
     Case("APPT-YEARS", "counted to submission", app(titles__0__appointed_years=5), FAIL),
     Case("APPT-YEARS", "break not deducted", app(titles__0__appointment_break_months=12), FAIL),
     Case("APPT-YEARS", "years without date", app(titles__0__appointed_on=None), UNKNOWN),
@@ -417,7 +420,7 @@ BAD: list[Case] = [
         app(titles=[], education__basis__education="高中及以下", education__basis__degree=None),
         FAIL,
     ),
-    Case("EARLY-MENG", "MBA", app(**{**_MASTER, "education__basis__major": "工商管理"}), WARN),
+    Case("EARLY-MENG", "MBA", app(**{**_EARLY, "education__basis__major": "工商管理"}), WARN),
     Case("CHANGE-SERIES", "higher level", app(**{**_CHANGE, "titles__0__level": "助理级"}), FAIL),
     Case(
         "CHANGE-SERIES",
@@ -579,7 +582,7 @@ GOOD: list[Case] = [
     Case("DRUG-EDU", "药学", app(**_DRUG), OK),
     Case("DRUG-MID", "7 years", app(**_DRUG), OK),
     Case("DIRECT-ENG", "本科 12 years", app(titles=[]), OK),
-    Case("EARLY-MENG", "机械工程硕士", app(**_MASTER), OK),
+    Case("EARLY-MENG", "机械工程硕士", app(**_EARLY), OK),
     Case("CHANGE-SERIES", "same level", app(**_CHANGE), OK),
 ]
 

@@ -21,6 +21,7 @@ from zcreview.domain.checks import (
     CheckResult,
     PeerInfo,
     Severity,
+    achievements,
     attachments,
     common,
     identity,
@@ -75,8 +76,11 @@ def _forget_everything() -> None:
         for made in (r._ok, r._warn, r._fail, r._unknown):
             made.clear()
     attachments._NAME_PROBLEMS.clear()
+    attachments._VERDICTS.clear()
+    achievements._NAME_FACTS.clear()
     common._KIND_NAMES.clear()
     identity._RANK_OK.clear()
+    identity._CODE_PROBLEMS.clear()
     prepared._cache.clear()
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("schema", "print the JSON Schema of application.json", "zcreview.cli:cmd_schema")
 
+    p = add(
+        "check",
+        "run every pre-check on packages without importing them; exit 0 no ✗, 1 a ✗, 2 refused",
+        "zcreview.check_cmd:cmd_check",
+    )
+    p.add_argument("paths", nargs="+", type=Path, help="package folders, .zip, or folders of them")
+    p.add_argument("--json", action="store_true", help="one JSON object per package and line")
+    p.add_argument("--year", type=int, help="check as for this 年度 (default: the package's)")
+    p.add_argument("--today", type=date.fromisoformat, help="date for the date rules, YYYY-MM-DD")
+
     for extra in EXTRA_COMMANDS:
         extra(sub, common)
     return parser
@@ -170,7 +181,7 @@ def _ask_terminal_graphics(settings: Settings) -> Callable[[], object]:
     return wait
 
 
-CORE_COMMANDS = frozenset({"open", "init", "reviewer", "import", "demo", "schema"})
+CORE_COMMANDS = frozenset({"open", "init", "reviewer", "import", "demo", "schema", "check"})
 
 
 def _command_word(argv: Sequence[str]) -> str | None:

@@ -465,6 +465,8 @@ class EduReportRule(_Frozen):
     record_kind: str
     report_kind: str
     record_validity_months: int
+    record_also_from: int = 2001
+    """Earlier graduates may also show the record from this year on (000 §4(6)1 注)."""
 
 
 class EduSpecial(_Frozen):
@@ -474,6 +476,9 @@ class EduSpecial(_Frozen):
     """Matched as part of the 学历 written on the form."""
     enrolled_from: int | None = None
     enrolled_to: int | None = None
+    course_years_min: int | None = None
+    course_years_max: int | None = None
+    """Length of the course in years: with the graduation year it bounds the enrolment year."""
     note: str = ""
 
 

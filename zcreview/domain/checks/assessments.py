@@ -7,25 +7,15 @@ from datetime import date
 
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
 from zcreview.domain.checks.common import missing_recent_years, same_unit, unit_of, years_text
+from zcreview.domain.checks.seniority import normal_assessment_years, years_less
 from zcreview.domain.model import Application
 
 
 def required_assessment_years(ctx: CheckContext) -> int | None:
-    """How many recent yearly assessments this application needs, or None (no rule)."""
-    b = ctx.app.basic
-    key = ("assessment", b.series, b.level, ctx.edu_groups, b.method)
-    known = ctx.prep.years_of
-    if key in known:
-        return known[key]
-    rules = ctx.config.thresholds.assessment
-    found = None
-    for group in ctx.edu_groups or (None,):
-        n = rules.years_required(series=b.series, level=b.level, education=group, method=b.method)
-        if n is not None:
-            found = n
-            break
-    known[key] = found
-    return found
+    """How many recent yearly assessments this application needs, or None (no rule): the
+    configured years, one less for an early application 000 §4(5) allows (EARLY-MENG)."""
+    n = normal_assessment_years(ctx)
+    return None if n is None else max(0, n - years_less(ctx))
 
 
 @check("ASSESS-YEARS", "年度考核年数", "000 §7")
@@ -37,7 +27,8 @@ def assess_years(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     present = {a.year for a in ctx.app.assessments}
     missing = missing_recent_years(present, ctx.year, n, current_optional=optional)
     b = ctx.app.basic
-    who = f"{b.level}{b.method}（{'/'.join(ctx.edu_groups) or '学历不明'}）"
+    early = f"，提前{less}年" if (less := years_less(ctx)) else ""
+    who = f"{b.level}{b.method}（{'/'.join(ctx.edu_groups) or '学历不明'}{early}）"
     if missing:
         yield r.fail(
             f"{who}须提交近{n}年年度考核，缺少{years_text(missing)}的考核"
@@ -101,15 +92,14 @@ def assess_unit(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     ok = True
     for i, a in enumerate(rows):
         found = unit_in_year(ctx.app, a.year, sep)
+        if found is not None and same_unit(a.unit, found[0]):
+            continue  # the common case: no path or message to build
+        ok = False
         path = f"assessments[{i}].unit"
         if found is None:
-            ok = False
             yield r.unknown(f"{a.year}年度的社保缴费单位和工作单位均无记录，无法核对考核单位", path)
             continue
         unit, source = found
-        if same_unit(a.unit, unit):
-            continue
-        ok = False
         if source.startswith("basic."):
             yield r.fail(
                 f"{a.year}年度考核单位“{a.unit}”与社保缴费单位“{unit}”不一致", path, source

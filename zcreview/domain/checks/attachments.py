@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
 from zcreview.domain.checks.common import (
@@ -16,6 +17,8 @@ from zcreview.domain.checks.common import (
     has_kind,
     strip_ext,
 )
+from zcreview.domain.checks.direct import without_title
+from zcreview.domain.checks.prepared import Prepared
 from zcreview.domain.model import AttachmentRef
 
 _MIB = 1024 * 1024
@@ -47,6 +50,59 @@ _NAME_PROBLEMS: dict[tuple[str, str], str | None] = {}
 """(name pattern, attachment name) → `name_problem`. Names recur (每年的“2021年度考核表”, the
 same certificates on every form), and the two regex matches were the dearest part of the scan."""
 
+_FINE, _NO_MIME, _BAD_MIME, _BAD_EXT = range(4)
+_Verdict = tuple[int, str, str | None]
+"""(type finding, extension for `_BAD_EXT`, name problem) of one attachment."""
+_ALL_FINE: _Verdict = (_FINE, "", None)
+
+_VERDICTS: dict[int, tuple[Prepared, dict[tuple[str | None, str, str], _Verdict]]] = {}
+"""Per prepared configuration: (mime, file, name) → verdict. Attachments recur across
+applications (the same forms and certificates under the same names), so one dictionary hit
+replaces the type, extension and name tests of each."""
+
+
+def _verdicts(prep: Prepared) -> dict[tuple[str | None, str, str], _Verdict]:
+    hit = _VERDICTS.get(id(prep))
+    if hit is not None and hit[0] is prep:
+        known = hit[1]
+        if len(known) > 65536:
+            known.clear()
+        return known
+    if len(_VERDICTS) >= 8:
+        _VERDICTS.clear()
+    known = {}
+    # The prepared object is kept in the entry, so its id cannot be reused while it is cached.
+    _VERDICTS[id(prep)] = (prep, known)
+    return known
+
+
+def _verdict(a: AttachmentRef, prep: Prepared) -> _Verdict:
+    kind, ext = _FINE, ""
+    mime = a.mime
+    if mime is None:
+        kind = _NO_MIME
+    elif mime not in prep.allowed_mime:
+        kind = _BAD_MIME
+    else:
+        # The file's extension; none when the last dot is in a folder name.
+        _stem, dot, found = a.file.rpartition(".")
+        if dot and found and "/" not in found:
+            found = found.lower()
+            if found not in prep.mime_ext[mime]:
+                kind, ext = _BAD_EXT, found
+    name_re = prep.name_re
+    key = (name_re.pattern, a.name)
+    problems = _NAME_PROBLEMS
+    if key in problems:
+        problem = problems[key]
+    else:
+        if len(problems) > 65536:
+            problems.clear()
+        problem = problems[key] = name_problem(a.name, name_re)
+    if kind == _FINE and problem is None:
+        return _ALL_FINE
+    return (kind, ext, problem)
+
 
 def _scan(ctx: CheckContext) -> _Scan:
     found: _Scan | None = ctx.memo.get("attachments")
@@ -54,40 +110,46 @@ def _scan(ctx: CheckContext) -> _Scan:
         return found
     scan = _Scan()
     prep = ctx.prep
-    allowed_mime, mime_ext, name_re = prep.allowed_mime, prep.mime_ext, prep.name_re
-    pattern = name_re.pattern
-    problems = _NAME_PROBLEMS
-    if len(problems) > 65536:
-        problems.clear()
+    verdicts = _verdicts(prep)
     limit = ctx.config.thresholds.attachments.max_bytes
     for path, a in ctx.attachments:
-        mime = a.mime
-        if mime is None:
-            scan.no_mime.append(path)
-        elif mime not in allowed_mime:
-            scan.bad_mime.append((path, a))
-        else:
-            # The file's extension; none when the last dot is in a folder name.
-            _stem, dot, ext = a.file.rpartition(".")
-            if dot and ext and "/" not in ext:
-                ext = ext.lower()
-                if ext not in mime_ext[mime]:
-                    scan.bad_ext.append((path, a, ext))
+        key = (a.mime, a.file, a.name)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            verdict = verdicts[key] = _verdict(a, prep)
+        if verdict is not _ALL_FINE:
+            kind, ext, problem = verdict
+            if kind == _NO_MIME:
+                scan.no_mime.append(path)
+            elif kind == _BAD_MIME:
+                scan.bad_mime.append((path, a))
+            elif kind == _BAD_EXT:
+                scan.bad_ext.append((path, a, ext))
+            if problem:
+                scan.bad_name.append((path, a, problem))
         size = a.size
         if size is None:
             scan.no_size.append(path)
         elif size > limit:
             scan.too_big.append((path, a))
-        name = a.name
-        key = (pattern, name)
-        if key in problems:
-            problem = problems[key]
-        else:
-            problem = problems[key] = name_problem(name, name_re)
-        if problem:
-            scan.bad_name.append((path, a, problem))
     ctx.memo["attachments"] = scan
     return scan
+
+
+# The OK messages depend on the count of attachments only: formatted once per count.
+@lru_cache(maxsize=256)
+def _all_of_types(n: int, allowed: str) -> str:
+    return f"{n}个附件均为{allowed}"
+
+
+@lru_cache(maxsize=256)
+def _all_within(n: int, limit: int) -> str:
+    return f"{n}个附件均不超过{limit / _MIB:g} MB"
+
+
+@lru_cache(maxsize=256)
+def _all_named(n: int) -> str:
+    return f"{n}个附件均按“时间-内容”命名"
 
 
 @check("ATT-TYPE", "附件类型（按内容）", "004 §6.2, 002 §三")
@@ -103,7 +165,7 @@ def att_type(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if scan.no_mime:
         yield r.unknown(f"{len(scan.no_mime)}个附件未识别内容类型（未经入库检测）", *scan.no_mime)
     elif not scan.bad_mime and not scan.bad_ext:
-        yield r.ok(f"{len(ctx.attachments)}个附件均为{allowed}")
+        yield r.ok(_all_of_types(len(ctx.attachments), allowed))
 
 
 @check("ATT-SIZE", "附件大小", "004 §6.2")
@@ -118,7 +180,7 @@ def att_size(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if scan.no_size:
         yield r.unknown(f"{len(scan.no_size)}个附件大小未知（未经入库检测）", *scan.no_size)
     elif not scan.too_big:
-        yield r.ok(f"{len(ctx.attachments)}个附件均不超过{limit / _MIB:g} MB")
+        yield r.ok(_all_within(len(ctx.attachments), limit))
 
 
 def name_problem(name: str, pattern: re.Pattern[str]) -> str | None:
@@ -139,7 +201,7 @@ def att_name(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     for path, a, problem in scan.bad_name:
         yield r.warn(f"附件“{a.name}”{problem}", path)
     if not scan.bad_name:
-        yield r.ok(f"{len(ctx.attachments)}个附件均按“时间-内容”命名")
+        yield r.ok(_all_named(len(ctx.attachments)))
 
 
 @check("ATT-REQUIRED", "必备附件", "000 §4–14")
@@ -162,7 +224,8 @@ def att_required(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
             "education.basis.attachments",
         )
     t = current_title(app)
-    if t is not None and not t.attachments:
+    # A direct applicant without a title (002 §14, 003 §3.10(1)) has no certificate to show.
+    if t is not None and not t.attachments and not without_title(ctx):
         ok = False
         what = "职业资格证书" if t.title.strip() == NONE_TITLE else "现职称证书"
         yield r.fail(f"未上传{what}扫描件", "titles[0].attachments")

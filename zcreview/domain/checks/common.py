@@ -32,11 +32,14 @@ _UNIT_TRANS = str.maketrans({"（": "(", "）": ")", "\u3000": "", " ": ""})
 _KIND_TRANS = str.maketrans(dict.fromkeys("“”\"'‘’《》〈〉「」 \u3000", None))
 
 
+# Months and days recur in every application's messages: each is formatted once.
+@lru_cache(maxsize=4096)
 def ym(d: date) -> str:
     """`2018年7月`."""
     return f"{d.year}年{d.month}月"
 
 
+@lru_cache(maxsize=4096)
 def ymd(d: date) -> str:
     """`2018年7月1日`."""
     return f"{d.year}年{d.month}月{d.day}日"

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
 from zcreview.domain.checks.common import missing_recent_years, years_text
+from zcreview.domain.checks.seniority import normal_ce_years, years_less
 
 
 def _fmt(hours: float) -> str:
@@ -71,21 +72,10 @@ def _ok_message(years: int, pub: float, pro: float, total: float) -> str:
 
 
 def required_ce_years(ctx: CheckContext) -> int | None:
-    """Years of continuing education this application needs, or None when no rule applies."""
-    b = ctx.app.basic
-    key = ("continuing_education", b.series, b.level, ctx.edu_groups, None)
-    known = ctx.prep.years_of
-    if key in known:
-        return known[key]
-    rules = ctx.config.thresholds.continuing_education
-    found = None
-    for group in ctx.edu_groups or (None,):
-        n = rules.years_required(series=b.series, level=b.level, education=group)
-        if n is not None:
-            found = n
-            break
-    known[key] = found
-    return found
+    """Years of continuing education this application needs, or None when no rule applies:
+    the configured years, one less for an early application 000 §4(5) allows (EARLY-MENG)."""
+    n = normal_ce_years(ctx)
+    return None if n is None else max(0, n - years_less(ctx))
 
 
 def ce_years_present(ctx: CheckContext) -> set[int]:
@@ -105,7 +95,7 @@ def ce_years(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     b = ctx.app.basic
     if missing:
         yield r.fail(
-            f"申报{b.level}须有近{n}个年度的继续教育，缺少{years_text(missing)}",
+            f"{'提前' if years_less(ctx) else ''}申报{b.level}须有近{n}个年度的继续教育，缺少{years_text(missing)}",
             "continuing_education",
         )
     else:

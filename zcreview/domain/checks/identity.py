@@ -75,13 +75,22 @@ def rank_fmt(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         yield r.ok(f"单位推荐排序和{len(app.achievements)}个位次均为“k/n”格式", "basic.unit_rank")
 
 
+_UNSEEN = "unseen"
+_CODE_PROBLEMS: dict[str, str | None] = {}
+"""统一社会信用代码 → `validate_credit_code`: one unit recommends many applicants."""
+
+
 @check("UNIT-CODE", "统一社会信用代码", "003 §4.4, GB 32100")
 def unit_code(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     code = ctx.app.basic.applying_unit_code
     if not code:
         yield r.unknown("未提供申报单位的统一社会信用代码", "basic.applying_unit_code")
         return
-    problem = validate_credit_code(code)
+    problem = _CODE_PROBLEMS.get(code, _UNSEEN)
+    if problem is _UNSEEN:
+        if len(_CODE_PROBLEMS) > 4096:
+            _CODE_PROBLEMS.clear()
+        problem = _CODE_PROBLEMS[code] = validate_credit_code(code)
     if problem:
         yield r.fail(problem, "basic.applying_unit_code")
     else:

@@ -16,15 +16,12 @@ from zcreview.domain.checks.common import (
 )
 from zcreview.domain.checks.continuing_education import ce_years_present
 from zcreview.domain.checks.dates import full_years, whole_years_to_year_end
-from zcreview.domain.model import EducationRecord
+from zcreview.domain.checks.direct import applies_directly
+from zcreview.domain.checks.seniority import early_master
 
 _ASSISTANT = "助理级"
 _CHANGE_METHOD = "改系列"
 _CHANGE_EXCEPTIONAL = "改系列破格"
-_MASTER = "硕士"
-_ENGINEERING_MASTER = "工程硕士"
-# Two-character words too common in engineering names to show that two specialties agree.
-_GENERIC_BIGRAMS = frozenset({"工程", "技术", "管理", "专业", "科学", "应用", "领域"})
 
 
 def _drug_applies(ctx: CheckContext) -> bool:
@@ -115,20 +112,10 @@ def drug_mid(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
 
 @check("DIRECT-ENG", "企业工程技术人才直接申报", "002 §14")
 def direct_eng(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
+    if not applies_directly(ctx):
+        return
     rules = ctx.config.thresholds.direct_eng
     b = ctx.app.basic
-    titles = ctx.prep.direct_titles.get(b.level, frozenset())
-    if b.series != rules.series or b.unit_nature not in rules.unit_natures or b.title not in titles:
-        return
-    # Direct means skipping the level below: no title, or one lower than that level.
-    t = current_title(ctx.app)
-    levels = ctx.prep.level_index
-    if t is not None:
-        if t.title.strip() == NONE_TITLE and (t.qualification or "").strip():
-            return
-        held = title_level(ctx.config, t, b.series)
-        if held in levels and levels[held] <= levels[b.level] + 1:
-            return
     needs = [(n, g) for g in ctx.edu_groups if (n := rules.years_required(b.level, g)) is not None]
     routes = "；".join(
         f"{'/'.join(rule.education)}满{rule.years}年"
@@ -156,44 +143,41 @@ def direct_eng(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         )
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)} - _GENERIC_BIGRAMS
-
-
-def _professional_master(ctx: CheckContext) -> tuple[str, EducationRecord] | None:
-    edu = ctx.app.education
-    for key, rec in (("basis", edu.basis), ("full_time", edu.full_time)):
-        if rec is None:
-            continue
-        named = _ENGINEERING_MASTER in (rec.degree or "")
-        if (rec.professional_degree or named) and _MASTER in ctx.prep.education_groups(
-            ctx.config, rec
-        ):
-            return key, rec
-    return None
-
-
 @check("EARLY-MENG", "工程类专业学位硕士提前1年", "000 §4(5)")
 def early_meng(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
-    rule = ctx.config.thresholds.early_meng
+    early = early_master(ctx)
+    if early is None or early.normal is None:
+        return
+    t = current_title(ctx.app)
+    if t is None:
+        return  # no title to count seniority from: the direct routes decide (DIRECT-ENG)
     b = ctx.app.basic
-    if b.series not in rule.series:
+    rec, k = early.record, early.years_early
+    major = f"education.{early.key}.major"
+    if early.held is None:
+        yield r.unknown("未填写获得现职称（职业资格）时间，无法判断是否提前申报", "titles[0]")
         return
-    found = _professional_master(ctx)
-    if found is None:
+    if early.held >= early.normal:
+        return  # normal seniority: 000 §4(5) ties the degree only to applying early
+    held = f"任现职至{ctx.year}年底{early.held}年，正常须满{early.normal}年"
+    if not early.is_early:
+        yield r.fail(
+            f"工程类专业学位硕士可提前{k}年申报，仍须任现职满{early.normal - k}年；{held}",
+            "titles[0].obtained_on",
+        )
         return
-    key, rec = found
-    target = f"{b.specialty_category or ''}{b.current_specialty}"
-    if _bigrams(rec.major) & _bigrams(target):
+    category = b.specialty_category or b.series
+    if early.matches:
         yield r.ok(
-            f"工程类专业学位硕士（{rec.major}）与现从事专业一致，可提前{rule.years_early}年申报",
-            f"education.{key}.major",
+            f"提前{k}年申报（{held}）：专业学位“{rec.major}”与拟评审专业“{b.current_specialty}”"
+            f"同属{category}",
+            major,
         )
     else:
         yield r.warn(
-            f"专业学位硕士“{rec.major}”与拟评审专业“{target}”看不出一致；"
-            f"专业学位与拟评审工程类职称专业一致的才可提前{rule.years_early}年申报，请核实",
-            f"education.{key}.major",
+            f"提前{k}年申报（{held}），但专业学位“{rec.major}”不在拟评审专业“{b.current_specialty}”"
+            f"所属的{category}之中；专业学位与拟评审工程类职称专业一致的才可提前{k}年申报，请核实",
+            major,
             "basic.current_specialty",
         )
 

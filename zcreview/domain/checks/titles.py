@@ -15,6 +15,7 @@ from zcreview.domain.checks.common import (
     ym,
 )
 from zcreview.domain.checks.dates import month_index, whole_years_to_year_end
+from zcreview.domain.checks.direct import without_title
 
 # Ways of obtaining a title that are not a review, so the review-date rule does not apply.
 _NOT_REVIEWED = ("职称考试", "考核认定")
@@ -63,6 +64,14 @@ def title_time(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
 @check("TITLE-NONE", "以职业资格申报时现职称填“无”", "000 §5(2), 003 §3.10")
 def title_none(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     t = current_title(ctx.app)
+    if (t is None or t.title.strip() == NONE_TITLE) and without_title(ctx):
+        # 002 §14: the green channel is for people with no title; 003 §3.10(1) lets them write 无
+        # without any 职业资格.
+        yield r.ok(
+            "直接申报（002 §14），无现专业技术职称，不需填写职业资格",
+            "titles" if t is None else "titles[0].title",
+        )
+        return
     if t is None:
         yield r.fail("未填写现专业技术职称或职业资格", "titles")
         return

@@ -24,6 +24,15 @@ _ISBN_STRIP = re.compile(r"[\s\-]")
 # 国内统一连续出版物号: (CN) + 2-digit region + '-' + 4-digit serial, optionally '/' and the
 # 中图法 class (one or two letters, maybe digits), e.g. CN 11-2223/N, CN 37-1234/TU.
 _CN_RE = re.compile(r"^(?:CN)?\s?(\d{2})-(\d{4})(?:/[A-Z]{1,2}\d{0,3}(?:\.\d{1,3})?)?$")
+# Region codes of the CN number: GB/T 9999.1—2018《中国标准连续出版物号 第1部分：CN》(the CN
+# part; GB/T 9999.2 is the ISSN part) §4.3 and normative Annex A (as GB/T 9999—2001 §5.2.1 before
+# it): the first two digits of the GB/T 2260 code of the province, autonomous region or
+# municipality, and "10" as the extension code of Beijing, whose serials outgrew "11". GB/T 2260
+# also lists 71 台湾, 81 香港, 82 澳门; they are kept as the earlier 11–82 range accepted them.
+CN_REGIONS: frozenset[int] = frozenset(
+    {10, 11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37}
+    | {41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
+)
 
 
 def id_check_char(first17: str) -> str:
@@ -168,6 +177,6 @@ def isbn_valid(s: str) -> bool:
 
 
 def cn_valid(s: str) -> bool:
-    """A 国内统一刊号 `CN xx-xxxx[/class]`; the region code is 11–82 (GB/T 2260 provinces)."""
+    """A 国内统一刊号 `CN xx-xxxx[/class]` whose region code is one of `CN_REGIONS`."""
     m = _CN_RE.match(s.strip().upper())
-    return m is not None and 11 <= int(m.group(1)) <= 82
+    return m is not None and int(m.group(1)) in CN_REGIONS
