@@ -17,7 +17,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, NamedTuple, Protocol
 
-from storage.scratch import ScratchDir
 from zcreview.intake.problems import APPLICATION_JSON, WHOLE_FILE, PackageError, Problem, safe_text
 
 CHUNK = 64 * 1024
@@ -474,11 +473,14 @@ def _open_zip(path: Path, limits: Limits, home: Path | None) -> Package:
             members.append((clean, info))
         prefix = _common_root(members)
         budget = _Budget(limits)
-        tmp: _Scratch = (
-            ScratchDir(home, "intake-")
-            if home is not None
-            else tempfile.TemporaryDirectory(prefix="zcreview-intake-")
-        )
+        tmp: _Scratch
+        if home is not None:
+            # Imported here: `zcreview check` reads packages without any office or storage.
+            from storage.scratch import ScratchDir
+
+            tmp = ScratchDir(home, "intake-")
+        else:
+            tmp = tempfile.TemporaryDirectory(prefix="zcreview-intake-")
         try:
             return _extract(path, zf, members, prefix, budget, tmp)
         except BaseException:
