@@ -44,6 +44,8 @@ class ReviewServices:
     recognise: bool | None = None
     """Read attachments' text (OCR) in the background; None: when previews are isolated
     (the workstation), not in tests that decode in-process unless they ask."""
+    ocr_reader: Callable[[str], bytes] | None = None
+    """Where OCR reads attachment bytes; None: the blob store, then the hub."""
     _config: Config | None = field(default=None, init=False, repr=False)
     _previewer: Previewer | None = field(default=None, init=False, repr=False)
     _ocr: OcrQueue | None = field(default=None, init=False, repr=False)
@@ -98,7 +100,8 @@ class ReviewServices:
             return None
         with self._lock:
             if self._ocr is None:
-                self._ocr = OcrQueue(self.store, make_blob_reader(self), workers=1)
+                reader = self.ocr_reader or make_blob_reader(self)
+                self._ocr = OcrQueue(self.store, reader, workers=1)
             return self._ocr
 
     def cell_mode(self) -> CellMode:
