@@ -16,8 +16,10 @@ from pathlib import Path
 
 from screens.blob_source import make_blob_reader
 from screens.review_services import ReviewServices
+from zcreview.preview.sniff import MIME_GIF, MIME_JPEG, MIME_PDF, MIME_PNG, SNIFF_BYTES, sniff_mime
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+_EXTENSIONS = {MIME_PDF: ".pdf", MIME_JPEG: ".jpg", MIME_PNG: ".png", MIME_GIF: ".gif"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +31,14 @@ class Saved:
     opened: bool = False
 
 
-def safe_name(name: str, sha: str) -> str:
-    """A file name that is safe on every file system, keeping the applicant's name readable."""
-    cleaned = _UNSAFE.sub("_", name).strip(" .")
-    return cleaned[:120] or f"附件-{sha[:12]}"
+def safe_name(name: str, sha: str, data: bytes = b"") -> str:
+    """A file name that is safe on every file system, keeping the applicant's name readable,
+    with the extension its content calls for (a viewer chooses by it)."""
+    cleaned = _UNSAFE.sub("_", name).strip(" .")[:120] or f"附件-{sha[:12]}"
+    extension = _EXTENSIONS.get(sniff_mime(data[:SNIFF_BYTES]), "")
+    if extension and not cleaned.lower().endswith(extension):
+        cleaned += extension
+    return cleaned
 
 
 def local_display(env: Mapping[str, str] | None = None) -> bool:
@@ -65,7 +71,7 @@ def save_attachment(
         return Saved(None, f"无法读取附件“{name}”：文件缺失或尚未取回")
     try:
         folder = services.exports_dir()
-        path = _target(folder, safe_name(name, sha), data)
+        path = _target(folder, safe_name(name, sha, data), data)
         if not path.exists():
             path.write_bytes(data)
     except OSError as exc:
