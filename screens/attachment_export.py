@@ -35,7 +35,7 @@ def safe_name(name: str, sha: str, data: bytes = b"") -> str:
     """A file name that is safe on every file system, keeping the applicant's name readable,
     with the extension its content calls for (a viewer chooses by it)."""
     cleaned = _UNSAFE.sub("_", name).strip(" .")[:120] or f"附件-{sha[:12]}"
-    extension = _EXTENSIONS.get(sniff_mime(data[:SNIFF_BYTES]), "")
+    extension = _EXTENSIONS.get(sniff_mime(data[:SNIFF_BYTES]) or "", "")
     if extension and not cleaned.lower().endswith(extension):
         cleaned += extension
     return cleaned
