@@ -494,7 +494,7 @@ class ReviewScreen(Screen[int]):
             pane.needles = tuple(values_at(app, item.path)) if app is not None else ()
             ocr = self.services.ocr
             if ocr is not None and ref is not None and ref.sha256:
-                ocr.focus([(ref.sha256, ref.name)])  # the attachment under the cursor first
+                ocr.focus([(ref.sha256, ref.name)], fetch=True)  # under the cursor: first
         else:
             self.preview_target = None
         self._line("review-item", detail)

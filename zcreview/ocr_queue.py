@@ -143,9 +143,10 @@ class OcrQueue:
             self._cond.notify_all()
         self._start()
 
-    def focus(self, docs: Sequence[Doc]) -> None:
-        """The application on screen: read now, fetching from the hub if need be."""
-        self.add(docs, FOCUS, fetch=True)
+    def focus(self, docs: Sequence[Doc], *, fetch: bool = False) -> None:
+        """The application on screen: read now; with `fetch`, even if the bytes must come from
+        the hub first (the attachment the reviewer is looking at is fetched for the preview anyway)."""
+        self.add(docs, FOCUS, fetch=fetch)
 
     def ahead(self, docs: Sequence[Doc]) -> None:
         self.add(docs, AHEAD)

@@ -495,19 +495,21 @@ class PreviewPane(Widget):
         return self._text_strips(shown, width)
 
     def _findings_text(self) -> Text:
-        """One line per value of the field under the cursor: found, differs or not found."""
+        """The values of the field under the cursor in one paragraph: found, differs (with what
+        the scan says), not found. Compact, so the page's text keeps the room at 80×24."""
         out = Text()
         glyphs = _ASCII_VERDICT if self._ascii else _VERDICT_GLYPH
-        for finding in self.found:
-            glyph = glyphs[finding.verdict]
+        for number, finding in enumerate(self.found):
+            if number:
+                out.append("  ")
             value = clean(finding.value)
-            if finding.verdict == "found":
-                out.append(f"{glyph} {value}", _VERDICT_STYLE["found"])
-            elif finding.verdict == "differs":
-                out.append(f"{glyph} {value}", _VERDICT_STYLE["differs"])
-                out.append(f"  扫描件为：{clean(finding.seen)}")
-            else:
-                out.append(f"{glyph} {value}  扫描件中未找到", _VERDICT_STYLE["missing"])
+            style = _VERDICT_STYLE[finding.verdict]
+            out.append(f"{glyphs[finding.verdict]}{value}", style)
+            if finding.verdict == "differs":
+                out.append(f"（扫描件：{clean(finding.seen)}）")
+            elif finding.verdict == "missing":
+                out.append("（未找到）", self._styled("muted"))
+        if self.found:
             out.append("\n")
         return out
 
