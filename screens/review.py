@@ -323,6 +323,10 @@ class ReviewScreen(Screen[int]):
         # Decoder processes that cannot start are reported by the pane, per attachment.
         with contextlib.suppress(Exception):
             self.services.previewer.warm_up()
+        ocr = self.services.ocr
+        if ocr is not None:
+            with contextlib.suppress(Exception):
+                ocr.warm_up()  # the models load now, not with the first page
 
     def _start_load(
         self, index: int, *, release: str | None = None, after: str | None = None

@@ -179,9 +179,9 @@ class OcrQueue:
             return self._cond.wait_for(lambda: not self._best and not self._busy, timeout)
 
     def warm_up(self) -> None:
-        """Start the worker processes (the models load with the first page)."""
+        """Start a worker process and load the models in it (blocks ~1–3 s; call from a thread)."""
         if isinstance(self._runner, ProcessRunner):
-            self._runner.warm_up()
+            self._runner.warm_up_ocr()
 
     def close(self) -> None:
         with self._cond:

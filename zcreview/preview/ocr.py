@@ -86,6 +86,11 @@ def get_engine() -> Any:
         return _engine
 
 
+def warm_up() -> None:
+    """Load the models now (they load on first use, ~1–2 s) by reading a blank image."""
+    get_engine()(Image.new("RGB", (96, 48), (255, 255, 255)))
+
+
 def recognise_image(image: Image.Image) -> tuple[RawLine, ...]:
     """OCR one page image; lines in reading order with boxes as fractions of the page."""
     img = image.convert("RGB") if image.mode != "RGB" else image

@@ -49,6 +49,7 @@ from zcreview.preview.ocr import (
     text_layer_lines,
     text_layer_reliable,
 )
+from zcreview.preview.ocr import warm_up as warm_up_ocr
 
 DEFAULT_TIMEOUT: Final = 8.0
 OCR_TIMEOUT: Final = 60.0
@@ -199,6 +200,9 @@ def _limit_memory(limit: int) -> None:
 def _handle(request: tuple[Any, ...], docs: _DocCache) -> tuple[Any, ...]:
     op, sha, name, data = request[0], request[1], request[2], request[3]
     if op == "ping":
+        return ("ok", None)
+    if op == "warm-ocr":
+        warm_up_ocr()
         return ("ok", None)
     cached = docs.get(sha)
     if cached is None:
@@ -431,6 +435,10 @@ class ProcessRunner:
             "page", sha, name, data, (page, max_px, want_text), timeout or self.timeout
         )
         return render, text
+
+    def warm_up_ocr(self) -> None:
+        """Start a worker and load the OCR models in it, so the first page does not wait."""
+        self._call("warm-ocr", "", "", lambda: b"", (), OCR_TIMEOUT)
 
     def recognise(
         self,
