@@ -20,6 +20,8 @@ from typing import Any, Final, Literal
 
 from PIL import Image
 
+from zcreview.preview.document import ErrorKind, PreviewError
+
 RawLine = tuple[str, float, tuple[float, float, float, float]]
 """(text, confidence 0–1, box as fractions of the page: x0, y0, x1, y1)."""
 
@@ -61,8 +63,15 @@ def engine_version() -> str:
     return f"rapidocr-{version}/{MODEL}"
 
 
+MSG_ENGINE_MISSING: Final = "文字识别组件（rapidocr、onnxruntime）未安装或无法载入，暂不能识别"
+
+
 def _build_engine() -> Any:
-    from rapidocr import RapidOCR  # heavy (onnxruntime, OpenCV): only where pages are read
+    try:
+        from rapidocr import RapidOCR  # heavy (onnxruntime, OpenCV): only where pages are read
+    except ImportError as exc:
+        # MISSING, not DAMAGED: the file is fine, and the page is read once the engine is there.
+        raise PreviewError(MSG_ENGINE_MISSING, ErrorKind.MISSING, repr(exc)) from exc
 
     return RapidOCR(
         params={
