@@ -114,6 +114,19 @@ async def test_text_appears_once_read_and_the_open_never_waits(office: Store) ->
         await pilot.press("t")
         await settle(pilot)
         assert pane.view == "both"
+        # Away to a field without attachment and back: the kept page comes back with its text.
+        fields = screen.query_one(FieldList)
+        assert fields.go_to_path("basic.name")
+        await settle(pilot)
+        assert pane.target is None
+        assert fields.go_to_path(CERTIFICATE_PATH)
+        await settle(pilot)
+        for _ in range(50):
+            if pane.text_state == "done":
+                break
+            await asyncio.sleep(0.1)
+            await settle(pilot, 1)
+        assert pane.text_state == "done" and "准予毕业" in screen_text(app)
         ocr.close()
 
 

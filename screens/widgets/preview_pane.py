@@ -183,12 +183,12 @@ class PreviewPane(Widget):
         if old != new:
             self.set_reactive(PreviewPane.page, 0)
             self.set_reactive(PreviewPane.zoom, None)
+        self.reload_text()  # first: the page drawn next must not show the last file's text
         self._request()
-        self.reload_text()
 
     def watch_page(self) -> None:
-        self._request()
         self.reload_text()
+        self._request()
 
     def watch_needles(self) -> None:
         self._match()
@@ -235,14 +235,14 @@ class PreviewPane(Widget):
     def reload_text(self, sha: str | None = None) -> None:
         """Read the recognised text of the page shown again (after OCR stored some)."""
         target = self.target
-        if self._recognised is None or target is None or (sha is not None and sha != target.sha):
-            if target is None:
-                self.page_text = None
+        if self._recognised is None:
             return
-        if sha is None:
+        if sha is None or target is None:
             self.page_text = None
             self.text_state = "pending"
             self.found = []
+        if target is None or (sha is not None and sha != target.sha):
+            return
         self._load_text(target.sha, self.page)
 
     def cycle_zoom(self) -> None:
@@ -310,6 +310,8 @@ class PreviewPane(Widget):
             return
         doc = message.doc
         page = doc.page(message.page) if doc is not None else None
+        if page is None and self.page_text is not None:
+            return  # an older read overtaken by a newer one: the text does not go away
         self.page_text = page
         if page is not None:
             self.text_state = "done"
@@ -466,7 +468,7 @@ class PreviewPane(Widget):
             if result.text_low_quality:
                 shown.append("\n（提取的文字可能有误，请以页面图像为准）", note)
             return self._text_strips(shown, width)
-        if self.text_state == "pending":
+        if self.text_state == "pending" or self.page_text is None:
             return self._text_strips(
                 Text("正在识别…（可继续审核，完成后自动显示）", style=muted), width
             )
@@ -475,7 +477,6 @@ class PreviewPane(Widget):
             message.append(clean(self.text_error), self._styled("error"))
             return self._text_strips(message, width)
         page = self.page_text
-        assert page is not None
         shown = self._findings_text()
         if page.source == "text-layer":
             shown.append("（取自PDF文字层）\n", muted)
