@@ -82,6 +82,8 @@ def _build_engine() -> Any:
             "Det.limit_side_len": DET_SIDE,
             "EngineConfig.onnxruntime.intra_op_num_threads": 1,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            # Reusing buffers between pages: ~10 % more pages a core, at most tens of MB held.
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
         }
     )
 
