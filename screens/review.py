@@ -25,8 +25,10 @@ from textual.timer import Timer
 from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
+from screens.attachment_export import save_attachment
 from screens.composer import ReturnComposer
 from screens.confirm import ConfirmScreen
+from screens.evidence_match import values_at
 from screens.exports_ui import export_notice
 from screens.flag_dialog import FlagChoice, FlagDialog
 from screens.review_items import (
@@ -65,6 +67,7 @@ from zcreview.domain.corrections import CorrectionItem, CorrectionNotice
 from zcreview.domain.model import Application
 from zcreview.domain.paths import label_for_path
 from zcreview.domain.workflow import State
+from zcreview.ocr_queue import PageEvent
 
 PASSABLE = frozenset({State.IN_REVIEW.value, State.RETURNED_FROM_ABOVE.value})
 RETURNABLE = frozenset({State.IN_REVIEW.value, State.PASSED.value, State.RETURNED_FROM_ABOVE.value})
@@ -124,7 +127,10 @@ class ReviewScreen(Screen[int]):
 - `a` 审核通过（确认后提交），随后自动打开队列中的下一份；
 - `r` 审核不通过：打开退回告知书编辑，`ctrl+s` 退回；
 - `o` 重新审核已“通过未上报”的申报；
-- `p` 显示/隐藏附件预览，`,` `.` 翻页，`t` 看文字，`z` 放大局部，`Z` 还原；
+- `p` 显示/隐藏附件预览，`,` `.` 翻页，`z` 放大局部，`Z` 还原；
+- `t` 在 图像 / 识别文字 / 图像+文字 之间切换：附件自动识别文字（OCR），光标所在字段的值在文字中
+  标出（绿：一致，红：扫描件写的不同，⚠：未找到）；置信度低的行暗色并标 `?`；
+- `w` 把附件原文件另存到办公目录的 exports/（显示路径），本机有图形界面时用系统程序打开；
   终端支持图像（kitty / sixel）时 `x` 以像素显示当前页（数据量大，按需使用）；
 - `J` / `K` 不离开本页查看队列中的下一份 / 上一份；`e` 导出补正告知书；`q` 返回队列。
 """
@@ -148,7 +154,10 @@ class ReviewScreen(Screen[int]):
         Binding("pageup", "page(-1)", "上一页", show=False),
         Binding("full_stop", "turn(1)", "附件下一页", show=False),
         Binding("comma", "turn(-1)", "附件上一页", show=False),
-        Binding("t", "toggle_text", "附件文字", show=False),
+        Binding(
+            "t", "toggle_text", "图像/文字", id="review.text", tooltip="附件：图像、识别文字、两者"
+        ),
+        Binding("w", "save_attachment", "另存附件", show=False, id="review.save"),
         Binding("x", "pixels", "图像模式", show=False, id="review.pixels"),
         Binding("z", "zoom", "放大局部", show=False),
         Binding("Z", "zoom_off", "取消放大", show=False),
@@ -193,6 +202,10 @@ class ReviewScreen(Screen[int]):
         message: str
         severity: str = "information"
 
+    @dataclass
+    class _Recognised(Message):
+        sha: str
+
     def __init__(
         self,
         services: ReviewServices,
@@ -230,6 +243,7 @@ class ReviewScreen(Screen[int]):
                 protocol=self.services.graphics_protocol(),
                 cell=self.services.cell_pixels(),
                 ascii_mode=self._ascii,
+                recognised=self.services.ocr.doc if self.services.ocr is not None else None,
                 id="review-preview",
             ).data_bind(target=ReviewScreen.preview_target)
         yield Static(id="review-item")
@@ -238,6 +252,9 @@ class ReviewScreen(Screen[int]):
 
     def on_mount(self) -> None:
         self.query_one(FieldList).focus()
+        ocr = self.services.ocr
+        if ocr is not None:
+            ocr.subscribe(self._page_recognised)
         self._warm_up()
         self._load(self.index)
         if self._ascii:
@@ -267,6 +284,39 @@ class ReviewScreen(Screen[int]):
         self.set_class(shown, "-preview")
         self.refresh_bindings()
 
+    # ----- recognised text ----------------------------------------------------------------
+
+    def _page_recognised(self, event: PageEvent) -> None:
+        """Called from an OCR thread after each page: show it if it is the one on screen."""
+        target = self.preview_target
+        if target is not None and event.sha256 == target.sha and event.outcome != "skipped":
+            self.post_message(self._Recognised(event.sha256))
+
+    def on_review_screen__recognised(self, message: _Recognised) -> None:
+        self.query_one(PreviewPane).reload_text(message.sha)
+
+    def _schedule_ocr(self, loaded: Loaded) -> None:
+        """This application's attachments now, the next ones of the selection after, then the
+        rest of the office (once a session) in the background. Runs in the load worker."""
+        ocr = self.services.ocr
+        if ocr is None or loaded.application is None:
+            return
+        ocr.focus(_attachments_of(loaded.application))
+        with self.services.store.session() as session:
+            rows = queue_db.page(
+                self.queue_filter, loaded.index + 1, AHEAD_APPLICATIONS, session=session
+            )
+            ahead: list[tuple[str, str]] = []
+            for row in rows:
+                try:
+                    ahead += _attachments_of(load_revision(row.id, session=session))
+                except (LookupError, ValueError):
+                    continue
+        ocr.ahead(ahead)
+        if not self.services.background_ocr_started:
+            self.services.background_ocr_started = True
+            ocr.everything()
+
     # ----- loading ------------------------------------------------------------------------
 
     @work(thread=True, group="review-warm-up", exit_on_error=False)
@@ -274,6 +324,10 @@ class ReviewScreen(Screen[int]):
         # Decoder processes that cannot start are reported by the pane, per attachment.
         with contextlib.suppress(Exception):
             self.services.previewer.warm_up()
+        ocr = self.services.ocr
+        if ocr is not None:
+            with contextlib.suppress(Exception):
+                ocr.warm_up()  # the models load now, not with the first page
 
     def _start_load(
         self, index: int, *, release: str | None = None, after: str | None = None
@@ -311,6 +365,7 @@ class ReviewScreen(Screen[int]):
             else:
                 loaded.claim_message = "只读浏览（未选择审核人）"
             self._read(loaded, services)
+            self._schedule_ocr(loaded)
         except ReviewError as exc:
             self.post_message(self._Loaded(Loaded(index, self.total, error=str(exc))))
             return
@@ -439,6 +494,13 @@ class ReviewScreen(Screen[int]):
                 if ref is not None and ref.sha256
                 else None
             )
+            loaded = self.loaded
+            app = loaded.application if loaded is not None else None
+            pane = self.query_one(PreviewPane)
+            pane.needles = tuple(values_at(app, item.path)) if app is not None else ()
+            ocr = self.services.ocr
+            if ocr is not None and ref is not None and ref.sha256:
+                ocr.focus([(ref.sha256, ref.name)], fetch=True)  # under the cursor: first
         else:
             self.preview_target = None
         self._line("review-item", detail)
@@ -469,6 +531,8 @@ class ReviewScreen(Screen[int]):
             return self.show_preview and self.query_one(PreviewPane).protocol != "none"
         if action in ("turn", "toggle_text", "zoom", "zoom_off"):
             return self.show_preview
+        if action == "save_attachment":
+            return self.preview_target is not None
         return True
 
     # ----- cursor -------------------------------------------------------------------------
@@ -508,8 +572,17 @@ class ReviewScreen(Screen[int]):
         self.query_one(PreviewPane).turn(step)
 
     def action_toggle_text(self) -> None:
-        pane = self.query_one(PreviewPane)
-        pane.show_text = not pane.show_text
+        self.query_one(PreviewPane).cycle_view()
+
+    def action_save_attachment(self) -> None:
+        target = self.preview_target
+        if target is not None:
+            self._save_attachment(target)
+
+    @work(thread=True, group="review-save")
+    def _save_attachment(self, target: PreviewTarget) -> None:
+        saved = save_attachment(self.services, target.sha, target.name)
+        self.post_message(self._Said(saved.message, "information" if saved.path else "error"))
 
     def action_pixels(self) -> None:
         """Pixels for the page on request only: a page costs 300-800 KB over the link."""
@@ -783,6 +856,18 @@ def open_review(
     screen = ReviewScreen(services_of(app), queue_filter, index, reviewer=reviewer, total=total)
     app.install_screen(screen, REVIEW_SCREEN)
     return screen
+
+
+AHEAD_APPLICATIONS = 3
+"""Applications after the open one whose attachments are read ahead of the reviewer."""
+
+
+def _attachments_of(app: Application) -> list[tuple[str, str]]:
+    docs: dict[str, str] = {}
+    for _path, ref in app.all_attachments():
+        if ref.sha256:
+            docs.setdefault(ref.sha256, ref.name)
+    return list(docs.items())
 
 
 def items_from_flags_of(flags: list[Flag]) -> list[CorrectionItem]:

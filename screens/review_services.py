@@ -16,6 +16,7 @@ from storage.tables import utcnow
 from zcreview.configfiles import load_config
 from zcreview.domain.catalogue import Config
 from zcreview.domain.corrections import ReviewPolicy, local_today, policy_from_config
+from zcreview.ocr_queue import OcrQueue
 from zcreview.preview.cache import Previewer
 from zcreview.preview.cells import CellMode
 from zcreview.preview.graphics import Protocol, choose_protocol
@@ -41,8 +42,15 @@ class ReviewServices:
     """How often an open review renews its claim; None: at half the configured lease."""
     terminal: TerminalGraphics | None = None
     """What the terminal answered at start-up (`zcreview.preview.probe`); None: not asked."""
+    recognise: bool | None = None
+    """Read attachments' text (OCR) in the background; None: when previews are isolated
+    (the workstation), not in tests that decode in-process unless they ask."""
+    ocr_reader: Callable[[str], bytes] | None = None
+    """Where OCR reads attachment bytes; None: the blob store, then the hub."""
     _config: Config | None = field(default=None, init=False, repr=False)
     _previewer: Previewer | None = field(default=None, init=False, repr=False)
+    _ocr: OcrQueue | None = field(default=None, init=False, repr=False)
+    background_ocr_started: bool = field(default=False, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
@@ -85,6 +93,18 @@ class ReviewServices:
                 self._previewer = Previewer(make_blob_reader(self), isolate=self.isolate_previews)
             return self._previewer
 
+    @property
+    def ocr(self) -> OcrQueue | None:
+        """The session's OCR queue (one worker process, one core), or None when off."""
+        enabled = self.isolate_previews if self.recognise is None else self.recognise
+        if not enabled:
+            return None
+        with self._lock:
+            if self._ocr is None:
+                reader = self.ocr_reader or make_blob_reader(self)
+                self._ocr = OcrQueue(self.store, reader, workers=1)
+            return self._ocr
+
     def cell_mode(self) -> CellMode:
         """Half-blocks in 8 greys (fewest bytes); ASCII shades without colour or in ASCII mode."""
         if self.settings.ascii_mode or self.settings.color_system == "none":
@@ -114,6 +134,9 @@ class ReviewServices:
             if self._previewer is not None:
                 self._previewer.close()
                 self._previewer = None
+            if self._ocr is not None:
+                self._ocr.close()
+                self._ocr = None
 
 
 def services_of(app: Any) -> ReviewServices:

@@ -36,9 +36,10 @@ MIGRATIONS: list[Migration] = [
         create_tables(*tables.V1_TABLES),
     ),
 ]
-"""Version numbers by area: 1 foundation; 2–9 review; 10–19 sync and hub (16: intake notes)."""
+"""Version numbers by area: 1 foundation; 2–9 review (13: audit anchors); 10–19 sync and hub
+(15: recognised text, 16: intake notes)."""
 
-KNOWN_VERSIONS: frozenset[int] = frozenset({1, 2, 10, 11, 12, 13, 14, 16, 17, 18})
+KNOWN_VERSIONS: frozenset[int] = frozenset({1, 2, 10, 11, 12, 13, 14, 15, 16, 17, 18})
 """Every version any area registers (a test checks it against the registered list).
 
 A database holding exactly these is opened with one query and without importing the review and
@@ -104,6 +105,7 @@ def _load_area_migrations() -> None:
         "storage.review_tables",
         "storage.sync_tables",
         "storage.blob_notes",
+        "storage.recognised",
         "storage.hub_admin",
         "storage.hub_audit",
     ):

@@ -117,7 +117,12 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentPars
 def _load_extras() -> None:
     import importlib
 
-    for name in ("zcreview.review_cmd", "zcreview.backup_cmd", "zcreview.sync.cli"):
+    for name in (
+        "zcreview.review_cmd",
+        "zcreview.backup_cmd",
+        "zcreview.sync.cli",
+        "zcreview.ocr_cmd",
+    ):
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:

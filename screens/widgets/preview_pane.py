@@ -11,8 +11,9 @@ reviewer asks for pixels; half-blocks always work.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,7 +25,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
+from screens.evidence_match import Finding, findings
 from screens.text import clean, clean_block, fit
+from storage.recognised import RecognisedDoc
+from zcreview.domain.recognised import PageText
 from zcreview.preview.cache import Previewer, RenderedPage
 from zcreview.preview.cells import CellMode, Region
 from zcreview.preview.graphics import Protocol, kitty_delete
@@ -38,6 +42,16 @@ ZOOMS: tuple[tuple[str, Region], ...] = (
 
 _KEEP = 24
 """Rendered pages the pane keeps (each ≈ 30 KB of strips)."""
+
+View = Literal["image", "text", "both"]
+VIEWS: tuple[View, ...] = ("image", "text", "both")
+"""What `t` cycles through: the page image, its recognised text, both (image above)."""
+VIEW_NAMES = {"image": "图像", "text": "文字", "both": "图像+文字"}
+
+LOW_CONFIDENCE = 0.8
+"""Recognised lines below this confidence are dimmed and marked with `?`."""
+
+TextState = Literal["off", "pending", "done", "error"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +89,9 @@ class PreviewPane(Widget):
 
     target: var[PreviewTarget | None] = var(None)
     page: var[int] = var(0)
-    show_text: var[bool] = var(False)
+    view: var[View] = var("image")
+    needles: var[tuple[str, ...]] = var(())
+    """Values of the field under the cursor, highlighted where the recognised text has them."""
     zoom: var[int | None] = var(None)
     pixels: var[bool] = var(False)
     """Draw pages with the terminal's pixel protocol: only on request (300-800 KB a page)."""
@@ -99,6 +115,12 @@ class PreviewPane(Widget):
         key: Key
         data: str
 
+    @dataclass
+    class _Text(Message):
+        sha: str
+        page: int
+        doc: RecognisedDoc | None
+
     def __init__(
         self,
         previewer: Previewer,
@@ -107,6 +129,7 @@ class PreviewPane(Widget):
         protocol: Protocol = "none",
         cell: tuple[int, int] = DEFAULT_CELL,
         ascii_mode: bool = False,
+        recognised: Callable[[str], RecognisedDoc | None] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -123,6 +146,14 @@ class PreviewPane(Widget):
         self._kept: OrderedDict[Key, RenderedPage] = OrderedDict()
         self._body: list[Strip] = []
         self._graphics_on = False
+        self._recognised = recognised
+        """Reads what is stored for an attachment; None: no recognition in this session."""
+        if recognised is not None:
+            self.set_reactive(PreviewPane.view, "both")
+        self.page_text: PageText | None = None
+        self.text_state: TextState = "off" if recognised is None else "pending"
+        self.text_error = ""
+        self.found: list[Finding] = []
 
     # ----- state --------------------------------------------------------------------------
 
@@ -130,9 +161,17 @@ class PreviewPane(Widget):
     def page_count(self) -> int:
         return self.result.page_count if self.result is not None else 0
 
+    @property
+    def show_text(self) -> bool:
+        return self.view == "text"
+
     def _body_size(self) -> tuple[int, int]:
+        """Cells for the page image: the whole body, or its upper part beside the text."""
         width = max(1, self.size.width)
-        return width, max(1, self.size.height - 2)
+        height = max(1, self.size.height - 2)
+        if self.view == "both":
+            height = max(4, min(height - 4, height * 2 // 5))
+        return width, height
 
     def _current_key(self) -> Key | None:
         if self.target is None or not self.display or self.size.width <= 0:
@@ -144,10 +183,21 @@ class PreviewPane(Widget):
         if old != new:
             self.set_reactive(PreviewPane.page, 0)
             self.set_reactive(PreviewPane.zoom, None)
+        self.reload_text()  # first: the page drawn next must not show the last file's text
         self._request()
 
     def watch_page(self) -> None:
+        self.reload_text()
         self._request()
+
+    def watch_needles(self) -> None:
+        self._match()
+        self._rebuild()
+
+    def watch_view(self) -> None:
+        self._clear_graphics()
+        self._request()
+        self._rebuild()
 
     def watch_zoom(self) -> None:
         self._request()
@@ -158,10 +208,6 @@ class PreviewPane(Widget):
             self._rebuild()
         elif self.result is not None and self._key is not None:
             self._show(self._key, self.result)
-
-    def watch_show_text(self) -> None:
-        self._clear_graphics()
-        self._rebuild()
 
     def on_resize(self) -> None:
         self._request()
@@ -181,6 +227,23 @@ class PreviewPane(Widget):
             return False
         self.page = target
         return True
+
+    def cycle_view(self) -> None:
+        """Image → text → both → image."""
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+
+    def reload_text(self, sha: str | None = None) -> None:
+        """Read the recognised text of the page shown again (after OCR stored some)."""
+        target = self.target
+        if self._recognised is None:
+            return
+        if sha is None or target is None:
+            self.page_text = None
+            self.text_state = "pending"
+            self.found = []
+        if target is None or (sha is not None and sha != target.sha):
+            return
+        self._load_text(target.sha, self.page)
 
     def cycle_zoom(self) -> None:
         self.zoom = 0 if self.zoom is None else (self.zoom + 1) % len(ZOOMS)
@@ -231,6 +294,40 @@ class PreviewPane(Widget):
         if not get_current_worker().is_cancelled:
             self.post_message(self._Done(key, result))
 
+    @work(thread=True, exclusive=True, group="preview-text", exit_on_error=False)
+    def _load_text(self, sha: str, page: int) -> None:
+        assert self._recognised is not None
+        try:
+            doc = self._recognised(sha)
+        except Exception:  # the database is busy or gone: stay "pending", the next event retries
+            return
+        self.post_message(self._Text(sha, page, doc))
+
+    def on_preview_pane__text(self, message: _Text) -> None:
+        message.stop()
+        target = self.target
+        if target is None or message.sha != target.sha or message.page != self.page:
+            return
+        doc = message.doc
+        page = doc.page(message.page) if doc is not None else None
+        if page is None and self.page_text is not None:
+            return  # an older read overtaken by a newer one: the text does not go away
+        self.page_text = page
+        if page is not None:
+            self.text_state = "done"
+        elif doc is not None and message.page in doc.errors:
+            self.text_state, self.text_error = "error", doc.errors[message.page]
+        else:
+            self.text_state = "pending"
+        self._match()
+        self._rebuild()
+
+    def _match(self) -> None:
+        page = self.page_text
+        self.found = (
+            findings(self.needles, [line.text for line in page.lines]) if page is not None else []
+        )
+
     @work(thread=True, group="prefetch")
     def _prefetch(self, sha: str, name: str, width: int, height: int) -> None:
         self.previewer.prefetch(sha, name, width, height, self.mode)
@@ -248,7 +345,7 @@ class PreviewPane(Widget):
         self._rebuild()
         if self.target is not None:
             self.post_message(self.Shown(self.target, result.page, result.page_count, result.error))
-        if self.pixels and self.protocol != "none" and result.error is None and not self.show_text:
+        if self.pixels and self.protocol != "none" and result.error is None and self.view != "text":
             assert self.target is not None
             self._encode(key, self.target)
 
@@ -267,7 +364,7 @@ class PreviewPane(Widget):
 
     def on_preview_pane__graphics(self, message: _Graphics) -> None:
         message.stop()
-        if message.key != self._key or self.show_text or not self.pixels:
+        if message.key != self._key or self.view == "text" or not self.pixels:
             return
         driver = self.app._driver
         if driver is None:
@@ -315,13 +412,14 @@ class PreviewPane(Widget):
                 parts.append("有文字层")
         if self.zoom is not None:
             parts.append(f"放大 {ZOOMS[self.zoom][0]}")
-        if self.show_text:
-            parts.append("文字")
+        if self.view != "image":
+            parts.append(VIEW_NAMES[self.view])
         parts.append(clean(self.target.name))
         return sep.join(parts)
 
     def _rebuild(self) -> None:
-        width, height = self._body_size()
+        width = max(1, self.size.width)
+        height = max(1, self.size.height - 2)
         body: list[Strip] = []
         result = self.result
         if self.target is None:
@@ -330,25 +428,91 @@ class PreviewPane(Widget):
             )
         elif result is None:
             body = self._text_strips(Text("正在生成预览", style=self._styled("muted")), width)
+            if self.view != "image":
+                body += self._reading(None, width)
         elif result.error:
             message = Text("无法预览：", style=self._styled("error"))
             message.append(clean(result.error), self._styled("error"))
             message.append("\n\n审核可以继续；需要时请申请人重新上传。", self._styled("muted"))
             body = self._text_strips(message, width)
-        elif self.show_text:
-            text = clean_block(result.text).strip()
-            shown = Text(text or "（本页没有可提取的文字，请看页面图像）")
-            if result.text_low_quality:
-                shown.append("\n（提取的文字可能有误，请以页面图像为准）", self._styled("note"))
-            body = self._text_strips(shown, width)
-        elif self._graphics_on:
-            body = []
+        elif self.view == "text":
+            body = self._reading(result, width)
         else:
-            body = [Strip(line).crop(0, width) for line in result.lines]
+            image = (
+                [] if self._graphics_on else [Strip(line).crop(0, width) for line in result.lines]
+            )
+            if self.view == "both":
+                rows = self._body_size()[1]
+                image = image[:rows] + [Strip.blank(width)] * max(0, rows - len(image))
+                rule = Strip([Segment("-" * width if self._ascii else "─" * width)])
+                body = [
+                    *image,
+                    rule.apply_style(self._styled("muted")),
+                    *self._reading(result, width),
+                ]
+            else:
+                body = image
         if len(body) > height:
             body = body[:height]
         self._body = body
         self.refresh()
+
+    def _reading(self, result: RenderedPage | None, width: int) -> list[Strip]:
+        """The page as text: recognised lines in reading order with the field's values marked."""
+        muted, note = self._styled("muted"), self._styled("note")
+        if self.text_state == "off":
+            if result is None:
+                return []
+            text = clean_block(result.text).strip()
+            shown = Text(text or "（本页没有可提取的文字，请看页面图像）")
+            if result.text_low_quality:
+                shown.append("\n（提取的文字可能有误，请以页面图像为准）", note)
+            return self._text_strips(shown, width)
+        if self.text_state == "pending" or self.page_text is None:
+            return self._text_strips(
+                Text("正在识别…（可继续审核，完成后自动显示）", style=muted), width
+            )
+        if self.text_state == "error":
+            message = Text("无法识别文字：", style=self._styled("error"))
+            message.append(clean(self.text_error), self._styled("error"))
+            return self._text_strips(message, width)
+        page = self.page_text
+        shown = self._findings_text()
+        if page.source == "text-layer":
+            shown.append("（取自PDF文字层）\n", muted)
+        if not page.lines:
+            shown.append("（本页没有识别出文字）", muted)
+        marks = _marks(self.found)
+        for index, line in enumerate(page.lines):
+            low = line.confidence < LOW_CONFIDENCE
+            piece = Text(clean(line.text), style="dim" if low else "")
+            for start, end, verdict in marks.get(index, ()):
+                piece.stylize(_VERDICT_STYLE[verdict], start, end)
+            if low:
+                piece.append(" ?", note)
+            shown.append_text(piece)
+            shown.append("\n")
+        shown.rstrip()
+        return self._text_strips(shown, width)
+
+    def _findings_text(self) -> Text:
+        """The values of the field under the cursor in one paragraph: found, differs (with what
+        the scan says), not found. Compact, so the page's text keeps the room at 80×24."""
+        out = Text()
+        glyphs = _ASCII_VERDICT if self._ascii else _VERDICT_GLYPH
+        for number, finding in enumerate(self.found):
+            if number:
+                out.append("  ")
+            value = clean(finding.value)
+            style = _VERDICT_STYLE[finding.verdict]
+            out.append(f"{glyphs[finding.verdict]}{value}", style)
+            if finding.verdict == "differs":
+                out.append(f"（扫描件：{clean(finding.seen)}）")
+            elif finding.verdict == "missing":
+                out.append("（未找到）", self._styled("muted"))
+        if self.found:
+            out.append("\n")
+        return out
 
     def _footer_text(self) -> Text:
         result = self.result
@@ -358,7 +522,7 @@ class PreviewPane(Widget):
             return Text(clean("；".join(result.notes)), style=self._styled("note"))
         if result.info is not None and result.info.encrypted:
             return Text("文件已加密", style=self._styled("note"))
-        return Text(", . 翻页  t 文字  z 放大  Z 还原", style=self._styled("muted"))
+        return Text(", . 翻页  t 图像/文字  w 另存  z 放大  Z 还原", style=self._styled("muted"))
 
     def render_line(self, y: int) -> Strip:
         width = max(1, self.size.width)
@@ -374,3 +538,17 @@ class PreviewPane(Widget):
         if row < len(self._body):
             return self._body[row].extend_cell_length(width).apply_style(base)
         return Strip.blank(width, base)
+
+
+_VERDICT_STYLE = {"found": "bold reverse green", "differs": "bold reverse red", "missing": "yellow"}
+_VERDICT_GLYPH = {"found": "✓", "differs": "✗", "missing": "⚠"}
+_ASCII_VERDICT = {"found": "OK", "differs": "X", "missing": "!"}
+
+
+def _marks(found: list[Finding]) -> dict[int, list[tuple[int, int, str]]]:
+    """Spans to highlight, by line."""
+    marks: dict[int, list[tuple[int, int, str]]] = {}
+    for finding in found:
+        for hit in finding.hits:
+            marks.setdefault(hit.line, []).append((hit.start, hit.end, hit.verdict))
+    return marks

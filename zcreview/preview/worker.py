@@ -40,8 +40,20 @@ from zcreview.preview.document import (
     open_document,
     quiet_pypdf_logger,
 )
+from zcreview.preview.ocr import (
+    RENDER_PX,
+    TEXT_LAYER_ENGINE,
+    Recognised,
+    engine_version,
+    recognise_image,
+    text_layer_lines,
+    text_layer_reliable,
+)
+from zcreview.preview.ocr import warm_up as warm_up_ocr
 
 DEFAULT_TIMEOUT: Final = 8.0
+OCR_TIMEOUT: Final = 60.0
+"""A page's recognition: ~0.5–2 s on a busy core, the first one also loads the models."""
 # Address-space cap for a worker: the interpreter, pdfium and Pillow take ~0.5 GB of it.
 DEFAULT_MEMORY_LIMIT: Final = 2 * 1024 * 1024 * 1024
 # Documents a worker keeps open; the parent mirrors this to know when to resend the bytes.
@@ -74,7 +86,19 @@ class Runner(Protocol):
         self, sha: str, name: str, data: DataSource, page: int, max_px: int, want_text: bool
     ) -> tuple[PageRender, PageText | None]: ...
 
+    def recognise(self, sha: str, name: str, data: DataSource, page: int) -> Recognised: ...
+
     def close(self) -> None: ...
+
+
+def recognise_page(doc: Document, page: int) -> Recognised:
+    """The page's text layer where it is reliable, else OCR of its image."""
+    if doc.kind == "pdf":
+        layer = doc.text(page)
+        if not layer.low_quality and text_layer_reliable(layer.text):
+            return Recognised("text-layer", TEXT_LAYER_ENGINE, text_layer_lines(layer.text))
+    render = doc.render_page(page, RENDER_PX)
+    return Recognised("ocr", engine_version(), recognise_image(render.image))
 
 
 class _DocCache:
@@ -146,6 +170,13 @@ class InlineRunner:
             except Exception as exc:
                 raise contain(exc) from exc
 
+    def recognise(self, sha: str, name: str, data: DataSource, page: int) -> Recognised:
+        with self._lock:
+            try:
+                return recognise_page(self._doc(sha, name, data), page)
+            except Exception as exc:
+                raise contain(exc) from exc
+
     def close(self) -> None:
         with self._lock:
             self._docs.close()
@@ -170,6 +201,9 @@ def _handle(request: tuple[Any, ...], docs: _DocCache) -> tuple[Any, ...]:
     op, sha, name, data = request[0], request[1], request[2], request[3]
     if op == "ping":
         return ("ok", None)
+    if op == "warm-ocr":
+        warm_up_ocr()
+        return ("ok", None)
     cached = docs.get(sha)
     if cached is None:
         if data is None:
@@ -179,6 +213,8 @@ def _handle(request: tuple[Any, ...], docs: _DocCache) -> tuple[Any, ...]:
         raise cached
     if op == "open":
         return ("ok", cached.info)
+    if op == "ocr":
+        return ("ok", recognise_page(cached, request[4]))
     page, max_px, want_text = request[4], request[5], request[6]
     render, text = _page_of(cached, page, max_px, want_text)
     return ("ok", (render, text, cached.info))
@@ -399,6 +435,22 @@ class ProcessRunner:
             "page", sha, name, data, (page, max_px, want_text), timeout or self.timeout
         )
         return render, text
+
+    def warm_up_ocr(self) -> None:
+        """Start a worker and load the OCR models in it, so the first page does not wait."""
+        self._call("warm-ocr", "", "", lambda: b"", (), OCR_TIMEOUT)
+
+    def recognise(
+        self,
+        sha: str,
+        name: str,
+        data: DataSource,
+        page: int,
+        timeout: float = OCR_TIMEOUT,
+    ) -> Recognised:
+        """Read page ``page``'s text (text layer or OCR) in a worker; raises PreviewError."""
+        result: Recognised = self._call("ocr", sha, name, data, (page,), timeout)
+        return result
 
     def close(self) -> None:
         """Stop the workers (busy ones are stopped when they finish)."""

@@ -1,0 +1,236 @@
+"""Where the values of a form field occur in a page's recognised text: found, differs or not found.
+
+Pure text work (no Textual), for the preview pane's highlighting. Values are compared after
+normalising both sides (full-width to half-width, spaces removed, letters upper-cased); dates
+match in the forms certificates print them (2019年7月, 2019-07, 2019.07, 二〇一九年七月);
+a value that is not there but something of its shape is (another date, a number or name one
+or two characters off) "differs", pointing at what the scan says instead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from zcreview.domain.paths import parse_path
+
+Verdict = Literal["found", "differs", "missing"]
+
+_DIGITS_ZH = "〇一二三四五六七八九"
+_DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})(?:\s*[-./月]\s*(\d{1,2})\s*日?)?\s*月?")
+_ZH_DATE = re.compile(
+    r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月(?:([一二三四五六七八九十]{1,3})日)?"
+)
+_NUMBER = re.compile(r"[0-9A-Z]{4,}")
+_SKIP_FIELDS = frozenset({"attachments", "sha256", "size", "mime"})
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One place in the text: line index, character span in that line, and what it is."""
+
+    line: int
+    start: int
+    end: int
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What became of one value: its verdict and the places to highlight."""
+
+    value: str
+    verdict: Verdict
+    hits: tuple[Hit, ...] = ()
+    seen: str = ""
+    """For `differs`: what the scan says instead."""
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
+
+
+def _zh_number(text: str) -> int:
+    if all(ch in _DIGITS_ZH or ch == "零" for ch in text):
+        return int("".join(str(_DIGITS_ZH.index(ch) if ch != "零" else 0) for ch in text))
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + _DIGITS_ZH.index(text[1])
+    if text.endswith("十"):
+        return _DIGITS_ZH.index(text[0]) * 10
+    if "十" in text:
+        tens, units = text.split("十")
+        return _DIGITS_ZH.index(tens) * 10 + _DIGITS_ZH.index(units)
+    return _DIGITS_ZH.index(text)
+
+
+def _dates_in(line: str) -> list[tuple[int, int, tuple[int, int, int | None]]]:
+    """(start, end, (year, month, day or None)) of every date written in `line`."""
+    found: list[tuple[int, int, tuple[int, int, int | None]]] = []
+    for m in _DATE.finditer(line):
+        year, month = int(m.group(1)), int(m.group(2))
+        day = int(m.group(3)) if m.group(3) else None
+        if 1 <= month <= 12:
+            found.append((m.start(), m.end(), (year, month, day)))
+    for m in _ZH_DATE.finditer(line):
+        try:
+            year, month = _zh_number(m.group(1)), _zh_number(m.group(2))
+            day = _zh_number(m.group(3)) if m.group(3) else None
+        except ValueError:
+            continue
+        found.append((m.start(), m.end(), (year, month, day)))
+    return found
+
+
+def _as_date(value: str) -> tuple[int, int, int | None] | None:
+    dates = _dates_in(normalise(value))
+    if len(dates) == 1 and dates[0][0] == 0:
+        return dates[0][2]
+    return None
+
+
+def _near(a: str, b: str) -> bool:
+    """Same length and at most two characters apart (an OCR slip or a typo), or one missing."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= (1 if len(a) <= 3 else 2)
+    if abs(len(a) - len(b)) == 1 and len(a) >= 3 and len(b) >= 3:
+        short, long_ = (a, b) if len(a) < len(b) else (b, a)
+        return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    return False
+
+
+def _line_spans(line: str) -> tuple[str, list[int]]:
+    """The normalised line and, for each of its characters, where it was in `line`."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(line):
+        for piece in normalise(ch):
+            out.append(piece)
+            where.append(i)
+    return "".join(out), where
+
+
+def find(value: str, lines: Sequence[str]) -> Finding:
+    """Look for one field value in the page's lines."""
+    wanted = normalise(value)
+    if not wanted:
+        return Finding(value, "missing")
+    day = _as_date(value)
+    hits: list[Hit] = []
+    near: list[Hit] = []
+    seen = ""
+    for index, line in enumerate(lines):
+        flat, where = _line_spans(line)
+        if day is not None:
+            for start, end, got in _dates_in(flat):
+                same = got[:2] == day[:2] and (day[2] is None or got[2] in (None, day[2]))
+                related = got[0] == day[0] or (got[1] == day[1] and abs(got[0] - day[0]) <= 5)
+                if not same and not related:
+                    continue  # another date of the document (a birthday), not this one
+                hit = Hit(index, where[start], where[end - 1] + 1, "found" if same else "differs")
+                (hits if same else near).append(hit)
+                if not same and not seen:
+                    seen = line[hit.start : hit.end]
+            continue
+        pos = flat.find(wanted)
+        while pos >= 0:
+            hits.append(Hit(index, where[pos], where[pos + len(wanted) - 1] + 1, "found"))
+            pos = flat.find(wanted, pos + len(wanted))
+        if hits or len(wanted) < 2:
+            continue
+        for size in {len(wanted) - 1, len(wanted), len(wanted) + 1}:
+            for start in range(0, max(0, len(flat) - size + 1)):
+                piece = flat[start : start + size]
+                if _near(piece, wanted) and _same_kind(piece, wanted):
+                    hit = Hit(index, where[start], where[start + size - 1] + 1, "differs")
+                    near.append(hit)
+                    seen = seen or line[hit.start : hit.end]
+                    break
+    if hits:
+        return Finding(value, "found", tuple(hits))
+    if near:
+        return Finding(value, "differs", tuple(near[:3]), seen)
+    return Finding(value, "missing")
+
+
+def _same_kind(piece: str, wanted: str) -> bool:
+    """Digits against digits, Han against Han: a name is not 'near' a stretch of numbers."""
+
+    def kind(text: str) -> str:
+        return "".join(
+            "9" if ch.isdigit() else "h" if "\u4e00" <= ch <= "\u9fff" else "a" for ch in text
+        )
+
+    a, b = kind(piece), kind(wanted)
+    return a.count("9") >= len(a) - 1 if b.count("9") >= len(b) - 1 else "9" not in a
+
+
+def findings(values: Sequence[str], lines: Sequence[str]) -> list[Finding]:
+    return [find(value, lines) for value in values]
+
+
+# --- the values of the item under the cursor ------------------------------------------------
+
+
+def _scalar(value: object) -> str | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()[:10] if value.day != 1 else value.isoformat()[:7]
+    if isinstance(value, int | float | str):
+        text = str(value).strip()
+        return text if len(text) >= 2 else None
+    return None
+
+
+def _at(root: Any, parts: list[str | int]) -> Any:
+    node = root
+    for part in parts:
+        if isinstance(part, int):
+            if not isinstance(node, list) or not 0 <= part < len(node):
+                return None
+            node = node[part]
+        else:
+            node = getattr(node, part, None)
+        if node is None:
+            return None
+    return node
+
+
+def values_at(app: BaseModel, path: str) -> list[str]:
+    """The values to look for when the cursor is on `path`: a field's value, a row's filled
+    fields, or for an attachment the fields of the row it backs."""
+    try:
+        parts = parse_path(path) if path else []
+    except ValueError:
+        return []
+    if "attachments" in [p for p in parts if isinstance(p, str)] or (
+        parts and isinstance(parts[0], str) and parts[0].endswith("_attachments")
+    ):
+        cut = max(
+            i
+            for i, p in enumerate(parts)
+            if isinstance(p, str) and (p == "attachments" or p.endswith("_attachments"))
+        )
+        parts = parts[:cut]
+    node = _at(app, parts) if parts else None
+    if isinstance(node, BaseModel):
+        out: list[str] = []
+        for name in type(node).model_fields:
+            if name in _SKIP_FIELDS:
+                continue
+            text = _scalar(getattr(node, name))
+            if text is not None and text not in out:
+                out.append(text)
+        return out[:8]
+    text = _scalar(node)
+    return [text] if text is not None else []

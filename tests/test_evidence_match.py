@@ -1,0 +1,55 @@
+"""Field values found in recognised text: exact and normalised forms, dates as certificates print
+them, and what the scan says instead when it differs."""
+
+from __future__ import annotations
+
+from screens.evidence_match import find, values_at
+from tests.factories import make_application
+
+LINES = [
+    "毕业证书",
+    "学生 张伟，性别 男，一九九〇年五月十二日生，",
+    "于 2008 年 9 月至 2012 年 6 月在本校",
+    "机械设计制造及其自动化 专业四年制本科学习，",
+    "校名：山东大学",
+    "证书编号：１０４２２１２０１２０５００１２３４",
+    "二〇一二年六月三十日",
+]
+
+
+def test_names_numbers_and_dates_are_found_in_their_printed_forms() -> None:
+    assert find("张伟", LINES).verdict == "found"
+    name = find("张伟", LINES).hits[0]
+    assert (name.line, LINES[name.line][name.start : name.end]) == (1, "张伟")
+    # Full-width digits on the scan, half-width in the form.
+    assert find("104221201205001234", LINES).verdict == "found"
+    for form in ("2012-06", "2012-06-30", "2012年6月", "2012.06"):
+        assert find(form, LINES).verdict == "found", form
+    chinese = [h for h in find("2012-06-30", LINES).hits if h.line == 6]
+    assert chinese and LINES[6][chinese[0].start : chinese[0].end].startswith("二〇一二年六月")
+
+
+def test_what_differs_points_at_what_the_scan_says() -> None:
+    name = find("张玮", LINES)
+    assert name.verdict == "differs" and name.seen == "张伟"
+    school = find("山东农大学", LINES)
+    assert school.verdict == "differs" and school.seen == "山东大学"
+    year = find("2013-06", LINES)
+    assert year.verdict == "differs" and "2012" in year.seen
+    number = find("104221201205001284", LINES)
+    assert number.verdict == "differs"
+    assert find("土木工程", LINES).verdict == "missing"
+    assert find("", LINES).verdict == "missing"
+    # A birthday is another date of the document, not a different graduation date.
+    assert find("2016-03", LINES).verdict == "missing"
+
+
+def test_values_of_the_item_under_the_cursor() -> None:
+    app = make_application(0)
+    basis = app.education.basis
+    assert basis is not None
+    values = values_at(app, "education.basis.attachments[0]")
+    assert basis.school in values and basis.major in values
+    assert basis.graduated_on.isoformat()[:7] in values
+    assert values_at(app, "basic.name") == [app.basic.name]
+    assert values_at(app, "no.such[3].path") == []

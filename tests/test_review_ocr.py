@@ -1,0 +1,151 @@
+"""The review screen reads attachments for the reviewer: text after OCR, never waiting, one key
+between image and text, and the original file saved byte for byte."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from screens.review import ReviewScreen
+from screens.review_services import ReviewServices, services_of
+from screens.widgets.field_list import FieldList
+from screens.widgets.preview_pane import PreviewPane
+from storage.queue import QueueFilter
+from storage.store import Store
+from tests.ocr_pages import scanned_pdf
+from tests.review_helpers import Clock
+from tests.review_screen_data import add_application, new_office, review_app, settle
+from zcreview.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+WIDE = (120, 40)
+NARROW = (80, 24)
+CERTIFICATE_PATH = "education.basis.attachments[0]"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Store]:
+    """One application whose 学历 scan is a legible certificate of its own basis record."""
+    store = new_office(tmp_path / "home")
+    add_application(store, 0, files={"学历/2012年6月本科学历.pdf": scanned_pdf()})
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def screen_text(app: object) -> str:
+    strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
+    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+async def open_at_certificate(pilot: object) -> ReviewScreen:
+    app = pilot.app  # type: ignore[attr-defined]
+    await settle(pilot)
+    screen = ReviewScreen(services_of(app), QueueFilter(), 0, reviewer=app.reviewer, total=None)
+    app.push_screen(screen)
+    await settle(pilot)
+    assert screen.loaded is not None and screen.loaded.application is not None
+    await pilot.press("p")  # type: ignore[attr-defined]
+    assert screen.query_one(FieldList).go_to_path(CERTIFICATE_PATH)
+    await settle(pilot)
+    return screen
+
+
+async def test_text_appears_once_read_and_the_open_never_waits(office: Store) -> None:
+    released = threading.Event()
+
+    def slow_reader(sha: str) -> bytes:
+        # Bytes that come slowly (a scan still on its way from the hub): OCR must wait, the
+        # screen must not.
+        released.wait(120)
+        return office.blobs.read(sha)
+
+    app = review_app(office)
+    services = ReviewServices(
+        office,
+        Settings(home=office.home),
+        clock=Clock(),
+        isolate_previews=False,
+        recognise=True,
+        ocr_reader=slow_reader,
+    )
+    app.review_services = services  # type: ignore[attr-defined]
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_at_certificate(pilot)
+        pane = screen.query_one(PreviewPane)
+        assert pane.view == "both" and pane.result is not None  # the page image is there
+        assert pane.text_state == "pending" and "正在识别" in screen_text(app)
+        released.set()
+        ocr = services.ocr
+        assert ocr is not None
+        assert await asyncio.to_thread(ocr.wait_idle, 300)
+        await settle(pilot)
+        for _ in range(50):
+            if pane.text_state == "done":
+                break
+            await asyncio.sleep(0.1)
+            await settle(pilot, 1)
+        assert pane.text_state == "done" and pane.page_text is not None
+        shown = screen_text(app)
+        assert "准予毕业" in shown and "毕业证书" in shown
+        # The cursor's row (the 评审依据 education) is looked for in the text.
+        verdicts = {f.value: f.verdict for f in pane.found}
+        assert verdicts.get("山东大学") == "found", pane.found
+        assert verdicts.get("2012-06") == "found", pane.found
+        # One key cycles image → text → both.
+        await pilot.press("t")
+        await settle(pilot)
+        assert pane.view == "image" and "准予毕业" not in screen_text(app)
+        await pilot.press("t")
+        await settle(pilot)
+        assert pane.view == "text" and "准予毕业" in screen_text(app)
+        assert "文字" in pane.header_text()
+        await pilot.press("t")
+        await settle(pilot)
+        assert pane.view == "both"
+        # Away to a field without attachment and back: the kept page comes back with its text.
+        fields = screen.query_one(FieldList)
+        assert fields.go_to_path("basic.name")
+        await settle(pilot)
+        assert pane.target is None
+        assert fields.go_to_path(CERTIFICATE_PATH)
+        await settle(pilot)
+        for _ in range(50):
+            if pane.text_state == "done":
+                break
+            await asyncio.sleep(0.1)
+            await settle(pilot, 1)
+        assert pane.text_state == "done" and "准予毕业" in screen_text(app)
+        ocr.close()
+
+
+async def test_save_key_writes_the_original_bytes(
+    office: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)  # no desktop: save only, open nothing
+    app = review_app(office)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_at_certificate(pilot)
+        target = screen.preview_target
+        assert target is not None
+        await pilot.press("w")
+        await settle(pilot)
+        saved = list((office.home / "exports").iterdir())
+        assert len(saved) == 1 and saved[0].name == "2012年6月本科毕业证书学位证书学历备案表.pdf"
+        assert saved[0].read_bytes() == office.blobs.read(target.sha)
+        # Saving again does not make a second copy.
+        await pilot.press("w")
+        await settle(pilot)
+        assert len(list((office.home / "exports").iterdir())) == 1
