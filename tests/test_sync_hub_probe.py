@@ -233,6 +233,11 @@ def probes(me: Side, them: Side, dept: Office, rng: random.Random) -> list[Probe
         feed = rng.choice(["inbox", "returns"])
         out.append(("PUT", f"/v1/cursors/{feed}", js, b'{"cursor": %s}' % _json_number(cursor)))
     out.append(("PUT", "/v1/cursors/inbox", js, b'{"cursor": 1, "extra": 1}'))
+    head = {"seq": 3, "hash": "a" * 64}
+    out.append(("PUT", "/v1/audit-head", js, json.dumps(head).encode()))
+    for body in mutations(head, rng, 8):
+        out.append(("PUT", "/v1/audit-head", js, body))
+    out.append(("GET", "/v1/audit-head", {}, b""))
     out.append(("PUT", "/v1/cursors/%2e%2e", js, b'{"cursor": 1}'))
     for sha in (them.sha, them.pending_sha, "f" * 64, "F" * 64, "%2e%2e"):
         out.append(("HEAD", f"/v1/blobs/{sha}", {}, b""))
