@@ -19,6 +19,7 @@ from storage.office import add_reviewer, get_self, init_office, list_reviewers
 from storage.store import Store
 from storage.tables import ApplicationRow, utcnow
 from zcreview.demo.attachments import AttachmentPool, Source
+from zcreview.demo.evidence_docs import attach_documents
 from zcreview.demo.generate import DemoApplication, Generator
 from zcreview.demo.people import make_id_number, make_phone
 from zcreview.demo.units import make_credit_code
@@ -250,7 +251,7 @@ def _folder_name(index: int, app: Application, revision: int = 1) -> str:
     return f"{index + 1:05d}-{app.basic.name}-r{revision}"
 
 
-def _resubmit(demo: DemoApplication, rng: random.Random) -> None:
+def _resubmit(demo: DemoApplication, rng: random.Random, seed: int) -> None:
     """The applicant corrects what was returned: only those items change (004 §3.6)."""
     app = demo.app
     if "summary_long" in demo.defects:
@@ -266,6 +267,9 @@ def _resubmit(demo: DemoApplication, rng: random.Random) -> None:
             row.professional_hours = max(row.professional_hours, 60)
     # A corrected statement is always re-uploaded, so the revision changes in every case.
     app.work_summary += "\n（已按退回意见补正）"
+    # Corrected proofs come with the corrected form (the planted disagreement stays: it was not
+    # what the notice asked about).
+    attach_documents(app, demo.files, seed, demo.index)
 
 
 def build_demo_office(
@@ -360,7 +364,7 @@ def _import_demo(
     rng = random.Random(f"{seed}/resubmit")
     for p in resubmit:
         i, demo = by_id[p.app_id]
-        _resubmit(demo, rng)
+        _resubmit(demo, rng, seed)
         writer.write(_folder_name(i, demo.app, 2), demo.app, demo.files)
     if resubmit:
         second = import_paths([tmp / "packages"], store, progress=on_import("补正"))
