@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from importlib import import_module
+from types import MappingProxyType
 
 from zcreview.domain.catalogue import Config
 from zcreview.domain.checks.base import (
@@ -70,6 +71,10 @@ __all__ = [
 ]
 
 
+_NO_EVIDENCE: Evidence = MappingProxyType({})
+"""Shared by every run without recognised pages (no dictionary made per application)."""
+
+
 def all_checks() -> list[Check]:
     """Every registered check, in platform order of the sections, then the evidence checks."""
     return [*REGISTRY.values(), *EVIDENCE_REGISTRY.values()]
@@ -93,7 +98,7 @@ def make_context(
         peers=tuple(peers),
         attachments=tuple(iter_attachments(app)),
         edu_groups=prep.education_groups(config, app.education.basis),
-        evidence=evidence or {},
+        evidence=evidence or _NO_EVIDENCE,
     )
 
 
