@@ -129,6 +129,24 @@ def _draw_page(page: DocPage, img: Image.Image) -> Image.Image:
     return img
 
 
+_SEAL_VARIANTS = 8
+
+
+@cache
+def _seal(variant: int) -> Image.Image:
+    """One of a few official seals (RGBA), drawn once: blurring a fresh seal per page cost more
+    than the rest of the page."""
+    r = 70
+    layer = Image.new("RGBA", (2 * r + 8, 2 * r + 8), (0, 0, 0, 0))
+    _stamp(layer, random.Random(f"seal/{variant}"), r + 4, r + 4, r)
+    return layer
+
+
+def _press_seal(img: Image.Image, rng: random.Random, cx: int, cy: int) -> None:
+    seal = _seal(rng.randrange(_SEAL_VARIANTS))
+    img.paste(seal, (cx - seal.width // 2, cy - seal.height // 2), seal)
+
+
 def _scan_page(page: DocPage, rng: random.Random) -> Image.Image:
     """A grey-scale copier scan: printed on the paper texture, skewed, the seal pressed on after.
 
@@ -144,7 +162,7 @@ def _scan_page(page: DocPage, rng: random.Random) -> Image.Image:
     if rng.random() < 0.15:  # a smudged glass; JPEG softens the rest
         img = img.filter(ImageFilter.BoxBlur(0.6))
     w, h = PAGE_SIZE
-    _stamp(img, rng, w - 230 + rng.randint(-15, 15), h - 260 + rng.randint(-15, 15), 70)
+    _press_seal(img, rng, w - 230 + rng.randint(-15, 15), h - 260 + rng.randint(-15, 15))
     return img
 
 
@@ -191,10 +209,10 @@ def photographed_document(spec: DocSpec, rng: random.Random) -> bytes:
     photo = _desk(rng.choice((0, 90, 180))).copy()
     card_size = (1100, 800)
     ink = _draw_page(spec.pages[0], Image.new("L", card_size, 255))
-    if rng.random() < 0.4:
+    if rng.random() < 0.15:
         ink = ink.filter(ImageFilter.BoxBlur(0.6))
     card = ImageChops.multiply(_card_tint(card_size), ink.convert("RGB"))
-    _stamp(card, rng, card_size[0] - 220, card_size[1] - 200, 70)
+    _press_seal(card, rng, card_size[0] - 220, card_size[1] - 200)
     card = card.rotate(
         rng.uniform(-5, 5), expand=True, resample=Image.Resampling.NEAREST, fillcolor=(0, 0, 0)
     )
