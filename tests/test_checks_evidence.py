@@ -395,3 +395,12 @@ def test_norm_and_fuzzy_contains() -> None:
     assert fuzzy_contains("证书山东建筑大学土木", "山东建筑大学", 0)
     assert fuzzy_contains("证书山东建巩大学土木", "山东建筑大学", 1)
     assert not fuzzy_contains("证书青岛理工大学土木", "山东建筑大学", 1)
+
+
+def test_misread_characters_are_not_read_as_another_value() -> None:
+    # One character of the school misread with high confidence: OCR noise, not another school.
+    results = run("EVID-EDU", app_with_shas(), diploma(school="山东大字"))
+    assert severities(results) == {Severity.OK}
+    # A digit of the ID number misread breaks its check character: not someone else's number.
+    misread = page(TITLE, "姓名：张伟", "身份证号：370102199003150019")
+    assert severities(run("EVID-NAME", app_with_shas(), misread)) == {Severity.OK}
