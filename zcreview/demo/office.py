@@ -9,7 +9,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -82,6 +82,8 @@ class DemoSummary:
     files: int = 0
     file_bytes: int = 0
     seconds: float = 0.0
+    planted: list[dict[str, str]] = field(default_factory=list)
+    """Scan/form disagreements planted for the evidence checks, one per affected application."""
 
 
 def setup_office(store: Store, seed: int) -> tuple[str, list[str]]:
@@ -329,6 +331,11 @@ def _import_demo(
         if progress is not None:
             progress("生成", i + 1, count)
     summary.defective = sum(1 for d in demos if d.defects)
+    summary.planted = [
+        {"application_id": str(d.app.application_id), "name": d.app.basic.name, **asdict(p)}
+        for d in demos
+        for p in d.planted
+    ]
 
     def on_import(stage: str) -> Callable[[ImportEvent], None]:
         def report(ev: ImportEvent) -> None:
