@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +21,8 @@ from sqlmodel import col, select
 from storage.office import add_reviewer, get_self, init_office, list_reviewers
 from storage.store import Store
 from storage.tables import ApplicationRow, utcnow
-from zcreview.demo.attachments import AttachmentPool, Source
+from zcreview.demo.attachments import AttachmentPool, DocSpec, Source
+from zcreview.demo.documents import draw_document
 from zcreview.demo.evidence_docs import attach_documents
 from zcreview.demo.generate import DemoApplication, Generator
 from zcreview.demo.people import make_id_number, make_phone
@@ -219,7 +223,14 @@ class PackageWriter:
         self._written: dict[Source, Path] = {}
         self._can_link = True
 
-    def write(self, folder: str, app: Application, files: dict[str, Source]) -> Path:
+    def write(
+        self,
+        folder: str,
+        app: Application,
+        files: dict[str, Source],
+        drawn: Mapping[str, bytes] | None = None,
+    ) -> Path:
+        """Write one package; `drawn` holds files already drawn elsewhere (by package path)."""
         pkg = self.root / "packages" / folder
         pkg.mkdir(parents=True, exist_ok=True)
         (pkg / "application.json").write_text(
@@ -228,11 +239,12 @@ class PackageWriter:
         for rel, src in files.items():
             target = pkg / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            self._place(src, target)
+            self._place(src, target, drawn.get(rel) if drawn else None)
         return pkg
 
-    def _place(self, src: Source, target: Path) -> None:
-        data = self.pool.get(src)
+    def _place(self, src: Source, target: Path, data: bytes | None = None) -> None:
+        if data is None:
+            data = self.pool.get(src)
         self.files += 1
         self.bytes += len(data)
         shared = self._written.get(src)
@@ -309,6 +321,36 @@ def build_demo_office(
     return summary
 
 
+_PARALLEL_FROM = 40
+"""Applications from which the personal documents are drawn in worker processes."""
+
+
+def _draw_personal(job: tuple[int, dict[str, Source]]) -> dict[str, bytes]:
+    seed, files = job
+    return {
+        path: draw_document(src, seed) for path, src in files.items() if isinstance(src, DocSpec)
+    }
+
+
+@contextmanager
+def _personal_drawings(
+    demos: Sequence[DemoApplication], seed: int
+) -> Iterator[Iterator[dict[str, bytes]]]:
+    """The personal documents of each application, drawn on every core when there are many.
+
+    They are most of the demo's drawing (each applicant's certificates and forms are their own);
+    the shared files stay with the pool in this process.
+    """
+    jobs = ((seed, d.files) for d in demos)
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or len(demos) < _PARALLEL_FROM:
+        yield (_draw_personal(job) for job in jobs)
+        return
+    # Spawned, not forked: the parent holds open database connections.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
+        yield ex.map(_draw_personal, jobs, chunksize=4)
+
+
 def _import_demo(
     store: Store,
     count: int,
@@ -323,13 +365,12 @@ def _import_demo(
     gen = Generator(count, seed)
     pool = AttachmentPool(seed)
     writer = PackageWriter(tmp, pool)
-    demos: list[DemoApplication] = []
-    for i in range(count):
-        demo = gen.build(i)
-        writer.write(_folder_name(i, demo.app), demo.app, demo.files)
-        demos.append(demo)
-        if progress is not None:
-            progress("生成", i + 1, count)
+    demos = [gen.build(i) for i in range(count)]
+    with _personal_drawings(demos, seed) as drawings:
+        for i, (demo, drawn) in enumerate(zip(demos, drawings, strict=True)):
+            writer.write(_folder_name(i, demo.app), demo.app, demo.files, drawn)
+            if progress is not None:
+                progress("生成", i + 1, count)
     summary.defective = sum(1 for d in demos if d.defects)
     summary.planted = [
         {"application_id": str(d.app.application_id), "name": d.app.basic.name, **asdict(p)}
