@@ -575,10 +575,8 @@ def compare_hours(doc: Document, year: int, public: float, professional: float) 
         numbers = _hours(doc.raw)
     if not numbers:
         return MISSING
-    wanted = {public, professional, public + professional}
     if {public, professional} <= set(numbers) or public + professional in numbers:
         return OK
-    del wanted
     shown = "、".join(f"{h:g}" for h in numbers[:3]) + "学时"
     return Verdict("uncertain" if doc.low_confidence else "differs", shown)
 
