@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import io
 from functools import cache
-from pathlib import Path
 
-import noto_cjk_sans_otc
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-_FONT = Path(noto_cjk_sans_otc.__file__).with_name("NotoSansCJK-Regular.ttc")
-_SC = 2
-"""Index of the Simplified Chinese face in the Noto Sans CJK collection."""
+from zcreview.cjkfont import pil_font
 
 CERTIFICATE = (
     "毕业证书",
@@ -28,7 +24,7 @@ CERTIFICATE = (
 
 @cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(_FONT), size, index=_SC)
+    return pil_font(size)
 
 
 def page_image(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import Counter
 from itertools import islice, pairwise
@@ -230,6 +231,15 @@ def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["--home", str(home), "demo", "--count", "40", "--no-ui"]) == 0
     out = capsys.readouterr().out
     assert "待审核" in out and "用时" in out
+    # What was planted between scans and forms is listed in the home, the same as the generator's.
+    planted = json.loads((home / "demo-planted.json").read_text(encoding="utf-8"))
+    expected = [
+        (str(d.app.application_id), p.field) for d in generate_demo(40, 1) for p in d.planted
+    ]
+    assert planted and [(p["application_id"], p["field"]) for p in planted] == expected
+    assert all(
+        p["check_id"].startswith("EVID-") and p["form_says"] != p["scan_says"] for p in planted
+    )
     # A second run reuses the office instead of generating again.
     assert main(["--home", str(home), "demo", "--count", "40", "--no-ui"]) == 0
     assert "沿用现有演示办公室" in capsys.readouterr().out

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.review import DecisionListRow
+from zcreview.cjkfont import FILL_STROKE, PDF_FONT, pdf_stroke, register_pdf_font
 from zcreview.domain.corrections import mask_id_number, to_local
 from zcreview.domain.text import terminal_safe
 
@@ -26,8 +27,8 @@ LIST_HEADERS: tuple[str, ...] = (
     "决定时间",
     "退回原因",
 )
-CJK_FONT = "STSong-Light"
-"""A CID font every PDF reader has (Adobe Asian font pack): nothing to embed or ship."""
+CJK_FONT = PDF_FONT
+"""Noto Sans SC, embedded as a subset: the notice renders on machines without Chinese fonts."""
 
 
 # --- notices ----------------------------------------------------------------------------------
@@ -60,16 +61,14 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 def notice_pdf(text: str, *, title: str | None = None) -> bytes:
     """A printable A4 PDF of the notice text: the first line as the centred title.
 
-    Uses the built-in CID font STSong-Light, so Chinese prints without shipping a font.
+    The font (Noto Sans SC) is embedded as a subset, so the notice prints and renders the same
+    on a machine without any Chinese font.
     """
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen.canvas import Canvas
 
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    register_pdf_font()
     text = terminal_safe(text)
     title = terminal_safe(title) if title is not None else None
     lines = text.rstrip("\n").split("\n")
@@ -84,20 +83,22 @@ def notice_pdf(text: str, *, title: str | None = None) -> bytes:
 
     def new_page() -> float:
         canvas.setFont(CJK_FONT, body_size)
+        canvas.setLineWidth(pdf_stroke(body_size))
         return page_h - margin
 
     y = page_h - margin
     if heading:
         canvas.setFont(CJK_FONT, 18)
-        canvas.drawCentredString(page_w / 2, y - 6, heading)
+        canvas.setLineWidth(pdf_stroke(18))
+        canvas.drawCentredString(page_w / 2, y - 6, heading, mode=FILL_STROKE)
         y -= 40
-    canvas.setFont(CJK_FONT, body_size)
+    new_page()  # the body font, below the heading
     for raw in lines:
         for piece in _wrap(raw, CJK_FONT, body_size, page_w - 2 * margin):
             if y < margin:
                 canvas.showPage()
                 y = new_page()
-            canvas.drawString(margin, y, piece)
+            canvas.drawString(margin, y, piece, mode=FILL_STROKE)
             y -= leading
     canvas.showPage()
     canvas.save()

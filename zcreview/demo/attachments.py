@@ -61,7 +61,32 @@ class TextSpec:
         return self.fmt
 
 
-Source = FileSpec | TextSpec
+@dataclass(frozen=True)
+class DocPage:
+    """One page of a personal document: a title, then `(label, value)` rows (empty label: the
+    value alone)."""
+
+    title: str
+    rows: tuple[tuple[str, str], ...]
+    layout: str = "certificate"  # certificate (framed) | form (a ruled table) | cover (plain)
+
+
+@dataclass(frozen=True)
+class DocSpec:
+    """A personal document stating values of the form (`zcreview.demo.documents` draws it):
+    `style` is how it reaches the reviewer (scan, photo or screen), `key` its random stream."""
+
+    key: str
+    style: str
+    pages: tuple[DocPage, ...]
+    fmt: str = PDF
+
+    @property
+    def ext(self) -> str:
+        return self.fmt
+
+
+Source = FileSpec | TextSpec | DocSpec
 
 
 # --- paper and marks ------------------------------------------------------------------------
@@ -428,44 +453,44 @@ def screenshot(rng: random.Random) -> bytes:
 
 # --- text PDFs --------------------------------------------------------------------------------
 
-_FONT = "STSong-Light"
-
-
-@cache
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
-
 
 def text_pdf(title: str, lines: list[str], *, footer: str = "") -> bytes:
-    """A born-digital PDF with real Chinese text (学历备案表, 学时证明, 业绩成果对照表 …)."""
+    """A born-digital PDF with real Chinese text (学历备案表, 学时证明, 业绩成果对照表 …).
+
+    The font is embedded (a subset of Noto Sans SC), so the page renders without CJK fonts.
+    """
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    _register_font()
+    from zcreview.cjkfont import FILL_STROKE, pdf_stroke, register_pdf_font
+
+    font = register_pdf_font()
     buf = io.BytesIO()
     # invariant=1: no creation time or random document id, so equal input gives equal bytes.
     c = canvas.Canvas(buf, pagesize=A4, invariant=1)
     c.setTitle(title)
     width, height = A4
     y = height - 80
-    c.setFont(_FONT, 18)
-    c.drawCentredString(width / 2, y, title)
+
+    def use(size: float) -> None:
+        c.setFont(font, size)
+        c.setLineWidth(pdf_stroke(size))
+
+    use(18)
+    c.drawCentredString(width / 2, y, title, mode=FILL_STROKE)
     y -= 40
-    c.setFont(_FONT, 11)
+    use(11)
     for line in lines:
         for chunk in _wrap(line, 42):
             if y < 70:
                 c.showPage()
-                c.setFont(_FONT, 11)
+                use(11)
                 y = height - 70
-            c.drawString(60, y, chunk)
+            c.drawString(60, y, chunk, mode=FILL_STROKE)
             y -= 20
     if footer:
-        c.setFont(_FONT, 9)
-        c.drawString(60, 40, footer)
+        use(9)
+        c.drawString(60, 40, footer, mode=FILL_STROKE)
     c.showPage()
     c.save()
     return buf.getvalue()
@@ -489,6 +514,11 @@ class AttachmentPool:
         return len(self._files)
 
     def get(self, spec: Source) -> bytes:
+        if isinstance(spec, DocSpec):
+            # Personal documents are drawn once per package and not kept: no one shares them.
+            from zcreview.demo.documents import draw_document
+
+            return draw_document(spec, self.seed)
         data = self._files.get(spec)
         if data is None:
             if isinstance(spec, TextSpec):

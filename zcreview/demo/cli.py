@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -60,6 +62,16 @@ def _existing(store: Store) -> int:
         return int(session.exec(select(func.count()).select_from(ApplicationRow)).one())
 
 
+PLANTED_FILE = "demo-planted.json"
+"""In the office home: the scan/form disagreements the demo planted (what EVID-* must find)."""
+
+
+def _write_planted(home: Path, planted: list[dict[str, str]]) -> None:
+    path = Path(home) / PLANTED_FILE
+    path.write_text(json.dumps(planted, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"扫描件与表单不一致的演示申报 {len(planted)} 份，清单见 {path}")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo office in the office home (or reuse the one there) and open it."""
     from zcreview.context import open_context
@@ -86,6 +98,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             finally:
                 progress.close()
             _print_summary(summary)
+            _write_planted(ctx.settings.home, summary.planted)
         if getattr(args, "no_ui", False):
             return 0
         try:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from zcreview.demo import texts
 from zcreview.demo.attachments import JPEG, PNG, AttachmentPool, FileSpec, Source, TextSpec
+from zcreview.demo.evidence_docs import Planted, attach_documents
 from zcreview.demo.people import Person, make_id_number, make_person, spoil_id_check, weighted
 from zcreview.demo.units import (
     COLLEGES,
@@ -127,6 +128,9 @@ class DemoApplication:
     files: dict[str, Source]
     defects: list[str] = field(default_factory=list)
     unit: Unit | None = None
+    planted: list[Planted] = field(default_factory=list)
+    """Disagreements planted between a scan and the form (what EVID-* checks must find)."""
+    index: int = 0
 
 
 def default_catalogue() -> Catalogue:
@@ -525,10 +529,12 @@ class Generator:
             ),
             other_attachments=other,
         )
-        demo = DemoApplication(app=app, files=files, unit=unit)
+        demo = DemoApplication(app=app, files=files, unit=unit, index=index)
         if rng.random() < DEFECT_SHARE:
             for _ in range(1 if rng.random() < 0.75 else 2):
                 self._apply_defect(rng, demo, namer)
+        # Last, so the documents state the final form (flaws included) and nothing above moves.
+        demo.planted = attach_documents(app, files, self.seed, index)
         return demo
 
     def _achievements(

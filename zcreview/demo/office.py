@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +22,9 @@ from storage import transitions
 from storage.office import add_reviewer, get_self, init_office, list_reviewers
 from storage.store import Store
 from storage.tables import ApplicationRow, utcnow
-from zcreview.demo.attachments import AttachmentPool, Source
+from zcreview.demo.attachments import AttachmentPool, DocSpec, Source
+from zcreview.demo.documents import draw_document
+from zcreview.demo.evidence_docs import attach_documents
 from zcreview.demo.generate import DemoApplication, Generator
 from zcreview.demo.people import make_id_number, make_phone
 from zcreview.demo.units import make_credit_code
@@ -82,6 +87,8 @@ class DemoSummary:
     files: int = 0
     file_bytes: int = 0
     seconds: float = 0.0
+    planted: list[dict[str, str]] = field(default_factory=list)
+    """Scan/form disagreements planted for the evidence checks, one per affected application."""
 
 
 def setup_office(store: Store, seed: int) -> tuple[str, list[str]]:
@@ -231,7 +238,14 @@ class PackageWriter:
         self._written: dict[Source, Path] = {}
         self._can_link = True
 
-    def write(self, folder: str, app: Application, files: dict[str, Source]) -> Path:
+    def write(
+        self,
+        folder: str,
+        app: Application,
+        files: dict[str, Source],
+        drawn: Mapping[str, bytes] | None = None,
+    ) -> Path:
+        """Write one package; `drawn` holds files already drawn elsewhere (by package path)."""
         pkg = self.root / "packages" / folder
         pkg.mkdir(parents=True, exist_ok=True)
         (pkg / "application.json").write_text(
@@ -240,11 +254,12 @@ class PackageWriter:
         for rel, src in files.items():
             target = pkg / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            self._place(src, target)
+            self._place(src, target, drawn.get(rel) if drawn else None)
         return pkg
 
-    def _place(self, src: Source, target: Path) -> None:
-        data = self.pool.get(src)
+    def _place(self, src: Source, target: Path, data: bytes | None = None) -> None:
+        if data is None:
+            data = self.pool.get(src)
         self.files += 1
         self.bytes += len(data)
         shared = self._written.get(src)
@@ -265,7 +280,7 @@ def _folder_name(index: int, app: Application, revision: int = 1) -> str:
     return f"{index + 1:05d}-{app.basic.name}-r{revision}"
 
 
-def _resubmit(demo: DemoApplication, rng: random.Random) -> None:
+def _resubmit(demo: DemoApplication, rng: random.Random, seed: int) -> None:
     """The applicant corrects what was returned: only those items change (004 §3.6)."""
     app = demo.app
     if "summary_long" in demo.defects:
@@ -281,6 +296,9 @@ def _resubmit(demo: DemoApplication, rng: random.Random) -> None:
             row.professional_hours = max(row.professional_hours, 60)
     # A corrected statement is always re-uploaded, so the revision changes in every case.
     app.work_summary += "\n（已按退回意见补正）"
+    # Corrected proofs come with the corrected form (the planted disagreement stays: it was not
+    # what the notice asked about).
+    attach_documents(app, demo.files, seed, demo.index)
 
 
 def build_demo_office(
@@ -318,6 +336,36 @@ def build_demo_office(
     return summary
 
 
+_PARALLEL_FROM = 40
+"""Applications from which the personal documents are drawn in worker processes."""
+
+
+def _draw_personal(job: tuple[int, dict[str, Source]]) -> dict[str, bytes]:
+    seed, files = job
+    return {
+        path: draw_document(src, seed) for path, src in files.items() if isinstance(src, DocSpec)
+    }
+
+
+@contextmanager
+def _personal_drawings(
+    demos: Sequence[DemoApplication], seed: int
+) -> Iterator[Iterator[dict[str, bytes]]]:
+    """The personal documents of each application, drawn on every core when there are many.
+
+    They are most of the demo's drawing (each applicant's certificates and forms are their own);
+    the shared files stay with the pool in this process.
+    """
+    jobs = ((seed, d.files) for d in demos)
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or len(demos) < _PARALLEL_FROM:
+        yield (_draw_personal(job) for job in jobs)
+        return
+    # Spawned, not forked: the parent holds open database connections.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
+        yield ex.map(_draw_personal, jobs, chunksize=4)
+
+
 def _import_demo(
     store: Store,
     count: int,
@@ -332,14 +380,18 @@ def _import_demo(
     gen = Generator(count, seed)
     pool = AttachmentPool(seed)
     writer = PackageWriter(tmp, pool)
-    demos: list[DemoApplication] = []
-    for i in range(count):
-        demo = gen.build(i)
-        writer.write(_folder_name(i, demo.app), demo.app, demo.files)
-        demos.append(demo)
-        if progress is not None:
-            progress("生成", i + 1, count)
+    demos = [gen.build(i) for i in range(count)]
+    with _personal_drawings(demos, seed) as drawings:
+        for i, (demo, drawn) in enumerate(zip(demos, drawings, strict=True)):
+            writer.write(_folder_name(i, demo.app), demo.app, demo.files, drawn)
+            if progress is not None:
+                progress("生成", i + 1, count)
     summary.defective = sum(1 for d in demos if d.defects)
+    summary.planted = [
+        {"application_id": str(d.app.application_id), "name": d.app.basic.name, **asdict(p)}
+        for d in demos
+        for p in d.planted
+    ]
 
     def on_import(stage: str) -> Callable[[ImportEvent], None]:
         def report(ev: ImportEvent) -> None:
@@ -375,7 +427,7 @@ def _import_demo(
     rng = random.Random(f"{seed}/resubmit")
     for p in resubmit:
         i, demo = by_id[p.app_id]
-        _resubmit(demo, rng)
+        _resubmit(demo, rng, seed)
         writer.write(_folder_name(i, demo.app, 2), demo.app, demo.files)
     if resubmit:
         second = import_paths([tmp / "packages"], store, progress=on_import("补正"))

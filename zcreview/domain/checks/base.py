@@ -11,6 +11,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from zcreview.domain.model import Application, AttachmentRef
+from zcreview.domain.recognised import Evidence
 
 if TYPE_CHECKING:
     from zcreview.domain.catalogue import Config
@@ -85,6 +86,8 @@ class CheckContext:
     """Education groups of the 评审依据学历, best first (see `common.education_groups`)."""
     memo: dict[str, Any] = field(default_factory=dict)
     """Work several checks share, done once per run (the attachment scan)."""
+    evidence: Evidence = field(default_factory=dict)
+    """Recognised pages by attachment SHA-256 (the EVID-* checks read them); empty = none read."""
 
     @property
     def year(self) -> int:
@@ -209,16 +212,27 @@ class Check:
 
 
 REGISTRY: dict[str, Check] = {}
-"""Every check by id, in registration order (platform order of the sections)."""
+"""Every check of the form by id, in registration order (platform order of the sections)."""
+
+EVIDENCE_REGISTRY: dict[str, Check] = {}
+"""The EVID-* checks, which compare the form with the recognised text of its attachments.
+
+Kept apart from `REGISTRY` so a run without recognised pages does not even visit them (the
+queue runs the form checks on every application) and so domain.md §6 stays the list of the
+form checks.
+"""
 
 
-def check(check_id: str, title: str, seed: str) -> Callable[[CheckFn], CheckFn]:
+def check(
+    check_id: str, title: str, seed: str, *, registry: dict[str, Check] | None = None
+) -> Callable[[CheckFn], CheckFn]:
     """Register `fn` as the check `check_id`; it receives the context and a `Reporter`."""
+    into = REGISTRY if registry is None else registry
 
     def register(fn: CheckFn) -> CheckFn:
-        if check_id in REGISTRY:
+        if check_id in REGISTRY or check_id in EVIDENCE_REGISTRY:
             raise ValueError(f"check {check_id} registered twice")
-        REGISTRY[check_id] = Check(check_id, title, seed, fn, Reporter(check_id, seed))
+        into[check_id] = Check(check_id, title, seed, fn, Reporter(check_id, seed))
         return fn
 
     return register
