@@ -50,6 +50,7 @@ from storage.applications import get_row, load_revision
 from storage.blob_notes import attachment_notes
 from storage.office import get_self
 from storage.queue import QueueFilter
+from storage.recognised import application_evidence
 from storage.review import (
     Claimed,
     ClaimedByOther,
@@ -109,6 +110,9 @@ class Loaded:
     office_name: str = ""
     next_attachment: tuple[str, str] | None = None
     error: str | None = None
+    peers: list[PeerInfo] = field(default_factory=list)
+    """The applicant's other applications, for checks run again when evidence arrives."""
+    file_notes: list[CheckResult] = field(default_factory=list)
 
 
 class ReviewScreen(Screen[int]):
@@ -206,6 +210,12 @@ class ReviewScreen(Screen[int]):
     class _Recognised(Message):
         sha: str
 
+    @dataclass
+    class _Rechecked(Message):
+        app_id: str
+        results: list[CheckResult]
+        items: list[ReviewItem]
+
     def __init__(
         self,
         services: ReviewServices,
@@ -287,10 +297,62 @@ class ReviewScreen(Screen[int]):
     # ----- recognised text ----------------------------------------------------------------
 
     def _page_recognised(self, event: PageEvent) -> None:
-        """Called from an OCR thread after each page: show it if it is the one on screen."""
+        """Called from an OCR thread after each page: show it if it is the one on screen, and
+        once an attachment of this application is read to its end, check it against the form."""
         target = self.preview_target
         if target is not None and event.sha256 == target.sha and event.outcome != "skipped":
             self.post_message(self._Recognised(event.sha256))
+        loaded = self.loaded
+        if (
+            loaded is not None
+            and loaded.application is not None
+            and event.outcome in ("read", "failed")
+            and event.page + 1 >= event.page_count
+            and event.sha256 in {sha for sha, _ in _attachments_of(loaded.application)}
+        ):
+            self._recheck(loaded.app_id)
+
+    @work(thread=True, exclusive=True, group="review-evidence", exit_on_error=False)
+    def _recheck(self, app_id: str) -> None:
+        """The checks again with the evidence read so far (the form itself has not changed)."""
+        loaded = self.loaded
+        if loaded is None or loaded.app_id != app_id or loaded.application is None:
+            return
+        services = self.services
+        app = loaded.application
+        with services.store.session() as session:
+            evidence = application_evidence(app, session=session)
+        results = (
+            run_all(
+                app,
+                services.config(),
+                today=services.today(),
+                peers=loaded.peers,
+                evidence=evidence,
+            )
+            + loaded.file_notes
+        )
+        ctx = loaded.resubmission
+        items = build_items(
+            app,
+            results,
+            ctx.report if ctx is not None else None,
+            late=bool(ctx and ctx.late),
+            ascii_mode=self._ascii,
+            above=loaded.above,
+        )
+        self.post_message(self._Rechecked(app_id, results, items))
+
+    def on_review_screen__rechecked(self, message: _Rechecked) -> None:
+        loaded = self.loaded
+        if loaded is None or loaded.app_id != message.app_id:
+            return
+        loaded.results, loaded.items = message.results, message.items
+        fields = self.query_one(FieldList)
+        keep = fields.cursor
+        self.items = message.items
+        fields.cursor = min(keep, max(0, len(message.items) - 1))
+        self._show_status()
 
     def on_review_screen__recognised(self, message: _Recognised) -> None:
         self.query_one(PreviewPane).reload_text(message.sha)
@@ -399,7 +461,13 @@ class ReviewScreen(Screen[int]):
                 session, self.queue_filter, loaded.index + 1, loaded.total
             )
             file_notes = attachment_notes(app, session=session)
-        loaded.results = run_all(app, config, today=services.today(), peers=peers) + file_notes
+            evidence = application_evidence(app, session=session)
+        loaded.peers = peers
+        loaded.file_notes = file_notes
+        loaded.results = (
+            run_all(app, config, today=services.today(), peers=peers, evidence=evidence)
+            + file_notes
+        )
         ctx = loaded.resubmission
         loaded.items = build_items(
             app,

@@ -102,7 +102,7 @@ class ReviewServices:
         with self._lock:
             if self._ocr is None:
                 reader = self.ocr_reader or make_blob_reader(self)
-                self._ocr = OcrQueue(self.store, reader, workers=1)
+                self._ocr = OcrQueue(self.store, reader, workers=1, config=self.config())
             return self._ocr
 
     def cell_mode(self) -> CellMode:

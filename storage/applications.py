@@ -13,10 +13,12 @@ from sqlmodel import Session, col, select
 
 from storage import transitions
 from storage.blob_notes import attachment_notes
+from storage.recognised import application_evidence
 from storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
 from zcreview.domain.catalogue import Config
 from zcreview.domain.checks.base import PeerInfo
 from zcreview.domain.model import Application, iter_attachments
+from zcreview.domain.recognised import Evidence
 from zcreview.domain.workflow import State, after_revision
 
 Outcome = Literal["new", "revision", "unchanged"]
@@ -235,17 +237,20 @@ def peers_of(app_id: str, id_number: str, *, session: Session) -> list[PeerInfo]
 
 
 def check_counts(
-    app: Application, config: Config | None, peers: Sequence[PeerInfo] = ()
+    app: Application,
+    config: Config | None,
+    peers: Sequence[PeerInfo] = (),
+    evidence: Evidence | None = None,
 ) -> tuple[int, int, int]:
-    """(ok, warn, fail) of every pre-check with the applicant's other applications; (0, 0, 0)
-    without a configuration."""
+    """(ok, warn, fail) of every pre-check with the applicant's other applications and the
+    recognised text of its attachments read so far; (0, 0, 0) without a configuration."""
     if config is None:
         return (0, 0, 0)
     # Imported here: the check registry is only needed once something is recorded.
     from zcreview.domain.checks import counts, run_all
 
     try:
-        return counts(run_all(app, config, peers=peers))
+        return counts(run_all(app, config, peers=peers, evidence=evidence or {}))
     except Exception:
         # A faulty check must not refuse a valid record; the review screen reruns them.
         return (0, 0, 0)
@@ -254,12 +259,20 @@ def check_counts(
 def stored_counts(
     app: Application, config: Config | None, peers: Sequence[PeerInfo], *, session: Session
 ) -> tuple[int, int, int]:
-    """The queue's counts: the pre-checks with peers, plus a ⚠ on every attachment whose file
-    intake found locked or damaged (`storage.blob_notes`), as the review screen shows them."""
-    n_ok, n_warn, n_fail = check_counts(app, config, peers)
+    """The queue's counts: the pre-checks with peers and the evidence read so far (EVID-…), plus
+    a ⚠ on every attachment whose file intake found locked or damaged (`storage.blob_notes`), as
+    the review screen shows them."""
+    evidence = application_evidence(app, session=session) if config is not None else {}
+    n_ok, n_warn, n_fail = check_counts(app, config, peers, evidence)
     if config is not None:
         n_warn += len(attachment_notes(app, session=session))
     return n_ok, n_warn, n_fail
+
+
+def refresh_counts_of(app_ids: Sequence[str], config: Config, *, session: Session) -> None:
+    """Recompute the stored counts of these applications (their evidence was read)."""
+    rows = [r for r in (session.get(ApplicationRow, a) for a in app_ids) if r is not None]
+    refresh_counts(rows, config, session=session)
 
 
 def refresh_counts(rows: Sequence[ApplicationRow], config: Config, *, session: Session) -> None:

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.migrations import Migration, create_tables, register
-from storage.tables import AttachmentRow, utcnow
+from storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
+from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.recognised import Evidence, PageText, Source, TextLine
 
 TEXT_LAYER_ENGINE = "pdf-text-layer"
@@ -180,12 +181,38 @@ def stored_pages(sha256: str, *, engine: str, session: Session) -> set[int]:
 
 
 def evidence_for(shas: Iterable[str], *, engine: str, session: Session) -> Evidence:
-    """Recognised pages by attachment, in page order (the evidence checks read this)."""
+    """Recognised pages by attachment, in page order (the evidence checks read this).
+
+    Only attachments whose every page has been read: a value on a page not read yet must not
+    look "not found", so a half-read attachment gives no evidence result until it is whole.
+    """
     return {
         sha: doc.ordered()
         for sha, doc in load_docs(shas, engine=engine, session=session).items()
-        if doc.pages
+        if doc.pages and doc.complete
     }
+
+
+def application_evidence(app: Application, *, session: Session) -> Evidence:
+    """The evidence of every attachment of `app`, read by the current OCR engine."""
+    from zcreview.preview.ocr import engine_version
+
+    shas = {ref.sha256 for _, ref in iter_attachments(app) if ref.sha256}
+    return evidence_for(shas, engine=engine_version(), session=session) if shas else {}
+
+
+def applications_with_blob(sha256: str, *, session: Session) -> list[str]:
+    """Applications whose current revision has the attachment `sha256`."""
+    rows = session.exec(
+        select(ApplicationRow.id)
+        .join(RevisionRow, col(RevisionRow.revision) == col(ApplicationRow.head_revision))
+        .join(AttachmentRow, col(AttachmentRow.revision_id) == col(RevisionRow.id))
+        .where(
+            col(AttachmentRow.sha256) == sha256,
+            col(RevisionRow.application_id) == col(ApplicationRow.id),
+        )
+    ).all()
+    return sorted(set(rows))
 
 
 def attachment_names(*, session: Session) -> list[tuple[str, str]]:

@@ -12,10 +12,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from zcreview.context import Context, open_context
 from zcreview.errors import UserError
+
+if TYPE_CHECKING:
+    from zcreview.domain.catalogue import Config
 
 
 def register(
@@ -139,6 +142,7 @@ def cmd_ocr(args: argparse.Namespace) -> int:
             make_blob_reader(ctx),
             workers=max(1, args.jobs),
             on_page=on_page,
+            config=_config(),
         )
         try:
             queue.add(docs, fetch=args.fetch)
@@ -169,3 +173,13 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     finally:
         ctx.store.dispose()
     return 0
+
+
+def _config() -> Config | None:
+    """The checks' configuration, so read attachments count in the queue (None if unusable)."""
+    from zcreview.configfiles import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError:
+        return None

@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from storage.applications import refresh_counts_of
 from storage.recognised import (
     RecognisedDoc,
+    applications_with_blob,
     attachment_names,
     load_doc,
     load_docs,
@@ -27,6 +29,7 @@ from storage.recognised import (
     stored_pages,
 )
 from storage.store import Store
+from zcreview.domain.catalogue import Config
 from zcreview.domain.recognised import PageText, TextLine
 from zcreview.preview.document import ErrorKind, PreviewError, contain
 from zcreview.preview.ocr import Recognised, engine_version
@@ -97,8 +100,12 @@ class OcrQueue:
         is_local: Callable[[str], bool] | None = None,
         on_page: Callable[[PageEvent], None] | None = None,
         engine: str | None = None,
+        config: Config | None = None,
     ) -> None:
         self.store = store
+        # With a configuration, an attachment read to its last page refreshes the queue's
+        # ✓/⚠/✗ of the applications it backs: its evidence checks count from then on.
+        self.config = config
         self.engine = engine or engine_version()
         self._read = blob_reader
         self._is_local = is_local or store.blobs.has
@@ -311,10 +318,25 @@ class OcrQueue:
                         message=error.message_zh,
                         session=session,
                     )
+            self._settle_counts(sha)
             self._emit(PageEvent(sha, page, page_count, "failed", error.message_zh))
             return
         seconds = time.perf_counter() - started
         text = to_page_text(sha, page, recognised)
         with self.store.session() as session:
             save_page(text, engine=self.engine, page_count=page_count, session=session)
+        self._settle_counts(sha)
         self._emit(PageEvent(sha, page, page_count, "read", recognised.source, seconds))
+
+    def _settle_counts(self, sha: str) -> None:
+        """Once every page of `sha` is read, recount the applications it backs."""
+        if self.config is None:
+            return
+        with self.store.session() as session:
+            doc = load_doc(sha, engine=self.engine, session=session)
+            if doc is None or not doc.complete:
+                return
+            refresh_counts_of(
+                applications_with_blob(sha, session=session), self.config, session=session
+            )
+            session.commit()
