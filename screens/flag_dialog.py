@@ -67,7 +67,15 @@ class FlagDialog(ModalScreen[FlagChoice | None]):
         Binding("escape", "cancel", "取消", id="flag.cancel"),
         Binding("down", "move(1)", "下一个原因", show=False),
         Binding("up", "move(-1)", "上一个原因", show=False),
-        Binding("ctrl+d", "remove", "取消标记", id="flag.remove", tooltip="删除这个条目的标记"),
+        # Priority: the text boxes would otherwise take ^D as "delete to the right".
+        Binding(
+            "ctrl+d",
+            "remove",
+            "取消标记",
+            priority=True,
+            id="flag.remove",
+            tooltip="删除这个条目的标记",
+        ),
     ]
 
     AUTO_FOCUS = "#flag-filter"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -27,6 +28,7 @@ from storage.store import Store
 from zcreview.domain.workflow import STATE_ORDER, State
 
 if TYPE_CHECKING:
+    from screens.review import ClaimReleased
     from storage.review import ClaimResult, Decision
 
 PASSABLE_FROM_QUEUE = frozenset(
@@ -55,6 +57,9 @@ class QueueScreen(Screen[None]):
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The screen's, not the list's: the review screen is then on top before the next key
+        # typed ahead is looked up, so `Enter q` opens and leaves instead of asking to quit.
+        Binding("enter", "open", "打开", id="queue.open", tooltip="审核（或只读查看）这份申报"),
         Binding("slash", "search", "搜索", id="queue.search", tooltip="按姓名、单位或身份证号筛选"),
         Binding("f", "state_filter", "状态", id="queue.states", tooltip="选择要显示的状态"),
         Binding("s", "cycle_sort", "排序", id="queue.sort", tooltip="换一个排序列"),
@@ -142,17 +147,18 @@ class QueueScreen(Screen[None]):
             self._tree_loaded = True
             self.query_one(QueueTree).reload()
 
-    @on(QueueList.Opened)
-    def _opened(self, event: QueueList.Opened) -> None:
+    def action_open(self) -> None:
         queue = self.query_one(QueueList)
+        if queue.current is None:
+            return
         if getattr(self.app, "reviewer", None):
             # A named reviewer reviews (claim, checks, flags, decisions); others only read.
             from screens.review import open_review
 
-            review = open_review(self.app, queue.queue_filter, event.index, queue.total)
-            self.app.push_screen(review, self._back_from_review)
+            review = open_review(self.app, queue.queue_filter, queue.cursor, queue.total)
+            self.app.push_screen(review, partial(self._back_from_review, queue.cursor))
             return
-        self._open_detail(event.index)
+        self._open_detail(queue.cursor)
 
     def action_view(self) -> None:
         queue = self.query_one(QueueList)
@@ -169,10 +175,15 @@ class QueueScreen(Screen[None]):
         )
         self.app.push_screen(detail, self._back_from_detail)
 
-    def _back_from_review(self, index: int | None) -> None:
-        # Decisions changed states and counts: read the tree and the list again.
+    def _back_from_review(self, opened_at: int, index: int | None) -> None:
+        # Decisions changed states and counts: read the tree and the list again (and once
+        # more when the claim the review screen held is given back: `on_claim_released`).
         self.action_reload()
-        self._back_from_detail(index)
+        if index != opened_at:  # walked with J/K; else a key typed ahead may have moved on
+            self._back_from_detail(index)
+
+    def on_claim_released(self, message: ClaimReleased) -> None:
+        self.action_reload()
 
     def _back_from_detail(self, index: int | None) -> None:
         if index is not None:

@@ -179,10 +179,6 @@ class ReviewScreen(Screen[int]):
         flags: list[Flag]
 
     @dataclass
-    class _Released(Message):
-        pass
-
-    @dataclass
     class _Renewed(Message):
         app_id: str
         claim: ClaimResult
@@ -212,6 +208,10 @@ class ReviewScreen(Screen[int]):
         self._busy = False
         self._renewal: Timer | None = None
         self._lines: dict[str, int] = {}
+        self._leaving = False
+        self._pinned: str | None = None
+        """An application shown whatever the selection says: one just reopened, which the
+        selection (e.g. 通过未上报) no longer holds while it is 审核中."""
         self.set_reactive(ReviewScreen.index, index)
 
     # ----- layout -------------------------------------------------------------------------
@@ -238,6 +238,7 @@ class ReviewScreen(Screen[int]):
     def on_mount(self) -> None:
         self.query_one(FieldList).focus()
         self._warm_up()
+        self._busy = True
         self._load(self.index)
         if self._ascii:
             use_ascii_scrollbars(self)
@@ -252,6 +253,8 @@ class ReviewScreen(Screen[int]):
         self.loaded = None
         self.alert = ""
         self._busy = False
+        self._leaving = False
+        self._pinned = None
         self.set_reactive(ReviewScreen.index, index)
         self.items = []
         self.flags = {}
@@ -279,11 +282,19 @@ class ReviewScreen(Screen[int]):
     ) -> None:
         self._busy = True
         self._stop_renewal()
-        self._load(index, release=release, after=after)
+        self._load(index, release=release, after=after, pinned=self._pinned)
 
     @work(thread=True, exclusive=True, group="review-load")
-    def _load(self, index: int, *, release: str | None = None, after: str | None = None) -> None:
-        """Read queue position `index` (or the one after application `after`), claim it."""
+    def _load(
+        self,
+        index: int,
+        *,
+        release: str | None = None,
+        after: str | None = None,
+        pinned: str | None = None,
+    ) -> None:
+        """Read queue position `index` (or the one after application `after`, or application
+        `pinned` kept at `index`), claim it."""
         worker = get_current_worker()
         services = self.services
         desk = services.desk(self.reviewer) if self.reviewer else None
@@ -296,13 +307,22 @@ class ReviewScreen(Screen[int]):
                     pos = queue_db.position_of(after, self.queue_filter, session=session)
                     # Still in the selection: take the one after it; gone: its place moved up.
                     index = pos + 1 if pos is not None else index
-                if index >= total or index < 0:
+                if pinned is not None:
+                    app_id = pinned
+                    if queue_db.position_of(pinned, self.queue_filter, session=session) is None:
+                        total += 1  # back in the selection once released
+                elif index >= total or index < 0:
                     self.post_message(self._Loaded(Loaded(index, total, error="END")))
                     return
-                row = queue_db.page(self.queue_filter, index, 1, session=session)[0]
-            loaded = Loaded(index, total, row.id)
+                else:
+                    app_id = queue_db.page(self.queue_filter, index, 1, session=session)[0].id
+            loaded = Loaded(index, total, app_id)
             if desk is not None:
-                claim = desk.claim(row.id)
+                claim = desk.claim(app_id)
+                if isinstance(claim, Claimed) and (self._leaving or worker.is_cancelled):
+                    # Left (q typed ahead) or superseded while this was claiming.
+                    desk.release(app_id)
+                    return
                 loaded.can_decide = isinstance(claim, Claimed)
                 loaded.claim_message = claim.message
                 if isinstance(claim, ClaimedByOther):
@@ -356,6 +376,11 @@ class ReviewScreen(Screen[int]):
     def on_review_screen__loaded(self, message: _Loaded) -> None:
         loaded = message.loaded
         self._busy = False
+        if self._leaving:
+            # `q` typed while this was loading, just after its claim: give it back.
+            if loaded.can_decide and self.reviewer:
+                release_in_background(self.app, self.services, self.reviewer, loaded.app_id)
+            return
         if loaded.error == "END":
             self.notify("所选范围内已没有更多申报", title="队列已审完", markup=False)
             self.dismiss(max(0, min(self.index, loaded.total - 1)))
@@ -622,11 +647,23 @@ class ReviewScreen(Screen[int]):
 
     def action_reopen(self) -> None:
         loaded = self.loaded
-        if loaded is None:
+        if loaded is None or loaded.application is None:
             return
-        self._busy = True
-        self.refresh_bindings()
-        self._decide("reopen", loaded.app_id, loaded.version)
+        name = clean(loaded.application.basic.name)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy = True
+                self.refresh_bindings()
+                self._decide("reopen", loaded.app_id, loaded.version)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"重新审核：{name}？\n状态改为“审核中”，由您审核；"
+                "不作决定就离开时恢复为“通过未上报”。"
+            ),
+            answered,
+        )
 
     def action_compose_return(self) -> None:
         loaded = self.loaded
@@ -658,8 +695,12 @@ class ReviewScreen(Screen[int]):
         self.alert = ""
         self.notify(f"{decision.message}（已保存）", title="已提交", markup=False)
         if decision.action == "reopen":
-            self._start_load(self.index)  # stays here: now it can be returned or passed again
+            # Stays on it, even when the selection (通过未上报) no longer holds it: now it can
+            # be returned or passed again; leaving it releases it back to 通过未上报.
+            self._pinned = decision.app_id
+            self._start_load(self.index)
             return
+        self._pinned = None
         self._start_load(self.index, after=decision.app_id)
 
     def on_review_screen__failed(self, message: _Failed) -> None:
@@ -719,6 +760,7 @@ class ReviewScreen(Screen[int]):
         target = self.index + step
         if 0 <= target < self.total:
             self.alert = ""
+            self._pinned = None
             self._start_load(target, release=self._mine())
 
     def action_reload(self) -> None:
@@ -726,17 +768,14 @@ class ReviewScreen(Screen[int]):
 
     def action_back(self) -> None:
         self._stop_renewal()
-        self._leave(self._mine())
-
-    @work(thread=True, exclusive=True, group="review-load")
-    def _leave(self, app_id: str | None) -> None:
-        if app_id is not None and self.reviewer:
-            with contextlib.suppress(ReviewError):  # else the lease simply runs out
-                self.services.desk(self.reviewer).release(app_id)
-        self.post_message(self._Released())
-
-    def on_review_screen__released(self) -> None:
+        # Leave at once (also while loading: the load then gives its claim back), so keys
+        # typed ahead land on the screen below; the claim is given back in the background.
+        self._leaving = self._busy
+        held = None if self._busy else self._mine()
+        self.loaded = None
         self.dismiss(self.index)
+        if held is not None and self.reviewer:
+            release_in_background(self.app, self.services, self.reviewer, held)
 
     # ----- exports ------------------------------------------------------------------------
 
@@ -759,6 +798,26 @@ class ReviewScreen(Screen[int]):
 
     def on_review_screen__said(self, message: _Said) -> None:
         self.notify(message.message, severity=message.severity, timeout=10, markup=False)  # type: ignore[arg-type]
+
+
+@dataclass
+class ClaimReleased(Message):
+    """A claim the review screen held when it was left is given back (to the screen below)."""
+
+    app_id: str
+
+
+def release_in_background(
+    app: App[object], services: ReviewServices, reviewer: str, app_id: str
+) -> None:
+    """Give back a claim after the review screen is gone; the screen then on top hears of it."""
+
+    def release() -> None:
+        with contextlib.suppress(ReviewError):  # else the lease simply runs out
+            services.desk(reviewer).release(app_id)
+        app.call_from_thread(lambda: app.screen.post_message(ClaimReleased(app_id)))
+
+    app.run_worker(release, thread=True, group="review-release", exit_on_error=False)
 
 
 REVIEW_SCREEN = "review"

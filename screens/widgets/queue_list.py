@@ -132,7 +132,6 @@ class QueueList(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "打开", id="queue.open", tooltip="只读查看这份申报"),
         Binding("down,j", "cursor_down", "下移", show=False),
         Binding("up,k", "cursor_up", "上移", show=False),
         Binding("pagedown,ctrl+f", "page_down", "下一页", show=False),
@@ -150,13 +149,6 @@ class QueueList(ScrollView, can_focus=True):
         row: QueueRow | None
 
     @dataclass
-    class Opened(Message):
-        """Enter on a row."""
-
-        index: int
-        row: QueueRow
-
-    @dataclass
     class Counted(Message):
         """A new filter's count arrived (the list shows the new selection)."""
 
@@ -171,6 +163,8 @@ class QueueList(ScrollView, can_focus=True):
         total: int | None
         pages: dict[int, list[QueueRow]]
         cursor: int | None = None
+        started_at: int | None = None
+        """The cursor when a reload began: moved since (keys typed meanwhile), it stays put."""
 
     queue_filter: reactive[QueueFilter] = reactive(QueueFilter, always_update=False)
     cursor: var[int] = var(0)
@@ -234,10 +228,17 @@ class QueueList(ScrollView, can_focus=True):
         self._start_count(self.queue_filter, keep=None)
 
     def _start_count(self, flt: QueueFilter, keep: QueueRow | None) -> None:
-        self._count_worker(flt, keep.id if keep is not None else None, self._body_height())
+        self._count_worker(
+            flt,
+            keep.id if keep is not None else None,
+            self._body_height(),
+            self.cursor if keep is not None else None,
+        )
 
     @work(thread=True, exclusive=True, group="queue-count")
-    def _count_worker(self, flt: QueueFilter, keep_id: str | None, height: int) -> None:
+    def _count_worker(
+        self, flt: QueueFilter, keep_id: str | None, height: int, started_at: int | None
+    ) -> None:
         worker = get_current_worker()
         with self._store.session() as session:
             total = queue_db.count(flt, session=session)
@@ -252,7 +253,7 @@ class QueueList(ScrollView, can_focus=True):
                 for p in _pages_for(first, cursor + height, total)
             }
         if not worker.is_cancelled:
-            self.post_message(self._Loaded(-1, flt, total, pages, cursor))
+            self.post_message(self._Loaded(-1, flt, total, pages, cursor, started_at))
 
     def _request_window(self) -> None:
         """Fetch the pages around the visible rows that are not in memory yet."""
@@ -291,6 +292,8 @@ class QueueList(ScrollView, can_focus=True):
             self.virtual_size = Size(self.size.width, self.total + 1)
             self._store_pages(message.pages)
             new_cursor = message.cursor or 0
+            if message.started_at is not None and self.cursor != message.started_at:
+                new_cursor = max(0, min(self.cursor, self.total - 1))
             self.set_reactive(QueueList.cursor, new_cursor)
             self._scroll_cursor_into_view(center=True)
             self.refresh()
@@ -387,11 +390,6 @@ class QueueList(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self.go_to(self.total - 1)
-
-    def action_open(self) -> None:
-        row = self.current
-        if row is not None:
-            self.post_message(self.Opened(self.cursor, row))
 
     # ----- rendering --------------------------------------------------------------------
 

@@ -1,0 +1,204 @@
+"""A long bulk session: reopen, flags, type-ahead, returns, the queue's pass, labels, search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from screens.app import ZcReviewApp
+from screens.confirm import ConfirmScreen
+from screens.flag_dialog import FlagDialog
+from screens.queue import QueueScreen
+from screens.review import ReviewScreen
+from screens.review_services import services_of
+from screens.widgets.field_list import FieldList
+from screens.widgets.queue_list import QueueList
+from storage import applications
+from storage import queue as queue_db
+from storage.queue import QueueFilter
+from storage.review_tables import FlagRow
+from storage.store import Store
+from tests.review_screen_data import fill, new_office, review_app, settle
+from zcreview.domain.workflow import State
+
+pytestmark = pytest.mark.anyio
+
+WIDE = (120, 40)
+NARROW = (80, 24)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Store]:
+    store = new_office(tmp_path / "home")
+    fill(store, 5)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def ids_in(store: Store, flt: QueueFilter | None = None) -> list[str]:
+    with store.session() as s:
+        return [r.id for r in queue_db.page(flt or QueueFilter(), 0, 100, session=s)]
+
+
+def row_of(store: Store, app_id: str) -> applications.ApplicationRow:
+    with store.session() as s:
+        row = applications.get_row(app_id, session=s)
+        assert row is not None
+        return row
+
+
+def flags_of(store: Store, app_id: str) -> list[str]:
+    from sqlmodel import col, select
+
+    with store.session() as s:
+        rows = s.exec(select(FlagRow).where(col(FlagRow.application_id) == app_id)).all()
+        return [r.field_path for r in rows]
+
+
+def type_ahead(app: ZcReviewApp, *keys: str) -> None:
+    """Queue key presses the way a fast typist does: none waits for the screen to catch up."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    for key in keys:
+        char = {"enter": "\r", "escape": "\x1b", "space": " "}.get(
+            key, key if len(key) == 1 else None
+        )
+        app.post_message(events.Key(_character_to_key(key) if len(key) == 1 else key, char))
+
+
+def audit_of(store: Store, app_id: str) -> list[str]:
+    from sqlmodel import col, select
+
+    from storage.review_tables import AuditRow
+
+    with store.session() as s:
+        rows = s.exec(
+            select(AuditRow)
+            .where(col(AuditRow.application_id) == app_id)
+            .order_by(col(AuditRow.seq))
+        ).all()
+        return [r.action for r in rows]
+
+
+def said(app: ZcReviewApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def screen_text(app: ZcReviewApp) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+async def open_at(pilot: object, flt: QueueFilter, index: int = 0) -> ReviewScreen:
+    app = pilot.app  # type: ignore[attr-defined]
+    await settle(pilot)
+    screen = ReviewScreen(services_of(app), flt, index, reviewer=app.reviewer, total=None)
+    app.push_screen(screen)
+    await settle(pilot)
+    assert screen.loaded is not None and screen.loaded.application is not None
+    return screen
+
+
+def pass_first(store: Store, app_id: str) -> None:
+    desk = services_of(review_app(store)).desk("张审核")
+    claim = desk.claim(app_id)
+    desk.pass_application(app_id, claim.version)
+
+
+# ----- reopen ---------------------------------------------------------------------------
+
+
+async def test_reopen_asks_stays_on_the_application_and_walking_away_restores_it(
+    office: Store,
+) -> None:
+    order = ids_in(office)
+    for app_id in order[:3]:
+        pass_first(office, app_id)
+    passed = QueueFilter(states=frozenset({State.PASSED.value}))
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_at(pilot, passed, 1)
+        target = screen.loaded.app_id if screen.loaded else ""
+        assert target == ids_in(office, passed)[1]
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert row_of(office, target).state == State.PASSED.value  # nothing yet
+        await pilot.press("n")
+        await settle(pilot)
+        assert row_of(office, target).state == State.PASSED.value
+        await pilot.press("o", "y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.loaded is not None and screen.loaded.app_id == target  # not the next one
+        assert screen.loaded.state == State.IN_REVIEW.value and screen.loaded.can_decide
+        assert row_of(office, target).holder == "张审核"
+        assert any("重新审核" in m for m in said(app))
+        # walking away without a decision gives it back to 通过未上报, and K finds it again
+        await pilot.press("J")
+        await settle(pilot)
+        assert screen.loaded is not None and screen.loaded.app_id != target
+        assert row_of(office, target).state == State.PASSED.value
+        assert row_of(office, target).holder is None
+        await pilot.press("K")
+        await settle(pilot)
+        assert screen.loaded is not None and screen.loaded.app_id == target
+        assert target in ids_in(office, passed)
+
+
+# ----- flags ----------------------------------------------------------------------------
+
+
+async def test_ctrl_d_in_the_flag_dialog_removes_the_flag(office: Store) -> None:
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_at(pilot, QueueFilter())
+        app_id = screen.loaded.app_id if screen.loaded else ""
+        assert screen.query_one(FieldList).go_to_path("work_summary")
+        await pilot.press("f", "tab", *"补充业绩", "enter")
+        await settle(pilot)
+        assert flags_of(office, app_id) == ["work_summary"]
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FlagDialog)
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        assert app.screen is screen
+        assert flags_of(office, app_id) == []
+        assert any("标记 0 项" in m or "已取消标记" in m for m in said(app)), said(app)
+
+
+# ----- type-ahead -----------------------------------------------------------------------
+
+
+async def test_enter_q_typed_at_once_opens_and_leaves_without_a_hidden_quit_dialog(
+    office: Store,
+) -> None:
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        type_ahead(app, "enter", "q")
+        await settle(pilot)
+        assert not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)
+        # the q went to the review screen: opened (claimed) and left (released)
+        assert isinstance(app.screen, QueueScreen)
+        first = ids_in(office)[0]
+        assert audit_of(office, first) == ["claim", "release"]
+        assert row_of(office, first).holder is None
+        # Enter, then quickly j and Enter in the review screen: nothing lands on the queue
+        type_ahead(app, "enter", "j", "j", "q", "j", "enter", "q")
+        await settle(pilot)
+        assert app.is_running
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one(QueueList).cursor == 1
+        assert audit_of(office, ids_in(office)[1]) == ["claim", "release"]
