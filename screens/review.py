@@ -54,13 +54,20 @@ from storage.review import (
     Decision,
     ResubmissionContext,
     ReviewError,
+    last_return,
     list_flags,
+    load_notice,
     resubmission_context,
     upper_return,
 )
 from storage.tables import ApplicationRow
 from zcreview.domain.checks import CheckResult, PeerInfo, counts, run_all
-from zcreview.domain.corrections import CorrectionItem, CorrectionNotice
+from zcreview.domain.corrections import (
+    CorrectionItem,
+    CorrectionNotice,
+    deadline_text,
+    working_days_left,
+)
 from zcreview.domain.model import Application
 from zcreview.domain.paths import label_for_path
 from zcreview.domain.workflow import State
@@ -102,6 +109,8 @@ class Loaded:
     resubmission: ResubmissionContext | None = None
     above: CorrectionNotice | None = None
     """The upper office's correction list while the application is 上级退回 here."""
+    returned: CorrectionNotice | None = None
+    """This office's correction list while the application is 已退回 (or 逾期放弃)."""
     office_name: str = ""
     next_attachment: tuple[str, str] | None = None
     error: str | None = None
@@ -356,6 +365,10 @@ class ReviewScreen(Screen[int]):
             ]
             loaded.resubmission = resubmission_context(loaded.app_id, session=session)
             loaded.above = upper_return(loaded.app_id, session=session)
+            if head.state in (State.RETURNED.value, State.ABANDONED.value):
+                ret = last_return(loaded.app_id, session=session)
+                if ret is not None and ret.origin != "above":
+                    loaded.returned = load_notice(ret, session=session)
             me = get_self(session=session)
             loaded.office_name = me.name if me is not None else ""
             peers = _peers(session, loaded.app_id, head.id_number)
@@ -371,6 +384,7 @@ class ReviewScreen(Screen[int]):
             late=bool(ctx and ctx.late),
             ascii_mode=self._ascii,
             above=loaded.above,
+            returned=loaded.returned,
         )
 
     def on_review_screen__loaded(self, message: _Loaded) -> None:
@@ -440,7 +454,20 @@ class ReviewScreen(Screen[int]):
         line.append(f"{glyph(0, self._ascii)} {ok}  ", style="green")
         line.append(f"{glyph(1, self._ascii)} {warn}  ", style="yellow")
         line.append(f"{glyph(2, self._ascii)} {fail}", style="bold red")
-        line.append(f"{sep}标记 {len(loaded.flags)} 项")
+        returned = loaded.returned
+        if returned is not None:
+            policy = self.services.policy()
+            left = working_days_left(
+                self.services.today(), returned.deadline, policy.holidays, policy.extra_workdays
+            )
+            line.append(f"{sep}退回补正 {len(returned.items)} 项 · 期限 ")
+            line.append(
+                f"{returned.deadline:%Y-%m-%d}（{deadline_text(left)}）",
+                style="bold red" if left <= 2 else "",
+            )
+            line.append(f"{sep}e 导出告知书")
+        else:
+            line.append(f"{sep}标记 {len(loaded.flags)} 项")
         # Claim and conflict messages name reviewers: data typed by people, cleaned like it.
         line.append(f"{sep}{shown(clean(loaded.claim_message), self._ascii)}")
         if self.alert:

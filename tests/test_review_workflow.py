@@ -202,3 +202,42 @@ async def test_enter_q_typed_at_once_opens_and_leaves_without_a_hidden_quit_dial
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.query_one(QueueList).cursor == 1
         assert audit_of(office, ids_in(office)[1]) == ["claim", "release"]
+
+
+# ----- returns --------------------------------------------------------------------------
+
+
+def return_one(store: Store, app_id: str, deadline_days: int = 5) -> None:
+    from datetime import timedelta
+
+    from tests.review_helpers import T0
+    from zcreview.domain.corrections import CorrectionItem
+
+    desk = services_of(review_app(store)).desk("张审核")
+    claim = desk.claim(app_id)
+    items = [
+        CorrectionItem("work_summary", "工作总结", "", "", "请补充主要业绩"),
+        CorrectionItem("basic.phone", "手机", "", "", "号码有误"),
+    ]
+    desk.return_application(app_id, items, claim.version, T0.date() + timedelta(days=deadline_days))
+
+
+async def test_a_returned_application_shows_its_items_and_deadline(office: Store) -> None:
+    target = ids_in(office)[0]
+    return_one(office, target, deadline_days=3)  # T0 is a Monday: 3 working days left
+    returned = QueueFilter(states=frozenset({State.RETURNED.value}))
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_at(pilot, returned)
+        assert screen.loaded is not None and screen.loaded.app_id == target
+        headings = [i.label for i in screen.items if i.kind == "heading"]
+        assert headings[0].startswith("已退回（张审核 ") and "共 2 项" in headings[0]
+        assert "补正期限 2025-06-19" in headings[0]
+        changes = [(i.label, i.note) for i in screen.items if i.kind == "change"]
+        assert ("工作总结", "说明：请补充主要业绩") in changes
+        status = screen_text(app)
+        assert "退回补正 2 项 · 期限 2025-06-19（剩 3 个工作日）" in status
+        assert "标记 0 项" not in status
+        # the fields named are marked, so ] finds them
+        marked = [i for i in screen.items if i.note and i.note.startswith("已退回：")]
+        assert {i.path for i in marked} >= {"work_summary"}

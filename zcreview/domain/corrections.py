@@ -114,6 +114,27 @@ def add_working_days(
     return day
 
 
+def working_days_left(
+    today: date, deadline: date, holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
+) -> int:
+    """Working days from tomorrow up to and including `deadline` (the deadline day counts);
+    negative: how many calendar days the deadline is past."""
+    if deadline < today:
+        return -(today - deadline).days
+    off, on = frozenset(holidays), frozenset(extra_workdays)
+    days = (deadline - today).days
+    return sum(is_working_day(today + timedelta(days=i), off, on) for i in range(1, days + 1))
+
+
+def deadline_text(left: int) -> str:
+    """`剩 3 个工作日`, `今天截止`, `已逾期 2 天`: how a deadline stands, for lists and titles."""
+    if left < 0:
+        return f"已逾期 {-left} 天"
+    if left == 0:
+        return "今天截止"
+    return f"剩 {left} 个工作日"
+
+
 def to_local(moment: datetime) -> datetime:
     """An aware moment in Beijing time (naive values are taken as UTC, as the database stores)."""
     if moment.tzinfo is None:
