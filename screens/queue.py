@@ -30,6 +30,7 @@ from zcreview.domain.workflow import STATE_ORDER, State
 if TYPE_CHECKING:
     from screens.review import ClaimReleased
     from storage.review import ClaimResult, Decision
+    from zcreview.domain.corrections import CorrectionNotice
 
 PASSABLE_FROM_QUEUE = frozenset(
     {
@@ -86,6 +87,8 @@ class QueueScreen(Screen[None]):
     class _Claimed(Message):
         row: QueueRow
         claim: ClaimResult
+        flags: int = 0
+        above: CorrectionNotice | None = None
 
     @dataclass
     class _Released(Message):
@@ -261,7 +264,12 @@ class QueueScreen(Screen[None]):
 
     def action_toggle_state(self, position: int) -> None:
         state = STATE_ORDER[position].value
-        self.queue_filter = replace(self.queue_filter, states=self.queue_filter.states ^ {state})
+        states = self.queue_filter.states ^ {state}
+        self.queue_filter = replace(self.queue_filter, states=states)
+        # The number keys add and take away: say which, and what is shown now.
+        verb = "加入" if state in states else "去掉"
+        now = "、".join(s.value for s in STATE_ORDER if s.value in states) or "全部状态"
+        self.notify(f"状态筛选{verb}“{state}”，现在显示：{now}（0 清除）", timeout=3, markup=False)
 
     def action_clear_states(self) -> None:
         self.queue_filter = replace(self.queue_filter, states=frozenset())
@@ -315,14 +323,18 @@ class QueueScreen(Screen[None]):
         from storage.review import ReviewError
 
         try:
-            claim = services_of(self.app).desk(reviewer).claim(row.id)
+            desk = services_of(self.app).desk(reviewer)
+            claim = desk.claim(row.id)
+            # What the review screen would show before a pass: flags and a 上级退回 list.
+            flags = len(desk.flags(row.id))
+            above = desk.upper_return(row.id)
         except ReviewError as exc:
             self.post_message(self._Released())
             self.app.call_from_thread(
                 self.notify, str(exc), title="未能领取", severity="error", markup=False
             )
             return
-        self.post_message(self._Claimed(row, claim))
+        self.post_message(self._Claimed(row, claim, flags, above))
 
     def on_queue_screen__claimed(self, message: _Claimed) -> None:
         from screens.queue_pass import QueuePassDialog
@@ -344,12 +356,18 @@ class QueueScreen(Screen[None]):
                 self._release(reviewer, row.id)
                 return
             self._passing = False
-            self.notify(f"{row.name}：{decision.message}（已保存）", title="已提交", markup=False)
+            self.notify(f"{row.name}：{decision.message}", title="已提交并保存", markup=False)
             self.action_reload()
 
         self.app.push_screen(
             QueuePassDialog(
-                services_of(self.app), reviewer, row, claim.version, claim_message=claim.message
+                services_of(self.app),
+                reviewer,
+                row,
+                claim.version,
+                claim_message=claim.message,
+                flags=message.flags,
+                above=message.above,
             ),
             answered,
         )

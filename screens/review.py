@@ -720,7 +720,8 @@ class ReviewScreen(Screen[int]):
 
     def _after_decision(self, decision: Decision) -> None:
         self.alert = ""
-        self.notify(f"{decision.message}（已保存）", title="已提交", markup=False)
+        # No "（已保存）" tail: a toast wraps it into a lone "）" on the next line.
+        self.notify(decision.message, title="已提交并保存", markup=False)
         if decision.action == "reopen":
             # Stays on it, even when the selection (通过未上报) no longer holds it: now it can
             # be returned or passed again; leaving it releases it back to 通过未上报.

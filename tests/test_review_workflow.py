@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from screens.app import ZcReviewApp
 from screens.confirm import ConfirmScreen
@@ -143,7 +144,7 @@ async def test_reopen_asks_stays_on_the_application_and_walking_away_restores_it
         assert screen.loaded is not None and screen.loaded.app_id == target  # not the next one
         assert screen.loaded.state == State.IN_REVIEW.value and screen.loaded.can_decide
         assert row_of(office, target).holder == "张审核"
-        assert any("重新审核" in m for m in said(app))
+        assert any("重新审核" in m or "审核中" in m for m in said(app)), said(app)
         # walking away without a decision gives it back to 通过未上报, and K finds it again
         await pilot.press("J")
         await settle(pilot)
@@ -241,3 +242,60 @@ async def test_a_returned_application_shows_its_items_and_deadline(office: Store
         # the fields named are marked, so ] finds them
         marked = [i for i in screen.items if i.note and i.note.startswith("已退回：")]
         assert {i.path for i in marked} >= {"work_summary"}
+
+
+# ----- pass from the queue ----------------------------------------------------------------
+
+
+async def test_a_on_the_queue_keeps_the_cursor_and_warns_of_flags_and_upper_returns(
+    office: Store,
+) -> None:
+    from datetime import date
+
+    from screens.queue_pass import QueuePassDialog
+    from tests.review_screen_data import return_from_above
+    from zcreview.domain.corrections import CorrectionItem
+
+    order = ids_in(office)
+    desk = services_of(review_app(office)).desk("张审核")
+    desk.claim(order[3])
+    desk.set_flag(
+        order[3], "work_summary", reason_id="", reason="", note="补充业绩", label="工作总结"
+    )
+    desk.release(order[3])
+    item = CorrectionItem("basic.phone", "手机", "", "号码有误", "")
+    return_from_above(office, order[4], [item], date(2025, 6, 30))
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        await pilot.press("1")  # 待审核 only
+        await settle(pilot)
+        assert any("待审核" in m and "筛选" in m for m in said(app)), said(app)
+        await pilot.press("j", "j")
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, QueuePassDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert row_of(office, order[2]).state == State.PASSED.value
+        listing = queue.query_one(QueueList)
+        assert listing.cursor == 2  # the next one moved up into its place, not row 1
+        assert listing.current is not None and listing.current.id == order[3]
+        assert any(n.title == "已提交并保存" for n in app._notifications)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, QueuePassDialog)
+        flags = str(app.screen.query_one("#queue-pass-flags", Static).content)
+        assert "已标记 1 项需补正" in flags
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("0", "G", "a")  # all states, the last one: 上级退回
+        await settle(pilot)
+        assert isinstance(app.screen, QueuePassDialog), said(app)
+        assert app.screen.row.id == order[4]
+        above = str(app.screen.query_one("#queue-pass-above", Static).content)
+        assert "退回要求补正 1 项（期限 2025-06-30）" in above
+        await pilot.press("n")
+        await settle(pilot)

@@ -244,7 +244,9 @@ class QueueList(ScrollView, can_focus=True):
             total = queue_db.count(flt, session=session)
             cursor = 0
             if keep_id is not None:
-                cursor = queue_db.position_of(keep_id, flt, session=session) or 0
+                found = queue_db.position_of(keep_id, flt, session=session)
+                # Gone from the selection (passed under 待审核): the next row took its place.
+                cursor = found if found is not None else min(started_at or 0, max(0, total - 1))
             if worker.is_cancelled:
                 return
             first = max(0, cursor - height)
