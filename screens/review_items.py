@@ -70,6 +70,16 @@ class ReviewItem:
     note: str = ""
     """Extra text under the item (resubmission: the returned reason it answers)."""
     level_override: int | None = None
+    worst_below: int | None = None
+    """Worst level of the items inside this one (a table's rows under its heading)."""
+
+    @property
+    def mark(self) -> int | None:
+        """The level its glyph shows: never ✓ above rows that carry ⚠ or ✗."""
+        level = self.level
+        if level is None or self.worst_below is None:
+            return level
+        return max(level, self.worst_below)
 
     @property
     def level(self) -> int | None:
@@ -243,6 +253,7 @@ def build_items(
         found = {_owner(p, by_path, paths) for p in result.field_paths}
         for owner in {o if o is not None else 0 for o in found} or {0}:
             items[owner].results.append(result)
+    _mark_worst_below(items)
     marks = [("上级退回", above), ("已退回", returned)]
     for prefix, notice in marks:
         for item in notice.items if notice is not None else ():
@@ -252,6 +263,22 @@ def build_items(
             mark = f"{prefix}：{clean(item.text())}"
             target.note = f"{target.note}；{mark}" if target.note else mark
     return items
+
+
+def _mark_worst_below(items: list[ReviewItem]) -> None:
+    """Give each checked item the worst level of the items nested under its path."""
+    open_items: list[ReviewItem] = []  # items whose path may still have items under it
+    for item in items:
+        if item.kind == "change" or (item.kind == "heading" and not item.path):
+            continue
+        open_items = [o for o in open_items if is_under(item.path, o.path)]
+        level = item.level
+        if level:
+            for outer in open_items:
+                if outer.path != item.path:
+                    outer.worst_below = max(outer.worst_below or 0, level)
+        if item.path:
+            open_items.append(item)
 
 
 def returned_items(notice: CorrectionNotice) -> list[ReviewItem]:

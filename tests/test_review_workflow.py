@@ -299,3 +299,93 @@ async def test_a_on_the_queue_keeps_the_cursor_and_warns_of_flags_and_upper_retu
         assert "退回要求补正 1 项（期限 2025-06-30）" in above
         await pilot.press("n")
         await settle(pilot)
+
+
+# ----- text -----------------------------------------------------------------------------
+
+
+def test_a_heading_never_shows_a_tick_above_failing_rows() -> None:
+    from screens.review_items import build_items
+    from tests.factories import make_application
+    from zcreview.domain.checks.base import CheckResult, Severity
+
+    app = make_application(0)
+    assert len(app.continuing_education) >= 2
+    results = [
+        CheckResult("CE-HOURS", Severity.OK, "学时达标", "000", ("continuing_education",)),
+        *[
+            CheckResult(
+                "CE-DATE", Severity.FAIL, "日期有误", "000", (f"continuing_education[{i}]",)
+            )
+            for i in range(2)
+        ],
+    ]
+    items = build_items(app, results)
+    heading = next(i for i in items if i.path == "continuing_education")
+    assert heading.level == 0  # its own check passed …
+    assert heading.mark == 2  # … but it shows ✗, like the rows under it
+    rows = [i for i in items if i.path.startswith("continuing_education[") and i.level == 2]
+    assert rows and all(r.mark == 2 for r in rows)
+    whole = items[0]
+    assert whole.path == "" and whole.mark is None  # 整份申报 keeps its own mark
+
+
+def test_every_shown_field_has_a_chinese_label() -> None:
+    import inspect
+    import re
+
+    from pydantic import BaseModel
+
+    import zcreview.domain.model as model
+    from screens.widgets.sections import _fields, label_of
+
+    raw = []
+    for cls in vars(model).values():
+        if not (inspect.isclass(cls) and issubclass(cls, BaseModel)):
+            continue
+        if cls.__module__ != model.__name__ or cls.__name__ in ("Application", "AttachmentRef"):
+            continue
+        for name in _fields(cls):
+            label = label_of(cls, name)
+            if re.fullmatch(r"[a-z_0-9]+", label):
+                raw.append(f"{cls.__name__}.{name}")
+    assert raw == []
+    assert label_of(model.LanguageSkills, "foreign_language") == "外语"
+
+
+async def test_help_rows_pair_each_key_with_its_own_action(office: Store) -> None:
+    from screens.help import binding_rows
+
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_at(pilot, QueueFilter())
+        rows = dict((d, k) for k, d in binding_rows(app, ReviewScreen.BINDINGS))
+        assert rows["下一问题"] == "] / n" and rows["上一问题"] == "[ / N"
+        assert rows["下一项"] == "j / ↓" and rows["第一项"] == "g / home"
+        assert not any("–" in k for k in rows.values())
+        queue_rows = dict(binding_rows(app, QueueScreen.BINDINGS))
+        assert queue_rows["1–9"].startswith("状态：待审核、审核中")
+        assert screen is app.screen
+
+
+async def test_the_palette_speaks_chinese_and_offers_office_commands(office: Store) -> None:
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        english = [t for t in titles if t.isascii()]
+        assert english == []
+        assert "下一个区域" in titles and "退出 zcreview" in titles
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert "搜索命令…" in screen_text(app)
+        assert "Search for commands" not in screen_text(app)
+        await pilot.press(*"路径")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert "路径申请与审核" in screen_text(app), (app.screen, screen_text(app))
+        await pilot.press("enter")
+        await settle(pilot)
+        from screens.paths import PathsScreen
+
+        assert isinstance(app.screen, PathsScreen)
