@@ -62,6 +62,14 @@ class QueueScreen(Screen[None]):
         # typed ahead is looked up, so `Enter q` opens and leaves instead of asking to quit.
         Binding("enter", "open", "打开", id="queue.open", tooltip="审核（或只读查看）这份申报"),
         Binding("slash", "search", "搜索", id="queue.search", tooltip="按姓名、单位或身份证号筛选"),
+        Binding(
+            "escape",
+            "clear_search",
+            "清除搜索",
+            show=False,
+            id="queue.clear-search",
+            tooltip="清除搜索，回到所选范围",
+        ),
         Binding("f", "state_filter", "状态", id="queue.states", tooltip="选择要显示的状态"),
         Binding("s", "cycle_sort", "排序", id="queue.sort", tooltip="换一个排序列"),
         Binding("S", "reverse_sort", "反序", show=False, id="queue.reverse"),
@@ -102,6 +110,8 @@ class QueueScreen(Screen[None]):
         self._can_pass = False
         self._passing = False
         self._tree_loaded = False
+        self._scope: tuple[int | None, str | None, str | None] | None = None
+        """The tree's node while a search looks through the whole office."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -124,7 +134,9 @@ class QueueScreen(Screen[None]):
 
     @on(QueueTree.Chosen)
     def _tree_chosen(self, event: QueueTree.Chosen) -> None:
+        # Chosen while searching: the search narrows to the node (and keeps it on clearing).
         sel: Selection = event.selection
+        self._scope = None
         self.queue_filter = replace(
             self.queue_filter, year=sel.year, level=sel.level, series=sel.series
         )
@@ -236,24 +248,46 @@ class QueueScreen(Screen[None]):
     # ----- actions ------------------------------------------------------------------------
 
     def action_search(self) -> None:
+        """`/` starts a new search (the old text goes, as in less and vim)."""
         search = self.query_one(SearchBox)
         search.display = True
+        search.value = ""
         search.focus()
+
+    def _set_search(self, text: str) -> None:
+        """A search looks through the whole office, not just the tree's node: the person is
+        found wherever they are. Clearing it goes back to the node chosen before."""
+        flt = self.queue_filter
+        if text == flt.search:
+            return
+        if text and not flt.search:
+            self._scope = (flt.year, flt.level, flt.series)
+            flt = replace(flt, year=None, level=None, series=None)
+        elif not text and flt.search and self._scope is not None:
+            year, level, series = self._scope
+            flt = replace(flt, year=year, level=level, series=series)
+            self._scope = None
+        self.queue_filter = replace(flt, search=text)
 
     @on(SearchBox.Search)
     def _search(self, event: SearchBox.Search) -> None:
-        if event.text != self.queue_filter.search:
-            self.queue_filter = replace(self.queue_filter, search=event.text)
+        self._set_search(event.text)
 
     @on(SearchBox.Done)
     @on(SearchBox.Cancelled)
     def _search_closed(self, event: SearchBox.Done | SearchBox.Cancelled) -> None:
         text = event.text if isinstance(event, SearchBox.Done) else ""
-        if text != self.queue_filter.search:
-            self.queue_filter = replace(self.queue_filter, search=text)
+        self._set_search(text)
         # The line stays visible while a search is in force, as a reminder.
         self.query_one(SearchBox).display = bool(text)
         self.query_one(QueueList).focus()
+
+    def action_clear_search(self) -> None:
+        """Esc in the list or the tree: drop the search in force."""
+        box = self.query_one(SearchBox)
+        box.value = ""
+        box.display = False
+        self._set_search("")
 
     def action_state_filter(self) -> None:
         def chosen(states: frozenset[str] | None) -> None:
@@ -305,6 +339,8 @@ class QueueScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pass_application":
             return self._passable()
+        if action == "clear_search":
+            return bool(self.queue_filter.search)
         return True
 
     def action_pass_application(self) -> None:

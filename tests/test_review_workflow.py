@@ -389,3 +389,95 @@ async def test_the_palette_speaks_chinese_and_offers_office_commands(office: Sto
         from screens.paths import PathsScreen
 
         assert isinstance(app.screen, PathsScreen)
+
+
+# ----- search ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def big_office(tmp_path: Path) -> Iterator[Store]:
+    from storage.store import open_store
+    from tests import tui_data
+
+    store = open_store(tmp_path / "big")
+    tui_data.fill(store, 300)
+    tui_data.add_reviewers(store, "张审核")
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def count_of(store: Store, flt: QueueFilter) -> int:
+    with store.session() as s:
+        return queue_db.count(flt, session=s)
+
+
+async def test_search_looks_everywhere_restarts_and_clears_with_escape(big_office: Store) -> None:
+    from screens.widgets.queue_tree import QueueTree, Selection
+    from screens.widgets.search_box import SearchBox
+    from tests import tui_data
+
+    app = review_app(big_office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(QueueTree)
+        tree.focus()
+        node = Selection(2025, "副高级", "会计")
+        tree.select_selection(node, post=False)
+        await pilot.press("enter")
+        await settle(pilot)
+        listing = app.screen.query_one(QueueList)
+        in_node = count_of(big_office, QueueFilter(year=2025, level="副高级", series="会计"))
+        assert listing.total == in_node
+        # somebody who is not in that node
+        outside = next(
+            p["name"] for i in range(300) if (p := tui_data.person(i))["series"] != "会计"
+        )
+        assert (
+            count_of(
+                big_office, QueueFilter(year=2025, level="副高级", series="会计", search=outside)
+            )
+            == 0
+        )
+        await pilot.press("slash", *outside)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        everywhere = count_of(big_office, QueueFilter(search=outside))
+        assert listing.total == everywhere > 0
+        assert f"搜索：{outside}" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        # `/` again starts afresh instead of adding to the old text
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.screen.query_one(SearchBox).value == ""
+        await pilot.press(*"不存在的人")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert listing.total == 0
+        assert "没有姓名、单位或身份证号含“不存在的人”的申报" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert listing.has_focus
+        await pilot.press("escape")  # Esc in the list drops the search: back to the node
+        await settle(pilot)
+        assert listing.queue_filter.search == ""
+        assert listing.total == in_node
+        assert not app.screen.query_one(SearchBox).display
+
+
+async def test_g_and_G_move_in_the_tree(big_office: Store) -> None:
+    from screens.widgets.queue_tree import QueueTree
+
+    app = review_app(big_office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(QueueTree)
+        tree.focus()
+        await pilot.press("j", "j", "j")
+        assert tree.cursor_line == 3
+        await pilot.press("g")
+        assert tree.cursor_line == 0
+        await pilot.press("G")
+        assert tree.cursor_line == tree.last_line

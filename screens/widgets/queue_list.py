@@ -67,6 +67,15 @@ _STATE_CLASS: dict[str, str] = {
 }
 
 
+def _empty_message(flt: QueueFilter) -> str:
+    """Why the list is empty, and what to do about it."""
+    if flt.search:
+        return f"没有姓名、单位或身份证号含“{clean(flt.search)}”的申报（Esc 清除搜索）"
+    if flt.states:
+        return "所选范围内没有这些状态的申报（0 清除状态筛选）"
+    return "没有符合条件的申报"
+
+
 def layout_columns(width: int) -> list[tuple[Column, int]]:
     """The columns that fit `width` cells (one space between), the flexible one widened.
 
@@ -413,7 +422,7 @@ class QueueList(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= self.total:
             if self.total == 0 and y == 1 and self._shown is not None:
-                return self._message_strip("没有符合条件的申报", width)
+                return self._message_strip(_empty_message(self._shown), width)
             return Strip.blank(width, base)
         row = self.row_at(index)
         if row is None:
