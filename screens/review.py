@@ -44,7 +44,7 @@ from screens.widgets.field_list import FieldList
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.preview_pane import PreviewPane, PreviewTarget
 from storage import queue as queue_db
-from storage.applications import get_row, load_revision
+from storage.applications import get_row, load_revision, short_id
 from storage.office import get_self
 from storage.queue import QueueFilter
 from storage.review import (
@@ -424,6 +424,8 @@ class ReviewScreen(Screen[int]):
         if loaded is None:
             return
         title.append(f"第 {loaded.index + 1} / {loaded.total} 份  ", style="dim")
+        # The state first: a narrow terminal cuts the end of the line, never the state.
+        title.append(f"状态：{loaded.state}  ", style="bold")
         app = loaded.application
         if app is not None:
             b = app.basic
@@ -431,7 +433,8 @@ class ReviewScreen(Screen[int]):
             title.append(shown(clean(b.name), a), style="bold")
             title.append(shown(f"  {clean(b.applying_unit)}  {b.year} {clean(b.level)} ", a))
             title.append(shown(f"{clean(b.series)} {clean(b.title)}  ", a))
-        title.append(f"状态：{loaded.state}", style="bold")
+        # The 申报编号 the command line (export notice, report) takes: its first characters.
+        title.append(f"编号 {short_id(loaded.app_id)}", style="dim")
         if loaded.error:
             title.append(f"\n{shown(loaded.error, self._ascii)}", style="bold red")
         self._line("review-title", title)

@@ -45,7 +45,11 @@ def register(
         parents=[common],
         help="the last correction notice of an application (text to stdout unless --pdf/--text)",
     )
-    n.add_argument("app_id", metavar="APP_ID", help="application id")
+    n.add_argument(
+        "app_id",
+        metavar="APP_ID",
+        help="申报编号 (or the first 8 characters shown on screen) or the applicant's 身份证号",
+    )
     n.add_argument("--pdf", type=Path, help="write a printable PDF here")
     n.add_argument("--text", type=Path, help="write the text here (UTF-8)")
     n.set_defaults(handler="zcreview.review_cmd:cmd_export_notice")
@@ -75,7 +79,35 @@ def register(
 
 
 def _actor(args: argparse.Namespace, ctx: Context) -> str:
-    return getattr(args, "reviewer", None) or ctx.settings.reviewer or f"命令行:{getpass.getuser()}"
+    """Who acts, for the audit log: a registered reviewer (实名制), else the login name."""
+    from storage.office import is_reviewer
+
+    named = getattr(args, "reviewer", None)
+    with ctx.store.session() as s:
+        if named:
+            if not is_reviewer(named, session=s):
+                raise UserError(f"未登记的审核人：{named}（登记：zcreview reviewer add {named}）")
+            return str(named)
+        if ctx.settings.reviewer and is_reviewer(ctx.settings.reviewer, session=s):
+            return ctx.settings.reviewer
+    return f"命令行:{getpass.getuser()}"
+
+
+def resolve_application(ref: str, session: Any) -> str:
+    """The one application `ref` names (申报编号, a prefix of it, or a 身份证号); a clear
+    message when it names none or several."""
+    from storage.applications import find_applications, short_id
+
+    found = find_applications(ref, session=session)
+    if not found:
+        raise UserError(f"没有申报编号或身份证号为“{ref}”的申报")
+    if len(found) > 1:
+        lines = [
+            f"  {short_id(r.id)}  {r.name}  {r.year}年度 {r.level} {r.title}  {r.state}"
+            for r in found
+        ]
+        raise UserError(f"“{ref}”对应 {len(found)} 份申报，请用申报编号指明：\n" + "\n".join(lines))
+    return found[0].id
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -93,15 +125,19 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_export_notice(args: argparse.Namespace) -> int:
+    from storage.applications import get_row
     from storage.review import last_return
     from zcreview.exports import write_notice_pdf, write_notice_text
 
     ctx = open_context(args)
     try:
         with ctx.store.session() as s:
-            ret = last_return(args.app_id, session=s)
+            app_id = resolve_application(args.app_id, s)
+            ret = last_return(app_id, session=s)
             if ret is None:
-                raise UserError(f"申报 {args.app_id} 没有退回记录，无补正告知书可导出")
+                row = get_row(app_id, session=s)
+                who = f"（{row.name}，{row.state}）" if row is not None else ""
+                raise UserError(f"申报 {app_id}{who}没有退回记录，无补正告知书可导出")
             text = ret.notice_text
     finally:
         ctx.store.dispose()

@@ -1,0 +1,106 @@
+"""Command line: applications named by 申报编号, a prefix of it or a 身份证号; named reviewers."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+import pytest
+from sqlmodel import col, select
+
+from storage import office
+from storage.review import ReviewDesk
+from storage.review_tables import AuditRow
+from storage.store import Store
+from tests.review_helpers import Clock, add_app, head
+from zcreview import cli
+from zcreview.cli import main
+from zcreview.domain.corrections import CorrectionItem
+from zcreview.settings import Settings
+
+ITEM = CorrectionItem("work_summary", "工作总结", "", "请补充主要业绩", "")
+
+
+def _cli(store: Store, *args: str) -> int:
+    cli.EXTRA_COMMANDS.clear()  # `cli.main` registers the extra commands on every call
+    return main(
+        [
+            "--home",
+            str(store.home),
+            "--db",
+            store.engine.url.render_as_string(hide_password=False),
+            *args,
+        ]
+    )
+
+
+def _returned(store: Store, seed: int, **overrides: str) -> str:
+    desk = ReviewDesk(store.engine, "张审核", clock=Clock())
+    app_id = add_app(store, seed, **overrides)
+    claim = desk.claim(app_id)
+    desk.return_application(app_id, [ITEM], claim.version, deadline=date(2025, 6, 20))
+    return app_id
+
+
+def test_export_notice_by_id_number_or_prefix(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    returned = _returned(store, 1)
+    person = head(store, returned).basic.id_number
+    assert _cli(store, "export", "notice", person) == 0
+    assert "请补充主要业绩" in capsys.readouterr().out
+    assert _cli(store, "export", "notice", returned[:8]) == 0
+    assert "请补充主要业绩" in capsys.readouterr().out
+    assert _cli(store, "export", "notice", "370000190001010000") == 2
+    assert "没有申报编号或身份证号为“370000190001010000”的申报" in capsys.readouterr().err
+    # the same person twice: the message lists both, by the 编号 the screens show
+    second = add_app(store, 2, basic__id_number=person)
+    assert _cli(store, "export", "notice", person) == 2
+    err = capsys.readouterr().err
+    assert "对应 2 份申报" in err and returned[:8] in err and second[:8] in err
+    assert _cli(store, "export", "notice", second) == 2
+    assert "没有退回记录" in capsys.readouterr().err
+
+
+def test_an_unregistered_reviewer_is_refused_and_not_audited(
+    store: Store, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathlib import Path
+
+    with store.session() as s:
+        office.add_reviewer(session=s, name="张审核")
+        s.commit()
+    out = Path(str(tmp_path)) / "list.csv"
+    assert _cli(store, "export", "list", "--out", str(out), "--reviewer", "冒名者") == 2
+    assert "未登记的审核人：冒名者" in capsys.readouterr().err
+    with store.session() as s:
+        actors = set(s.exec(select(AuditRow.actor).where(col(AuditRow.action) == "export")).all())
+    assert actors == set()
+    assert _cli(store, "export", "list", "--out", str(out), "--reviewer", "张审核") == 0
+    with store.session() as s:
+        actors = set(s.exec(select(AuditRow.actor).where(col(AuditRow.action) == "export")).all())
+    assert actors == {"张审核"}
+
+
+def test_report_refuses_an_unregistered_reviewer(store: Store) -> None:
+    from zcreview.sync.cli import CliError, _reviewer
+
+    with store.session() as s:
+        office.add_reviewer(session=s, name="张审核")
+        s.commit()
+    settings = Settings(home=store.home)
+    with pytest.raises(CliError, match="未登记的审核人：冒名者"):
+        _reviewer(argparse.Namespace(reviewer="冒名者"), settings, store)
+    assert _reviewer(argparse.Namespace(reviewer="张审核"), settings, store) == "张审核"
+    assert _reviewer(argparse.Namespace(reviewer=None), settings, store) == "张审核"
+
+
+def test_reviewer_before_any_command_opens_the_workstation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[argparse.Namespace] = []
+    # The TUI itself cannot run here: record what `zcreview --reviewer 王伟` would open.
+    monkeypatch.setattr(cli, "cmd_open", lambda args: seen.append(args) or 0)
+    assert main(["--reviewer", "王伟"]) == 0
+    assert seen and seen[0].reviewer == "王伟"
+    assert cli._command_word(["--reviewer", "王伟"]) is None
