@@ -55,12 +55,13 @@ def rank_reasons(
 class FlagDialog(ModalScreen[FlagChoice | None]):
     """Type to filter the reasons, ↑/↓ to choose, Enter to flag; Tab to write a note first."""
 
+    # One-row inputs and a borderless list: at 80x24 the note and the keys stay on screen.
     DEFAULT_CSS = """
     FlagDialog { align: center middle; }
-    FlagDialog #flag-box { width: 72; max-width: 96%; }
-    FlagDialog #flag-reasons { height: auto; max-height: 10; margin: 0; }
-    FlagDialog Input { margin: 0; }
-    FlagDialog #flag-error { color: $error; }
+    FlagDialog #flag-box { width: 72; max-width: 96%; max-height: 100%; }
+    FlagDialog #flag-reasons { height: auto; max-height: 10; margin: 0; border: none; }
+    FlagDialog Input { margin: 0 0 1 0; }
+    FlagDialog #flag-error { color: $error; height: auto; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -108,7 +109,7 @@ class FlagDialog(ModalScreen[FlagChoice | None]):
             title = Text(f"{self._title}：", style="bold")
             title.append(clean(self._label))
             yield Static(title)
-            yield Input(placeholder="输入文字筛选退回原因", id="flag-filter")
+            yield Input(placeholder="输入文字筛选退回原因", id="flag-filter", compact=True)
             options = OptionList(id="flag-reasons")
             options.can_focus = False  # Tab goes from the filter straight to the note
             yield options
@@ -116,6 +117,7 @@ class FlagDialog(ModalScreen[FlagChoice | None]):
                 self._note,
                 placeholder="补充说明（可选，申请人可见）",
                 id="flag-note",
+                compact=True,
                 select_on_focus=False,  # Tab then type adds to the note, as an edit should
             )
             yield Static(id="flag-error")

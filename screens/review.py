@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -66,6 +67,7 @@ from zcreview.domain.corrections import (
     CorrectionItem,
     CorrectionNotice,
     deadline_text,
+    to_local,
     working_days_left,
 )
 from zcreview.domain.model import Application
@@ -112,6 +114,8 @@ class Loaded:
     returned: CorrectionNotice | None = None
     """This office's correction list while the application is 已退回 (or 逾期放弃)."""
     office_name: str = ""
+    taken_over: str = ""
+    """Said once when this reviewer took over another's expired claim by opening it."""
     next_attachment: tuple[str, str] | None = None
     error: str | None = None
 
@@ -325,6 +329,8 @@ class ReviewScreen(Screen[int]):
                     return
                 else:
                     app_id = queue_db.page(self.queue_filter, index, 1, session=session)[0].id
+                before = get_row(app_id, session=session)
+                earlier = (before.holder, before.lease_until) if before is not None else None
             loaded = Loaded(index, total, app_id)
             if desk is not None:
                 claim = desk.claim(app_id)
@@ -334,6 +340,8 @@ class ReviewScreen(Screen[int]):
                     return
                 loaded.can_decide = isinstance(claim, Claimed)
                 loaded.claim_message = claim.message
+                if isinstance(claim, Claimed) and earlier is not None:
+                    loaded.taken_over = taken_over_text(*earlier, self.reviewer)
                 if isinstance(claim, ClaimedByOther):
                     loaded.holder = claim.holder
             else:
@@ -417,6 +425,8 @@ class ReviewScreen(Screen[int]):
             )
         if loaded.next_attachment is not None:
             self.query_one(PreviewPane).prefetch(*loaded.next_attachment)
+        if loaded.taken_over:
+            self.notify(loaded.taken_over, title="已接手", severity="warning", markup=False)
 
     def _show_title(self) -> None:
         loaded = self.loaded
@@ -473,6 +483,8 @@ class ReviewScreen(Screen[int]):
             line.append(f"{sep}标记 {len(loaded.flags)} 项")
         # Claim and conflict messages name reviewers: data typed by people, cleaned like it.
         line.append(f"{sep}{shown(clean(loaded.claim_message), self._ascii)}")
+        if loaded.taken_over:
+            line.append(f"{sep}{shown(clean(loaded.taken_over), self._ascii)}", style="yellow")
         if self.alert:
             line.append(f"\n{shown(clean(self.alert), self._ascii)}", style="bold red")
         self._line("review-status", line)
@@ -871,6 +883,13 @@ def open_review(
     screen = ReviewScreen(services_of(app), queue_filter, index, reviewer=reviewer, total=total)
     app.install_screen(screen, REVIEW_SCREEN)
     return screen
+
+
+def taken_over_text(holder: str | None, until: datetime | None, reviewer: str | None) -> str:
+    """What to tell a reviewer who just took over another's expired claim ("" if not that)."""
+    if not holder or holder == reviewer or until is None:
+        return ""
+    return f"{clean(holder)} 的领取已于 {to_local(until):%H:%M} 超时，现由您接手审核"
 
 
 def items_from_flags_of(flags: list[Flag]) -> list[CorrectionItem]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, or_
@@ -79,6 +79,8 @@ class QueueRow:
     n_ok: int
     n_warn: int
     n_fail: int
+    lease_until: datetime | None = None
+    """When the holder's claim runs out: past it, the application is free to take over."""
 
 
 _ROW_COLUMNS: tuple[Any, ...] = (
@@ -95,6 +97,7 @@ _ROW_COLUMNS: tuple[Any, ...] = (
     ApplicationRow.n_ok,
     ApplicationRow.n_warn,
     ApplicationRow.n_fail,
+    ApplicationRow.lease_until,
 )
 
 

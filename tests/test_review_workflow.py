@@ -481,3 +481,64 @@ async def test_g_and_G_move_in_the_tree(big_office: Store) -> None:
         assert tree.cursor_line == 0
         await pilot.press("G")
         assert tree.cursor_line == tree.last_line
+
+
+# ----- 80x24 ----------------------------------------------------------------------------
+
+
+async def test_at_80x24_the_title_keeps_the_state_and_the_flag_dialog_fits(
+    office: Store,
+) -> None:
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_at(pilot, QueueFilter())
+        await pilot.resize_terminal(*NARROW)
+        await settle(pilot)
+        title = screen_text(app).splitlines()[1]
+        assert "状态：审核中" in title
+        assert screen.query_one(FieldList).go_to_path("work_summary")
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FlagDialog)
+        shown = screen_text(app)
+        assert "补充说明" in shown and "回车确定" in shown
+
+
+async def test_at_80x24_paths_and_outbox_show_state_and_bytes(office: Store) -> None:
+    from textual.widgets import DataTable
+
+    from screens.outbox import OutboxScreen
+
+    app = review_app(office)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        await settle(pilot)
+        header = [str(c.label) for c in app.screen.query_one(DataTable).ordered_columns]
+        assert header[:2] == ["方向", "状态"]
+        app.push_screen(OutboxScreen())
+        await settle(pilot)
+        header = [
+            str(c.label) for c in app.screen.query_one("#outbox-table", DataTable).ordered_columns
+        ]
+        assert header[:3] == ["批次", "状态", "已发送"]
+
+
+async def test_an_expired_claim_says_so_and_taking_it_over_is_announced(office: Store) -> None:
+    from tests.review_helpers import Clock
+
+    first = ids_in(office)[0]
+    clock = Clock()
+    services_of(review_app(office, "李审核", clock=clock)).desk("李审核").claim(first)
+    clock.advance(minutes=20)
+    app = review_app(office, clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        first_row = screen_text(app).splitlines()[2]
+        assert "领取超时" in first_row and "李审核" in first_row
+        assert "审核中" not in first_row
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert row_of(office, first).holder == "张审核"
+        assert any("李审核 的领取已于 10:15 超时，现由您接手审核" in m for m in said(app))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -491,9 +492,29 @@ class QueueList(ScrollView, can_focus=True):
         else:
             text = clean(getattr(row, key) or "")
         style = base
-        if key == "state" and not is_cursor and row.state in _STATE_CLASS:
+        stale = self._stale_claim(row)
+        if stale and key == "state":
+            # Nobody is on it any more: say so instead of "审核中", and show it muted.
+            text = "领取超时"
+        if stale and key in ("state", "holder") and not is_cursor:
+            style = base + self.get_component_rich_style("queue-list--muted", partial=True)
+        elif key == "state" and not is_cursor and row.state in _STATE_CLASS:
             style = base + self.get_component_rich_style(_STATE_CLASS[row.state], partial=True)
         yield Segment(fit(text, width), style)
+
+    def _stale_claim(self, row: QueueRow) -> bool:
+        """A 审核中 whose holder's lease ran out (anyone may take it over now)."""
+        if row.state != State.IN_REVIEW.value or row.lease_until is None:
+            return False
+        until = row.lease_until
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)  # stored as naive UTC by SQLite
+        return until <= self.now()
+
+    def now(self) -> datetime:
+        """The office clock: the review services' (frozen in tests), else the real one."""
+        clock = getattr(getattr(self.app, "review_services", None), "clock", None)
+        return clock() if callable(clock) else datetime.now(UTC)
 
     def _checks(self, row: QueueRow, width: int, base: Style, is_cursor: bool) -> Iterable[Segment]:
         marks = ("+", "!", "x") if self._ascii else ("✓", "⚠", "✗")
