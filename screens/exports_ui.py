@@ -16,8 +16,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from screens.review_services import ReviewServices, services_of
 from storage import audit
+from storage.office import get_self
 from storage.queue import QueueFilter
 from storage.review import decision_list
+from zcreview.domain.corrections import to_local
 from zcreview.exports import write_list, write_notice_pdf, write_notice_text
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -79,7 +81,11 @@ def export_list(
     path = folder / f"审核结果一览表-{safe_name(selection_label(flt))}-{stamp}{suffix}"
     with services.store.session() as session:
         rows = decision_list(flt, session=session)
-    write_list(rows, path)
+        me = get_self(session=session)
+    office = me.name if me is not None else ""
+    when = f"{to_local(services.now()):%Y-%m-%d %H:%M}"
+    caption = "，".join(p for p in (office, selection_label(flt), f"导出于 {when}") if p)
+    write_list(rows, path, caption=caption)
     _record(
         services,
         actor,

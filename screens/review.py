@@ -58,6 +58,7 @@ from storage.review import (
     last_return,
     list_flags,
     load_notice,
+    notice_addressing,
     resubmission_context,
     upper_return,
 )
@@ -114,6 +115,8 @@ class Loaded:
     returned: CorrectionNotice | None = None
     """This office's correction list while the application is 已退回 (or 逾期放弃)."""
     office_name: str = ""
+    addressing: dict[str, str] = field(default_factory=dict)
+    """Whom a return's notice goes to (a lower office or the applicant) and the contact."""
     taken_over: str = ""
     """Said once when this reviewer took over another's expired claim by opening it."""
     next_attachment: tuple[str, str] | None = None
@@ -379,6 +382,10 @@ class ReviewScreen(Screen[int]):
                     loaded.returned = load_notice(ret, session=session)
             me = get_self(session=session)
             loaded.office_name = me.name if me is not None else ""
+            if self.reviewer:
+                loaded.addressing = notice_addressing(
+                    loaded.app_id, head.head_revision, self.reviewer, session=session
+                )
             peers = _peers(session, loaded.app_id, head.id_number)
             loaded.next_attachment = _next_attachment(
                 session, self.queue_filter, loaded.index + 1, loaded.total
@@ -721,6 +728,7 @@ class ReviewScreen(Screen[int]):
             office_name=loaded.office_name,
             items=items,
             choices=[i for i in self.items if i.kind != "change"],
+            addressing=loaded.addressing,
         )
         self.app.push_screen(composer, self._composed)
 

@@ -104,3 +104,67 @@ def test_reviewer_before_any_command_opens_the_workstation(
     assert main(["--reviewer", "王伟"]) == 0
     assert seen and seen[0].reviewer == "王伟"
     assert cli._command_word(["--reviewer", "王伟"]) is None
+
+
+# ----- exports --------------------------------------------------------------------------
+
+
+def test_xlsx_is_typed_titled_and_set_up_for_printing(store: Store, tmp_path: object) -> None:
+    from datetime import datetime
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from zcreview.exports import LIST_HEADERS
+
+    with store.session() as s:
+        office.init_office(
+            session=s,
+            name="威海市人力资源和社会保障局",
+            credit_code="11371000004172021N",
+            office_type="人社局",
+            office_level="市直",
+        )
+        s.commit()
+    returned = _returned(store, 1)
+    out = Path(str(tmp_path)) / "list.xlsx"
+    assert _cli(store, "export", "list", "--year", "2025", "--out", str(out)) == 0
+    ws = load_workbook(out).active
+    assert ws is not None
+    title = str(ws["A1"].value)
+    assert title.startswith("审核结果一览表（威海市人力资源和社会保障局，2025年度，导出于 ")
+    assert [c.value for c in ws[2]] == list(LIST_HEADERS)
+    row = {h: c.value for h, c in zip(LIST_HEADERS, ws[3], strict=True)}
+    assert row["序号"] == 1 and row["年度"] == 2025
+    assert row["申报编号"] == returned
+    assert isinstance(row["决定时间"], datetime) and row["决定时间"].hour == 10  # Beijing
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$1:$2"
+
+
+def test_a_notice_for_a_lower_office_is_worded_for_the_office_and_has_a_contact() -> None:
+    from datetime import UTC, datetime
+
+    from tests.factories import make_application
+    from zcreview.domain.corrections import CorrectionNotice, render_notice_text
+
+    app = make_application(0)
+    notice = CorrectionNotice(
+        app.application_id,
+        "r1",
+        "张审核",
+        (ITEM,),
+        date(2025, 6, 20),
+        datetime(2025, 6, 16, 2, tzinfo=UTC),
+    )
+    lower = render_notice_text(
+        notice, app, "威海市人社局", to_office="环翠区人社局", phone="0631-5200000"
+    )
+    assert lower.splitlines()[2] == "环翠区人社局："
+    assert "贵单位报送的" in lower and "经贵单位审核后重新报送" in lower
+    assert "登录山东省专业技术人员管理服务平台" not in lower
+    assert "联系人：张审核　联系电话：0631-5200000" in lower
+    to_applicant = render_notice_text(notice, app, "威海市人社局")
+    assert "登录山东省专业技术人员管理服务平台" in to_applicant
+    assert "如有疑问，请与威海市人社局联系（联系人：张审核）" in to_applicant

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -154,8 +154,10 @@ def cmd_export_notice(args: argparse.Namespace) -> int:
 
 def cmd_export_list(args: argparse.Namespace) -> int:
     from storage import audit
+    from storage.office import get_self
     from storage.queue import QueueFilter
     from storage.review import decision_list
+    from zcreview.domain.corrections import to_local
     from zcreview.exports import write_list
 
     if args.out.suffix.lower() not in (".csv", ".xlsx"):
@@ -167,7 +169,12 @@ def cmd_export_list(args: argparse.Namespace) -> int:
     try:
         with ctx.store.session() as s:
             rows = decision_list(flt, session=s)
-            write_list(rows, args.out, mask_ids=not args.full_id)
+            me = get_self(session=s)
+            scope = [f"{args.year}年度" if args.year else "", args.level or "", args.series or ""]
+            when = f"导出于 {to_local(datetime.now(UTC)):%Y-%m-%d %H:%M}"
+            parts = [me.name if me is not None else "", " ".join(p for p in scope if p), when]
+            caption = "，".join(p for p in parts if p)
+            write_list(rows, args.out, mask_ids=not args.full_id, caption=caption)
             # Personal data leaves the office database: record who took what.
             payload: dict[str, Any] = {
                 "what": "decision_list",
