@@ -321,8 +321,15 @@ class ReturnComposer(Screen[Decision | str | None]):
         index = self._selected()
         if index is not None:
             items = list(self.items)
-            del items[index]
+            gone = items.pop(index)
             self.items = items
+            # Only this notice changes: say where the flag itself is removed.
+            self.notify(
+                f"已从本次告知书删除“{clean(gone.label)}”；审核页的标记仍在"
+                "（退回后清除，或在审核页按 f 再按 ^D 取消标记）",
+                timeout=4,
+                markup=False,
+            )
 
     def action_add(self) -> None:
         taken = {i.field_path for i in self.items}

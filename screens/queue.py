@@ -42,6 +42,9 @@ PASSABLE_FROM_QUEUE = frozenset(
 )
 """States `a` on the queue can pass: claiming them gives 审核中 (or keeps 上级退回's path)."""
 
+DUE_SOON_DAYS = 2
+"""`d` shows returns due within this many working days."""
+
 
 class QueueScreen(Screen[None]):
     """Owns the queue filter; the tree and the search report up, the list is bound to it."""
@@ -51,7 +54,8 @@ class QueueScreen(Screen[None]):
 
 左侧按 **年度 → 申报级别 → 职称系列** 列出各状态的件数，回车按该项筛选；
 右侧是所选范围内的申报。`/` 按姓名、单位或身份证号搜索（边输入边筛选），
-`f` 或数字键 `1`–`9` 按状态筛选，`0` 清除状态筛选，`s` 换排序列，`S` 反转排序。
+`f` 或数字键 `1`–`9` 按状态筛选，`0` 清除状态筛选，`s` 换排序列，`S` 反转排序；
+`d` 只看两个工作日内到期（含已逾期）的退回，按补正期限排序。
 回车审核所选申报（已选择审核人时领取并审核，否则只读查看），`v` 只读查看；
 `a` 不打开详情直接审核通过：领取后确认（显示预审 ✓/⚠/✗ 件数），`y` 通过，`n` 取消并释放；
 审核和详情中 `J` / `K` 查看下一份 / 上一份。命令面板（`ctrl+p`）可导出当前筛选的审核结果一览表。
@@ -72,6 +76,14 @@ class QueueScreen(Screen[None]):
         ),
         Binding("f", "state_filter", "状态", id="queue.states", tooltip="选择要显示的状态"),
         Binding("s", "cycle_sort", "排序", id="queue.sort", tooltip="换一个排序列"),
+        Binding(
+            "d",
+            "due_soon",
+            "临近期限",
+            show=False,
+            id="queue.due-soon",
+            tooltip="只看两个工作日内到期（含已逾期）的退回，再按一次取消",
+        ),
         Binding("S", "reverse_sort", "反序", show=False, id="queue.reverse"),
         Binding("0", "clear_states", "全部状态", show=False, id="queue.all-states"),
         *[
@@ -230,6 +242,8 @@ class QueueScreen(Screen[None]):
             )
         if flt.search:
             parts.append(f"搜索：{flt.search}")
+        if flt.due_by is not None:
+            parts.append(f"期限：{flt.due_by:%m-%d} 前到期")
         arrow = (
             ("v" if flt.descending else "^") if self._ascii else ("↓" if flt.descending else "↑")
         )
@@ -304,6 +318,26 @@ class QueueScreen(Screen[None]):
         verb = "加入" if state in states else "去掉"
         now = "、".join(s.value for s in STATE_ORDER if s.value in states) or "全部状态"
         self.notify(f"状态筛选{verb}“{state}”，现在显示：{now}（0 清除）", timeout=3, markup=False)
+
+    def action_due_soon(self) -> None:
+        """`d`: returns whose deadline falls within 2 working days (or has passed)."""
+        if self.queue_filter.due_by is not None:
+            self.queue_filter = replace(self.queue_filter, due_by=None)
+            self.notify("已取消“临近期限”筛选", timeout=3, markup=False)
+            return
+        from screens.review_services import services_of
+        from zcreview.domain.corrections import add_working_days, local_today
+
+        services = services_of(self.app)
+        policy = services.policy()
+        today = local_today(services.clock())
+        due_by = add_working_days(today, DUE_SOON_DAYS, policy.holidays, policy.extra_workdays)
+        self.queue_filter = replace(self.queue_filter, due_by=due_by, sort="deadline")
+        self.notify(
+            f"只看 {due_by:%m-%d} 及以前到期的退回（两个工作日内，含已逾期），按期限排序；d 取消",
+            timeout=4,
+            markup=False,
+        )
 
     def action_clear_states(self) -> None:
         self.queue_filter = replace(self.queue_filter, states=frozenset())

@@ -11,8 +11,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.tables import ApplicationRow
+from zcreview.domain.workflow import State
 
-SortKey = Literal["submitted_on", "name", "unit", "series", "title", "state", "year", "issues"]
+SortKey = Literal[
+    "submitted_on", "name", "unit", "series", "title", "state", "year", "issues", "deadline"
+]
 SORT_COLUMNS: dict[str, Any] = {
     "submitted_on": ApplicationRow.submitted_on,
     "name": ApplicationRow.name,
@@ -22,7 +25,12 @@ SORT_COLUMNS: dict[str, Any] = {
     "state": ApplicationRow.state,
     "year": ApplicationRow.year,
     "issues": ApplicationRow.n_fail,
+    "deadline": ApplicationRow.deadline,
 }
+
+
+DEADLINE_STATES = (State.RETURNED.value, State.RETURNED_FROM_ABOVE.value)
+"""States whose deadline runs: the applicant (已退回) or this office (上级退回) must act by it."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,8 @@ class QueueFilter:
     search: str = ""
     sort: str = "submitted_on"
     descending: bool = False
+    due_by: date | None = None
+    """Only applications whose correction deadline is on or before this day (due soon)."""
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conds: list[ColumnElement[bool]] = []
@@ -47,6 +57,9 @@ class QueueFilter:
             conds.append(col(ApplicationRow.series) == self.series)
         if self.states:
             conds.append(col(ApplicationRow.state).in_(sorted(self.states)))
+        if self.due_by is not None:
+            conds.append(col(ApplicationRow.deadline) <= self.due_by)
+            conds.append(col(ApplicationRow.state).in_(DEADLINE_STATES))
         text = self.search.strip()
         if text:
             # Escape LIKE wildcards: applicant text is data, never a pattern.
@@ -81,6 +94,8 @@ class QueueRow:
     n_fail: int
     lease_until: datetime | None = None
     """When the holder's claim runs out: past it, the application is free to take over."""
+    deadline: date | None = None
+    """The correction deadline of an open return (已退回), else None."""
 
 
 _ROW_COLUMNS: tuple[Any, ...] = (
@@ -98,6 +113,7 @@ _ROW_COLUMNS: tuple[Any, ...] = (
     ApplicationRow.n_warn,
     ApplicationRow.n_fail,
     ApplicationRow.lease_until,
+    ApplicationRow.deadline,
 )
 
 
@@ -120,7 +136,11 @@ def page(flt: QueueFilter, offset: int, limit: int, *, session: Session) -> list
 
 def _order(flt: QueueFilter) -> list[Any]:
     sort_col = col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on))
-    return [sort_col.desc() if flt.descending else sort_col.asc(), col(ApplicationRow.id).asc()]
+    ordered = sort_col.desc() if flt.descending else sort_col.asc()
+    if flt.sort == "deadline":
+        # Applications without a deadline after those with one, on SQLite and PostgreSQL alike.
+        ordered = ordered.nulls_last()
+    return [ordered, col(ApplicationRow.id).asc()]
 
 
 def position_of(app_id: str, flt: QueueFilter, *, session: Session) -> int | None:

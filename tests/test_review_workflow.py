@@ -542,3 +542,43 @@ async def test_an_expired_claim_says_so_and_taking_it_over_is_announced(office: 
         assert isinstance(app.screen, ReviewScreen)
         assert row_of(office, first).holder == "张审核"
         assert any("李审核 的领取已于 10:15 超时，现由您接手审核" in m for m in said(app))
+
+
+# ----- deadlines ------------------------------------------------------------------------
+
+
+async def test_deadline_column_sort_and_due_soon_filter(office: Store) -> None:
+    from datetime import date
+
+    from tests.review_screen_data import return_from_above
+    from zcreview.domain.corrections import CorrectionItem
+
+    order = ids_in(office)
+    return_one(office, order[0], deadline_days=1)  # Tuesday 06-17: 1 working day left
+    return_one(office, order[1], deadline_days=14)  # 06-30: not due soon
+    item = CorrectionItem("basic.phone", "手机", "", "号码有误", "")
+    return_from_above(office, order[2], [item], date(2025, 6, 18))
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        text = screen_text(app)
+        assert "补正期限" in text.splitlines()[1]
+        assert "06-17剩1" in text and "06-30剩10" in text and "06-18剩2" in text
+        await pilot.press("d")
+        await settle(pilot)
+        listing = queue.query_one(QueueList)
+        assert listing.total == 2
+        assert [r.id for r in listing_rows(listing)] == [order[0], order[2]]  # by deadline
+        assert "期限：06-18 前到期" in screen_text(app)
+        await pilot.press("d")
+        await settle(pilot)
+        assert listing.total == 5
+        assert listing.queue_filter.sort == "deadline"  # `s` cycles through it too
+        assert [r.id for r in listing_rows(listing)][:3] == [order[0], order[2], order[1]]
+
+
+def listing_rows(listing: QueueList) -> list[queue_db.QueueRow]:
+    rows = [listing.row_at(i) for i in range(listing.total)]
+    return [r for r in rows if r is not None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from screens.text import clean, fit
 from storage import queue as queue_db
-from storage.queue import QueueFilter, QueueRow
+from storage.queue import DEADLINE_STATES, QueueFilter, QueueRow
 from storage.store import Store
 from zcreview.domain.workflow import State
 
@@ -48,10 +48,11 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", 8, 0, "name"),
     Column("unit", "单位", 12, 1, "unit", flex=True),
-    Column("series", "系列", 12, 7, "series"),
+    Column("series", "系列", 12, 8, "series"),
     Column("title", "申报职称", 12, 4, "title"),
-    Column("submitted_on", "提交日期", 10, 5, "submitted_on"),
+    Column("submitted_on", "提交日期", 10, 7, "submitted_on"),
     Column("state", "状态", 10, 2, "state"),
+    Column("deadline", "补正期限", 9, 5, "deadline"),
     Column("holder", "审核人", 8, 6),
     Column("checks", "检查", 11, 3, "issues"),
 )
@@ -199,6 +200,7 @@ class QueueList(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._layout_width = -1
         self._layout: list[tuple[Column, int]] = []
+        self._calendar: tuple[frozenset[date], frozenset[date]] | None = None
 
     # ----- public helpers -------------------------------------------------------------
 
@@ -489,6 +491,9 @@ class QueueList(ScrollView, can_focus=True):
             return
         if key == "submitted_on":
             text = row.submitted_on.isoformat() if row.submitted_on else "-"
+        elif key == "deadline":
+            yield from self._deadline(row, width, base, is_cursor)
+            return
         else:
             text = clean(getattr(row, key) or "")
         style = base
@@ -501,6 +506,35 @@ class QueueList(ScrollView, can_focus=True):
         elif key == "state" and not is_cursor and row.state in _STATE_CLASS:
             style = base + self.get_component_rich_style(_STATE_CLASS[row.state], partial=True)
         yield Segment(fit(text, width), style)
+
+    def _deadline(
+        self, row: QueueRow, width: int, base: Style, is_cursor: bool
+    ) -> Iterable[Segment]:
+        """`06-19剩3`: the day and the working days left; red when due within 2 days."""
+        if row.deadline is None or row.state not in DEADLINE_STATES:
+            yield Segment(" " * width, base)
+            return
+        left = self.working_days_left(row.deadline)
+        tail = "逾期" if left < 0 else f"剩{left}"
+        style = base
+        if left <= 2 and not is_cursor:
+            style = base + self.get_component_rich_style("queue-list--fail", partial=True)
+        yield Segment(fit(f"{row.deadline:%m-%d}{tail}", width), style)
+
+    def working_days_left(self, deadline: date) -> int:
+        """Working days from today to `deadline`, by the office's calendar (holidays, 调休)."""
+        # Loaded on the first deadline shown: start-up pays for neither the application model
+        # nor the configuration.
+        from zcreview.domain.corrections import to_local, working_days_left
+
+        if self._calendar is None:
+            from screens.review_services import services_of
+
+            policy = services_of(self.app).policy()
+            self._calendar = (policy.holidays, policy.extra_workdays)
+        holidays, workdays = self._calendar
+        today = to_local(self.now()).date()
+        return working_days_left(today, deadline, holidays, workdays)
 
     def _stale_claim(self, row: QueueRow) -> bool:
         """A 审核中 whose holder's lease ran out (anyone may take it over now)."""
