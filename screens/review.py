@@ -141,7 +141,8 @@ class ReviewScreen(Screen[int]):
 - `o` 重新审核已“通过未上报”的申报；
 - `p` 显示/隐藏附件预览，`,` `.` 翻页，`t` 看文字，`z` 放大局部，`Z` 还原；
   终端支持图像（kitty / sixel）时 `x` 以像素显示当前页（数据量大，按需使用）；
-- `J` / `K` 不离开本页查看队列中的下一份 / 上一份；`e` 导出补正告知书；`q` 返回队列。
+- `J` / `K` 不离开本页查看队列中的下一份 / 上一份；`e` 导出补正告知书；`h` 历史记录；
+  `q` 返回队列。
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -168,6 +169,9 @@ class ReviewScreen(Screen[int]):
         Binding("z", "zoom", "放大局部", show=False),
         Binding("Z", "zoom_off", "取消放大", show=False),
         Binding("e", "export", "导出告知书", show=False, id="review.export"),
+        Binding(
+            "h", "history", "历史", show=False, id="review.history", tooltip="这份申报的全部记录"
+        ),
         Binding("R", "reload", "刷新", show=False, id="review.reload"),
     ]
 
@@ -827,6 +831,18 @@ class ReviewScreen(Screen[int]):
         self.dismiss(self.index)
         if held is not None and self.reviewer:
             release_in_background(self.app, self.services, self.reviewer, held)
+
+    def action_history(self) -> None:
+        from screens.history import HistoryScreen
+
+        loaded = self.loaded
+        if loaded is None or not loaded.app_id:
+            return
+        name = loaded.application.basic.name if loaded.application is not None else ""
+        title = f"{name} {short_id(loaded.app_id)}"
+        self.app.push_screen(
+            HistoryScreen(self.services.store, loaded.app_id, title, ascii_mode=self._ascii)
+        )
 
     # ----- exports ------------------------------------------------------------------------
 

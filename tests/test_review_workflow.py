@@ -582,3 +582,26 @@ async def test_deadline_column_sort_and_due_soon_filter(office: Store) -> None:
 def listing_rows(listing: QueueList) -> list[queue_db.QueueRow]:
     rows = [listing.row_at(i) for i in range(listing.total)]
     return [r for r in rows if r is not None]
+
+
+async def test_h_shows_the_history_of_the_application(office: Store) -> None:
+    from screens.history import HistoryScreen
+
+    app = review_app(office)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_at(pilot, QueueFilter())
+        assert screen.query_one(FieldList).go_to_path("work_summary")
+        await pilot.press("f", "tab", *"补充业绩", "enter")
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        body = str(app.screen.query_one("#history-body", Static).content)
+        # the revision was recorded at the real time, the rest on the test's frozen clock
+        lines = [line for line in body.splitlines() if "收到申报（第 1 版）" not in line]
+        assert "收到申报（第 1 版）" in body
+        assert "张审核  领取审核" in lines[0]
+        assert "张审核  标记需补正" in lines[1] and "补充业绩" in lines[1]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen

@@ -168,3 +168,33 @@ def test_a_notice_for_a_lower_office_is_worded_for_the_office_and_has_a_contact(
     to_applicant = render_notice_text(notice, app, "威海市人社局")
     assert "登录山东省专业技术人员管理服务平台" in to_applicant
     assert "如有疑问，请与威海市人社局联系（联系人：张审核）" in to_applicant
+
+
+# ----- history --------------------------------------------------------------------------
+
+
+def test_audit_show_lists_the_history_in_order(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk = ReviewDesk(store.engine, "张审核", clock=Clock())
+    app_id = add_app(store, 1)
+    claim = desk.claim(app_id)
+    desk.set_flag(app_id, "work_summary", reason="业绩不具体", label="工作总结")
+    desk.remove_flag(app_id, "work_summary")
+    desk.return_application(app_id, [ITEM], claim.version, deadline=date(2025, 6, 20))
+    assert _cli(store, "audit", "show", app_id[:8]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == f"申报编号 {app_id}（{app_id[:8]}）"
+    events = [line.split("  ", 1)[1] for line in lines[2:]]
+    # The revision was recorded at the real time, the decisions on the test's frozen clock.
+    assert "收到申报（第 1 版）" in events
+    events.remove("收到申报（第 1 版）")
+    events.insert(0, "")
+    assert events[1].startswith("张审核  领取审核（至 10:15）")
+    assert events[2].startswith("张审核  标记需补正：") and "业绩不具体" in events[2]
+    assert events[3].startswith("张审核  取消标记：")
+    assert events[4].startswith("张审核  审核不通过，退回补正 1 项") and "2025-06-20" in events[4]
+    assert len(events) == 5
+    stamps = [line[:16] for line in lines[2:]]
+    assert stamps == sorted(stamps)  # in time order
+    assert _cli(store, "audit", "show", "nobody") == 2

@@ -22,8 +22,8 @@ def register(
     p = sub.add_parser(
         "audit",
         parents=[common],
-        help="audit log: verify the hash chain",
-        description="审计日志：校验哈希链是否完整",
+        help="audit log: verify the hash chain, show an application's history",
+        description="审计日志：校验哈希链是否完整；查看一份申报的历史",
     )
     asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     v = asub.add_parser(
@@ -32,6 +32,15 @@ def register(
         help="check every entry; exit 0 if intact, 1 if edited, deleted or reordered",
     )
     v.set_defaults(handler="zcreview.review_cmd:cmd_audit_verify")
+    show = asub.add_parser(
+        "show",
+        parents=[common],
+        help="the history of one application: claims, flags, decisions, reports, receipts",
+    )
+    show.add_argument(
+        "app_id", metavar="APP", help="申报编号 (or its first 8 characters) or 身份证号"
+    )
+    show.set_defaults(handler="zcreview.review_cmd:cmd_audit_show")
 
     p = sub.add_parser(
         "export",
@@ -122,6 +131,28 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     out = sys.stdout if report.ok else sys.stderr
     print(report.text(), file=out)
     return 0 if report.ok else 1
+
+
+def cmd_audit_show(args: argparse.Namespace) -> int:
+    from storage.applications import get_row, short_id
+    from storage.history import application_history
+    from zcreview.domain.corrections import to_local
+
+    ctx = open_context(args)
+    try:
+        with ctx.store.session() as s:
+            app_id = resolve_application(args.app_id, s)
+            row = get_row(app_id, session=s)
+            entries = application_history(app_id, session=s)
+    finally:
+        ctx.store.dispose()
+    if row is not None:
+        print(f"{row.name}  {row.year}年度 {row.level} {row.series} {row.title}  {row.state}")
+    print(f"申报编号 {app_id}（{short_id(app_id)}）")
+    for e in entries:
+        who = f"{e.actor}  " if e.actor else ""
+        print(f"{to_local(e.at):%Y-%m-%d %H:%M}  {who}{e.what}")
+    return 0
 
 
 def cmd_export_notice(args: argparse.Namespace) -> int:
