@@ -23,6 +23,7 @@ from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
 from screens.widgets.queue_tree import QueueTree, Selection
 from screens.widgets.search_box import SearchBox
+from storage import queue as queue_db
 from storage.queue import QueueFilter, QueueRow
 from storage.store import Store
 from zcreview.domain.workflow import STATE_ORDER, State
@@ -53,7 +54,8 @@ class QueueScreen(Screen[None]):
 ## 审核队列
 
 左侧按 **年度 → 申报级别 → 职称系列** 列出各状态的件数，回车按该项筛选；
-右侧是所选范围内的申报。`/` 按姓名、单位或身份证号搜索（边输入边筛选），
+右侧是所选范围内的申报。`/` 按姓名、姓名拼音首字母（如 `wh` 找王华）、单位或身份证号
+在全部申报中搜索（边输入边筛选），
 `f` 或数字键 `1`–`9` 按状态筛选，`0` 清除状态筛选，`s` 换排序列，`S` 反转排序；
 `d` 只看两个工作日内到期（含已逾期）的退回，按补正期限排序。
 回车审核所选申报（已选择审核人时领取并审核，否则只读查看），`v` 只读查看；
@@ -114,6 +116,11 @@ class QueueScreen(Screen[None]):
     class _Released(Message):
         pass
 
+    @dataclass
+    class _Initials(Message):
+        text: str
+        names: frozenset[str]
+
     def __init__(self, store: Store, *, ascii_mode: bool = False) -> None:
         super().__init__()
         self._store = store
@@ -134,7 +141,8 @@ class QueueScreen(Screen[None]):
                     QueueScreen.queue_filter
                 )
                 yield SearchBox(
-                    placeholder="搜索 姓名 / 单位 / 身份证号（回车保留，Esc 清除）", id="search"
+                    placeholder="搜索 姓名 / 拼音首字母 / 单位 / 身份证号（回车保留，Esc 清除）",
+                    id="search",
                 )
         yield Static(id="status")
         yield Footer()
@@ -281,7 +289,25 @@ class QueueScreen(Screen[None]):
             year, level, series = self._scope
             flt = replace(flt, year=year, level=level, series=series)
             self._scope = None
-        self.queue_filter = replace(flt, search=text)
+        self.queue_filter = replace(flt, search=text, names=frozenset())
+        if text:
+            self._find_by_initials(text)
+
+    @work(thread=True, exclusive=True, group="queue-initials", exit_on_error=False)
+    def _find_by_initials(self, text: str) -> None:
+        """Letters only (`wh`): also the names whose pinyin initials they spell (王华)."""
+        from zcreview.domain.pinyin import is_initials_query, matches_initials
+
+        if not is_initials_query(text):
+            return
+        with self._store.session() as session:
+            names = queue_db.distinct_names(session=session)
+        found = [n for n in names if matches_initials(n, text)][: queue_db.MAX_INITIALS_NAMES]
+        self.post_message(self._Initials(text, frozenset(found)))
+
+    def on_queue_screen__initials(self, message: _Initials) -> None:
+        if message.text == self.queue_filter.search and message.names:
+            self.queue_filter = replace(self.queue_filter, names=message.names)
 
     @on(SearchBox.Search)
     def _search(self, event: SearchBox.Search) -> None:

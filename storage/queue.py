@@ -46,6 +46,9 @@ class QueueFilter:
     descending: bool = False
     due_by: date | None = None
     """Only applications whose correction deadline is on or before this day (due soon)."""
+    names: frozenset[str] = frozenset()
+    """Names the search also matches by their pinyin initials (`wh`: 王华), found by the
+    caller with `distinct_names` and `zcreview.domain.pinyin`."""
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conds: list[ColumnElement[bool]] = []
@@ -65,13 +68,14 @@ class QueueFilter:
             # Escape LIKE wildcards: applicant text is data, never a pattern.
             esc = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             like = f"%{esc}%"
-            conds.append(
-                or_(
-                    col(ApplicationRow.name).like(like, escape="\\"),
-                    col(ApplicationRow.unit).like(like, escape="\\"),
-                    col(ApplicationRow.id_number).like(like, escape="\\"),
-                )
-            )
+            matches = [
+                col(ApplicationRow.name).like(like, escape="\\"),
+                col(ApplicationRow.unit).like(like, escape="\\"),
+                col(ApplicationRow.id_number).like(like, escape="\\"),
+            ]
+            if self.names:
+                matches.append(col(ApplicationRow.name).in_(sorted(self.names)))
+            conds.append(or_(*matches))
         return conds
 
 
@@ -158,6 +162,16 @@ def position_of(app_id: str, flt: QueueFilter, *, session: Session) -> int | Non
     )
     n = session.execute(sa_select(numbered.c.n).where(numbered.c.id == app_id)).scalar()
     return None if n is None else int(n) - 1
+
+
+MAX_INITIALS_NAMES = 2000
+"""At most this many names go into one initials search (two letters match a few hundred)."""
+
+
+def distinct_names(*, session: Session) -> list[str]:
+    """Every applicant name at this office, once (for searching by pinyin initials)."""
+    stmt = sa_select(col(ApplicationRow.name)).distinct()
+    return [str(n) for n in session.execute(stmt).scalars().all()]
 
 
 @dataclass(frozen=True)

@@ -605,3 +605,32 @@ async def test_h_shows_the_history_of_the_application(office: Store) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_pinyin_initials_find_names(tmp_path: Path) -> None:
+    from tests.review_screen_data import add_application
+
+    store = new_office(tmp_path / "home")
+    names = ["王华", "汪浩明", "李华", "单丽"]
+    ids = {n: add_application(store, i, basic__name=n) for i, n in enumerate(names)}
+    app = review_app(store)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            listing = app.screen.query_one(QueueList)
+            await pilot.press("slash", "w", "h")
+            await pilot.pause(0.5)
+            await settle(pilot)
+            assert {r.id for r in listing_rows(listing)} == {ids["王华"], ids["汪浩明"]}
+            # a surname read its less common way (单 as shan) is found too
+            await pilot.press("enter", "slash", "s", "l")
+            await pilot.pause(0.5)
+            await settle(pilot)
+            assert {r.id for r in listing_rows(listing)} == {ids["单丽"]}
+            # one letter is not an initials search: it matches text only
+            await pilot.press("enter", "slash", "w")
+            await pilot.pause(0.5)
+            await settle(pilot)
+            assert listing.total == 0
+    finally:
+        store.dispose()
