@@ -60,6 +60,8 @@ class QueueScreen(Screen[None]):
 `d` 只看两个工作日内到期（含已逾期）的退回，按补正期限排序。
 回车审核所选申报（已选择审核人时领取并审核，否则只读查看），`v` 只读查看；
 `a` 不打开详情直接审核通过：领取后确认（显示预审 ✓/⚠/✗ 件数），`y` 通过，`n` 取消并释放；
+空格标记一条并下移，有标记时 `a` 一次确认后通过所标记的（有 ✗ 或他人在审的跳过并说明），
+命令面板可导出所标记的一览表，Esc 清除标记；
 审核和详情中 `J` / `K` 查看下一份 / 上一份。命令面板（`ctrl+p`）可导出当前筛选的审核结果一览表。
 """
 
@@ -75,6 +77,14 @@ class QueueScreen(Screen[None]):
             show=False,
             id="queue.clear-search",
             tooltip="清除搜索，回到所选范围",
+        ),
+        Binding(
+            "space",
+            "mark",
+            "标记",
+            show=False,
+            id="queue.mark",
+            tooltip="标记/取消标记这一条并下移；a 通过、导出作用于所标记的",
         ),
         Binding("f", "state_filter", "状态", id="queue.states", tooltip="选择要显示的状态"),
         Binding("s", "cycle_sort", "排序", id="queue.sort", tooltip="换一个排序列"),
@@ -115,6 +125,11 @@ class QueueScreen(Screen[None]):
     @dataclass
     class _Released(Message):
         pass
+
+    @dataclass
+    class _BulkDone(Message):
+        passed: list[str]
+        left: list[str]
 
     @dataclass
     class _Initials(Message):
@@ -252,6 +267,9 @@ class QueueScreen(Screen[None]):
             parts.append(f"搜索：{flt.search}")
         if flt.due_by is not None:
             parts.append(f"期限：{flt.due_by:%m-%d} 前到期")
+        marked = len(self.query_one(QueueList).marked)
+        if marked:
+            parts.append(f"已标记 {marked} 份（a 通过，Esc 清除）")
         arrow = (
             ("v" if flt.descending else "^") if self._ascii else ("↓" if flt.descending else "↑")
         )
@@ -323,11 +341,82 @@ class QueueScreen(Screen[None]):
         self.query_one(QueueList).focus()
 
     def action_clear_search(self) -> None:
-        """Esc in the list or the tree: drop the search in force."""
+        """Esc in the list or the tree: drop the search in force, else the marks."""
+        if not self.queue_filter.search:
+            self.query_one(QueueList).clear_marks()
+            self._show_status()
+            self.notify("已清除标记", timeout=2, markup=False)
+            return
         box = self.query_one(SearchBox)
         box.value = ""
         box.display = False
         self._set_search("")
+
+    # ----- marks --------------------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        queue = self.query_one(QueueList)
+        queue.toggle_mark()
+        self._show_status()
+        self.refresh_bindings()
+
+    def marked_rows(self) -> list[QueueRow]:
+        return list(self.query_one(QueueList).marked.values())
+
+    def _bulk_pass(self, reviewer: str) -> None:
+        from screens.bulk_pass import BulkPassDialog, plan_bulk_pass
+
+        plan = plan_bulk_pass(self.marked_rows(), PASSABLE_FROM_QUEUE)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._passing = True
+                self.refresh_bindings()
+                self._pass_all(reviewer, [r.id for r in plan.to_pass])
+
+        self.app.push_screen(BulkPassDialog(plan, ascii_mode=self._ascii), answered)
+
+    @work(thread=True, exclusive=True, group="queue-pass")
+    def _pass_all(self, reviewer: str, app_ids: list[str]) -> None:
+        from screens.review_services import services_of
+        from storage.review import Claimed, ReviewError
+
+        desk = services_of(self.app).desk(reviewer)
+        passed: list[str] = []
+        left: list[str] = []
+        for app_id in app_ids:
+            try:
+                claim = desk.claim(app_id)
+                if not isinstance(claim, Claimed):
+                    left.append(claim.message)
+                    continue
+                flags = desk.flags(app_id)
+                if flags:  # flagged for correction: a return, not a pass, is what was meant
+                    desk.release(app_id)
+                    left.append(f"{app_id[:8]}：已标记 {len(flags)} 项需补正")
+                    continue
+                desk.pass_application(app_id, claim.version)
+                passed.append(app_id)
+            except ReviewError as exc:
+                left.append(str(exc))
+        self.post_message(self._BulkDone(passed, left))
+
+    def on_queue_screen__bulk_done(self, message: _BulkDone) -> None:
+        self._passing = False
+        queue = self.query_one(QueueList)
+        for app_id in message.passed:
+            queue.marked.pop(app_id, None)
+        if queue.marked:
+            queue.refresh()
+        else:
+            queue.clear_marks()
+        text = f"已通过 {len(message.passed)} 份"
+        if message.left:
+            text += f"；未通过 {len(message.left)} 份：\n" + "\n".join(message.left[:8])
+        severity = "warning" if message.left else "information"
+        self.notify(text, title="批量审核通过", severity=severity, timeout=10, markup=False)
+        self.refresh_bindings()
+        self.action_reload()
 
     def action_state_filter(self) -> None:
         def chosen(states: frozenset[str] | None) -> None:
@@ -388,7 +477,10 @@ class QueueScreen(Screen[None]):
     # ----- pass from the queue ------------------------------------------------------------
 
     def _passable(self) -> bool:
-        row = self.query_one(QueueList).current
+        queue = self.query_one(QueueList)
+        row = queue.current
+        if getattr(self.app, "reviewer", None) and queue.marked and not self._passing:
+            return True  # the marked set: the dialog says which of them pass
         return bool(
             getattr(self.app, "reviewer", None)
             and row is not None
@@ -400,13 +492,17 @@ class QueueScreen(Screen[None]):
         if action == "pass_application":
             return self._passable()
         if action == "clear_search":
-            return bool(self.queue_filter.search)
+            return bool(self.queue_filter.search or self.query_one(QueueList).marked)
         return True
 
     def action_pass_application(self) -> None:
-        """`a`: claim the highlighted application, then confirm (y passes, n releases)."""
+        """`a`: claim the highlighted application, then confirm (y passes, n releases); with
+        marked rows, pass the marked ones after one confirmation listing what will happen."""
         row = self.query_one(QueueList).current
         reviewer = getattr(self.app, "reviewer", None)
+        if reviewer and not self._passing and self.query_one(QueueList).marked:
+            self._bulk_pass(reviewer)
+            return
         if row is None or not reviewer or self._passing:
             return
         self._passing = True

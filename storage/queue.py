@@ -46,6 +46,8 @@ class QueueFilter:
     descending: bool = False
     due_by: date | None = None
     """Only applications whose correction deadline is on or before this day (due soon)."""
+    ids: frozenset[str] = frozenset()
+    """Only these applications (the rows marked in the queue), when given."""
     names: frozenset[str] = frozenset()
     """Names the search also matches by their pinyin initials (`wh`: 王华), found by the
     caller with `distinct_names` and `zcreview.domain.pinyin`."""
@@ -60,6 +62,8 @@ class QueueFilter:
             conds.append(col(ApplicationRow.series) == self.series)
         if self.states:
             conds.append(col(ApplicationRow.state).in_(sorted(self.states)))
+        if self.ids:
+            conds.append(col(ApplicationRow.id).in_(sorted(self.ids)))
         if self.due_by is not None:
             conds.append(col(ApplicationRow.deadline) <= self.due_by)
             conds.append(col(ApplicationRow.state).in_(DEADLINE_STATES))

@@ -634,3 +634,76 @@ async def test_pinyin_initials_find_names(tmp_path: Path) -> None:
             assert listing.total == 0
     finally:
         store.dispose()
+
+
+# ----- marks ----------------------------------------------------------------------------
+
+
+async def test_space_marks_and_a_passes_the_marked_without_failures(tmp_path: Path) -> None:
+    from screens.bulk_pass import BulkPassDialog
+    from tests.review_screen_data import add_application
+
+    store = new_office(tmp_path / "home")
+    first = add_application(store, 0)
+    failing = add_application(store, 1, basic__unit_rank="5/3", basic__current_specialty="其他")
+    third = add_application(store, 2)
+    fourth = add_application(store, 3)
+    order = ids_in(store)
+    assert order[:3] == [first, failing, third]
+    app = review_app(store)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            type_ahead(app, "space", "space", "space", "a")  # typed ahead, no waiting
+            await settle(pilot)
+            listing = queue.query_one(QueueList)
+            assert set(listing.marked) == {first, failing, third}
+            assert listing.cursor == 3  # Space moves down
+            assert "已标记 3 份" in screen_text(app)
+            dialog = app.screen
+            assert isinstance(dialog, BulkPassDialog)
+            assert [r.id for r in dialog.plan.to_pass] == [first, third]
+            skipped = str(dialog.query_one("#bulk-skipped", Static).content)
+            assert "项不符合，需逐份审核" in skipped
+            await pilot.press("y")
+            await settle(pilot)
+            assert app.screen is queue
+            states = {i: row_of(store, i).state for i in (first, failing, third, fourth)}
+            assert states == {
+                first: State.PASSED.value,
+                failing: State.PENDING.value,
+                third: State.PASSED.value,
+                fourth: State.PENDING.value,
+            }
+            assert any("已通过 2 份" in m for m in said(app))
+            assert set(listing.marked) == {failing}  # what was left stays marked
+            await pilot.press("escape")
+            await settle(pilot)
+            assert not listing.marked
+    finally:
+        store.dispose()
+
+
+async def test_the_palette_exports_only_the_marked(office: Store) -> None:
+    from openpyxl import load_workbook
+
+    order = ids_in(office)
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "j", "space")
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"所标记的一览表xlsx")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    files = list((office.home / "exports").glob("审核结果一览表-*.xlsx"))
+    assert len(files) == 1 and "所标记的2份" in files[0].name
+    ws = load_workbook(files[0]).active
+    assert ws is not None
+    exported = {ws.cell(row=r, column=2).value for r in range(3, ws.max_row + 1)}
+    assert exported == {order[0], order[2]}

@@ -127,6 +127,7 @@ class QueueList(ScrollView, can_focus=True):
     QueueList > .queue-list--warn { color: $warning; }
     QueueList > .queue-list--fail { color: $error; text-style: bold; }
     QueueList > .queue-list--muted { color: $text-muted; }
+    QueueList > .queue-list--marked { color: $accent; text-style: bold; }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -140,6 +141,7 @@ class QueueList(ScrollView, can_focus=True):
         "queue-list--warn",
         "queue-list--fail",
         "queue-list--muted",
+        "queue-list--marked",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -201,6 +203,8 @@ class QueueList(ScrollView, can_focus=True):
         self._layout_width = -1
         self._layout: list[tuple[Column, int]] = []
         self._calendar: tuple[frozenset[date], frozenset[date]] | None = None
+        self.marked: dict[str, QueueRow] = {}
+        """Rows marked with Space (by id, in marking order), to act on together."""
 
     # ----- public helpers -------------------------------------------------------------
 
@@ -399,6 +403,23 @@ class QueueList(ScrollView, can_focus=True):
         else:
             self.go_to(self.cursor + (new_top - top))
 
+    def toggle_mark(self) -> None:
+        """Mark or unmark the row under the cursor, then move down (aerc, yazi)."""
+        row = self.current
+        if row is None:
+            return
+        if row.id in self.marked:
+            del self.marked[row.id]
+        else:
+            self.marked[row.id] = row
+        self.refresh_line(self.cursor + 1)
+        self.go_to(self.cursor + 1)
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self._strips.clear()
+        self.refresh()
+
     def action_first(self) -> None:
         self.go_to(0)
 
@@ -432,7 +453,8 @@ class QueueList(ScrollView, can_focus=True):
             self.call_later(self._request_window)
             return self._message_strip("载入中", width)
         is_cursor = index == self.cursor
-        key = (index, width, is_cursor, is_cursor and self.has_focus, self._generation)
+        marked = row.id in self.marked
+        key = (index, width, is_cursor, is_cursor and self.has_focus, self._generation, marked)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._row_strip(row, width, is_cursor)
@@ -497,6 +519,11 @@ class QueueList(ScrollView, can_focus=True):
         else:
             text = clean(getattr(row, key) or "")
         style = base
+        if key == "name" and row.id in self.marked:
+            # Marked (Space): a star before the name, in the accent colour.
+            text = "*" + text
+            if not is_cursor:
+                style = base + self.get_component_rich_style("queue-list--marked", partial=True)
         stale = self._stale_claim(row)
         if stale and key == "state":
             # Nobody is on it any more: say so instead of "审核中", and show it muted.
