@@ -53,7 +53,6 @@ class BulkPassDialog(ModalScreen[bool]):
 
     DEFAULT_CSS = """
     BulkPassDialog { align: center middle; }
-    BulkPassDialog #bulk-box { width: 76; max-width: 96%; height: auto; max-height: 90%; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [

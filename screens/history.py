@@ -40,8 +40,6 @@ class HistoryScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HistoryScreen { align: center middle; }
-    HistoryScreen #history-box { width: 100; max-width: 96%; height: auto; max-height: 90%; }
-    HistoryScreen #history-body { height: auto; max-height: 30; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [

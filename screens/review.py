@@ -481,12 +481,13 @@ class ReviewScreen(Screen[int]):
         returned = loaded.returned
         if returned is not None:
             policy = self.services.policy()
+            today = self.services.today()
             left = working_days_left(
-                self.services.today(), returned.deadline, policy.holidays, policy.extra_workdays
+                today, returned.deadline, policy.holidays, policy.extra_workdays
             )
             line.append(f"{sep}退回补正 {len(returned.items)} 项 · 期限 ")
             line.append(
-                f"{returned.deadline:%Y-%m-%d}（{deadline_text(left)}）",
+                f"{returned.deadline:%Y-%m-%d}（{deadline_text(today, returned.deadline, left)}）",
                 style="bold red" if left <= 2 else "",
             )
             line.append(f"{sep}e 导出告知书")

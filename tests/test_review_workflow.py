@@ -707,3 +707,18 @@ async def test_the_palette_exports_only_the_marked(office: Store) -> None:
     assert ws is not None
     exported = {ws.cell(row=r, column=2).value for r in range(3, ws.max_row + 1)}
     assert exported == {order[0], order[2]}
+
+
+def test_deadline_wording() -> None:
+    from datetime import date
+
+    from zcreview.domain.corrections import deadline_text, working_days_left
+
+    friday, saturday, sunday, monday = (date(2025, 6, d) for d in (20, 21, 22, 23))
+    assert deadline_text(friday, friday, working_days_left(friday, friday)) == "今天截止"
+    assert deadline_text(friday, monday, working_days_left(friday, monday)) == "剩 1 个工作日"
+    left = working_days_left(saturday, sunday)
+    assert left == 0 and deadline_text(saturday, sunday, left) == "1 天后截止（其间无工作日）"
+    assert deadline_text(monday, friday, working_days_left(monday, friday)) == "已逾期 3 天"
+    holiday = frozenset({monday})
+    assert working_days_left(friday, date(2025, 6, 24), holiday) == 1

@@ -126,12 +126,15 @@ def working_days_left(
     return sum(is_working_day(today + timedelta(days=i), off, on) for i in range(1, days + 1))
 
 
-def deadline_text(left: int) -> str:
-    """`剩 3 个工作日`, `今天截止`, `已逾期 2 天`: how a deadline stands, for lists and titles."""
-    if left < 0:
-        return f"已逾期 {-left} 天"
-    if left == 0:
+def deadline_text(today: date, deadline: date, left: int) -> str:
+    """`剩 3 个工作日`, `今天截止`, `已逾期 2 天`: how a deadline stands (`left` from
+    `working_days_left`), for lists and titles."""
+    if deadline < today:
+        return f"已逾期 {(today - deadline).days} 天"
+    if deadline == today:
         return "今天截止"
+    if left == 0:  # only rest days until a deadline that falls on one
+        return f"{(deadline - today).days} 天后截止（其间无工作日）"
     return f"剩 {left} 个工作日"
 
 
