@@ -7,8 +7,11 @@ from collections.abc import Iterable
 from functools import partial
 from typing import ClassVar
 
+from rich.align import Align
+from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -41,6 +44,25 @@ class ChinesePalette(CommandPalette):
 
     def __init__(self) -> None:
         super().__init__(placeholder="搜索命令…", id="--command-palette")
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual's own says "No matches found"; the same wait and list entry, in Chinese.
+        self._stop_no_matches_countdown()
+
+        def show() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text("没有匹配的命令", style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show)
 
 
 OFFICE_COMMANDS: tuple[tuple[str, str, str], ...] = (

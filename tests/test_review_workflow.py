@@ -389,6 +389,11 @@ async def test_the_palette_speaks_chinese_and_offers_office_commands(office: Sto
         from screens.paths import PathsScreen
 
         assert isinstance(app.screen, PathsScreen)
+        await pilot.press("ctrl+p", *"zzzz")
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert "没有匹配的命令" in screen_text(app)
+        assert "No matches" not in screen_text(app)
 
 
 # ----- search ---------------------------------------------------------------------------
