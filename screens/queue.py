@@ -86,6 +86,14 @@ class QueueScreen(Screen[None]):
             id="queue.mark",
             tooltip="标记/取消标记这一条并下移；a 通过、导出作用于所标记的",
         ),
+        Binding(
+            "U",
+            "report_marked",
+            "数据上报",
+            show=False,
+            id="queue.report",
+            tooltip="数据上报；有标记时选好所标记的通过未上报申报",
+        ),
         Binding("f", "state_filter", "状态", id="queue.states", tooltip="选择要显示的状态"),
         Binding("s", "cycle_sort", "排序", id="queue.sort", tooltip="换一个排序列"),
         Binding(
@@ -359,6 +367,35 @@ class QueueScreen(Screen[None]):
         queue.toggle_mark()
         self._show_status()
         self.refresh_bindings()
+
+    def action_report_marked(self) -> None:
+        """`U`: 数据上报, with the marked 通过未上报 applications of one scope chosen."""
+        from screens.report import ReportScreen
+
+        marked = [r for r in self.marked_rows() if r.state == State.PASSED.value]
+        if not self.query_one(QueueList).marked:
+            self.app.run_action("open_report")
+            return
+        if not marked:
+            self.notify("所标记的申报中没有“通过未上报”的，无可上报", severity="warning")
+            return
+        # A batch is one 年度·级别·系列: the first marked one's; the others are named.
+        first = marked[0]
+        scope = (first.year, first.level, first.series)
+        chosen = [r for r in marked if (r.year, r.level, r.series) == scope]
+        others = len(self.marked_rows()) - len(chosen)
+        self.app.push_screen(
+            ReportScreen(
+                f"{first.year}|{first.level}|{first.series}", frozenset(r.id for r in chosen)
+            )
+        )
+        if others:
+            self.notify(
+                f"已选 {len(chosen)} 份（{first.year}年度 {first.level} {first.series}）；"
+                f"另 {others} 份不是这一批（其他系列、级别或状态），未选",
+                timeout=6,
+                markup=False,
+            )
 
     def marked_rows(self) -> list[QueueRow]:
         return list(self.query_one(QueueList).marked.values())

@@ -727,3 +727,24 @@ def test_deadline_wording() -> None:
     assert deadline_text(monday, friday, working_days_left(monday, friday)) == "已逾期 3 天"
     holiday = frozenset({monday})
     assert working_days_left(friday, date(2025, 6, 24), holiday) == 1
+
+
+async def test_u_with_marks_opens_the_report_with_the_marked_passed_ones_chosen(
+    office: Store,
+) -> None:
+    from screens.report import ReportScreen
+
+    order = ids_in(office)
+    pass_first(office, order[0])
+    pass_first(office, order[1])
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space", "space")  # two passed ones and a 待审核
+        await pilot.press("U")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        assert screen.marked == {order[0], order[1]}
+        assert f"已选 2 / {len(screen.apps)} 份" in screen_text(app)
+        assert any("另 1 份不是这一批" in m for m in said(app))
