@@ -374,7 +374,7 @@ class QueueScreen(Screen[None]):
 
         marked = [r for r in self.marked_rows() if r.state == State.PASSED.value]
         if not self.query_one(QueueList).marked:
-            self.app.run_action("open_report")
+            self.run_worker(self.app.run_action("open_report"), group="queue-report")
             return
         if not marked:
             self.notify("所标记的申报中没有“通过未上报”的，无可上报", severity="warning")

@@ -748,3 +748,10 @@ async def test_u_with_marks_opens_the_report_with_the_marked_passed_ones_chosen(
         assert screen.marked == {order[0], order[1]}
         assert f"已选 2 / {len(screen.apps)} 份" in screen_text(app)
         assert any("另 1 份不是这一批" in m for m in said(app))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("escape")  # clear the marks: U is plain 数据上报 again
+        await pilot.press("U")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen) and app.screen.marked == set()
