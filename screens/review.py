@@ -9,6 +9,7 @@ application of the queue selection then opens by itself. J/K walk the selection.
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -229,6 +230,7 @@ class ReviewScreen(Screen[int]):
         self._renewal: Timer | None = None
         self._lines: dict[str, int] = {}
         self._leaving = False
+        self._claim_lock = threading.Lock()
         self._pinned: str | None = None
         """An application shown whatever the selection says: one just reopened, which the
         selection (e.g. 通过未上报) no longer holds while it is 审核中."""
@@ -302,6 +304,8 @@ class ReviewScreen(Screen[int]):
     ) -> None:
         self._busy = True
         self._stop_renewal()
+        if release is not None and self.loaded is not None:
+            self.loaded.can_decide = False  # no lease renewal for it from now on
         self._load(index, release=release, after=after, pinned=self._pinned)
 
     @work(thread=True, exclusive=True, group="review-load")
@@ -320,7 +324,8 @@ class ReviewScreen(Screen[int]):
         desk = services.desk(self.reviewer) if self.reviewer else None
         try:
             if release and desk is not None:
-                desk.release(release)
+                with self._claim_lock:  # after a lease renewal under way, never before it
+                    desk.release(release)
             with services.store.session() as session:
                 total = queue_db.count(self.queue_filter, session=session)
                 if after is not None:
@@ -412,7 +417,9 @@ class ReviewScreen(Screen[int]):
         if self._leaving:
             # `q` typed while this was loading, just after its claim: give it back.
             if loaded.can_decide and self.reviewer:
-                release_in_background(self.app, self.services, self.reviewer, loaded.app_id)
+                release_in_background(
+                    self.app, self.services, self.reviewer, loaded.app_id, self._claim_lock
+                )
             return
         if loaded.error == "END":
             self.notify("所选范围内已没有更多申报", title="队列已审完", markup=False)
@@ -485,7 +492,7 @@ class ReviewScreen(Screen[int]):
             left = working_days_left(
                 today, returned.deadline, policy.holidays, policy.extra_workdays
             )
-            line.append(f"{sep}退回补正 {len(returned.items)} 项 · 期限 ")
+            line.append(f"{sep}退回补正 {len(returned.items)} 项，期限 ")
             line.append(
                 f"{returned.deadline:%Y-%m-%d}（{deadline_text(today, returned.deadline, left)}）",
                 style="bold red" if left <= 2 else "",
@@ -784,10 +791,15 @@ class ReviewScreen(Screen[int]):
     @work(thread=True, exclusive=True, group="review-renew", exit_on_error=False)
     def _renew_claim(self, app_id: str) -> None:
         assert self.reviewer is not None
-        try:
-            claim = self.services.desk(self.reviewer).claim(app_id)
-        except ReviewError:
-            return  # the next tick tries again; a real conflict shows on the decision
+        # Under the claim lock, and only while still shown: a renewal that ran after the
+        # release on leaving would claim the application again.
+        with self._claim_lock:
+            if self._mine() != app_id:
+                return
+            try:
+                claim = self.services.desk(self.reviewer).claim(app_id)
+            except ReviewError:
+                return  # the next tick tries again; a real conflict shows on the decision
         self.post_message(self._Renewed(app_id, claim))
 
     def on_review_screen__renewed(self, message: _Renewed) -> None:
@@ -831,7 +843,7 @@ class ReviewScreen(Screen[int]):
         self.loaded = None
         self.dismiss(self.index)
         if held is not None and self.reviewer:
-            release_in_background(self.app, self.services, self.reviewer, held)
+            release_in_background(self.app, self.services, self.reviewer, held, self._claim_lock)
 
     def action_history(self) -> None:
         from screens.history import HistoryScreen
@@ -876,12 +888,17 @@ class ClaimReleased(Message):
 
 
 def release_in_background(
-    app: App[object], services: ReviewServices, reviewer: str, app_id: str
+    app: App[object],
+    services: ReviewServices,
+    reviewer: str,
+    app_id: str,
+    lock: threading.Lock | None = None,
 ) -> None:
-    """Give back a claim after the review screen is gone; the screen then on top hears of it."""
+    """Give back a claim after the review screen is gone; the screen then on top hears of it.
+    `lock` is the screen's claim lock: a lease renewal under way finishes first."""
 
     def release() -> None:
-        with contextlib.suppress(ReviewError):  # else the lease simply runs out
+        with lock or contextlib.nullcontext(), contextlib.suppress(ReviewError):
             services.desk(reviewer).release(app_id)
         app.call_from_thread(lambda: app.screen.post_message(ClaimReleased(app_id)))
 

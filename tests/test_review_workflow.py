@@ -237,7 +237,7 @@ async def test_a_returned_application_shows_its_items_and_deadline(office: Store
         changes = [(i.label, i.note) for i in screen.items if i.kind == "change"]
         assert ("工作总结", "说明：请补充主要业绩") in changes
         status = screen_text(app)
-        assert "退回补正 2 项 · 期限 2025-06-19（剩 3 个工作日）" in status
+        assert "退回补正 2 项，期限 2025-06-19（剩 3 个工作日）" in status
         assert "标记 0 项" not in status
         # the fields named are marked, so ] finds them
         marked = [i for i in screen.items if i.note and i.note.startswith("已退回：")]
