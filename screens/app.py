@@ -62,11 +62,17 @@ def _export_commands() -> type[Provider]:
     return ExportListProvider
 
 
+def _office_commands() -> type[Provider]:
+    from screens.palette import OfficeCommands
+
+    return OfficeCommands
+
+
 class ZcReviewApp(SyncingApp):
     """The reviewer's workstation. Build it with `make_app`; it opens nothing by itself."""
 
     CSS_PATH = "zcreview.tcss"
-    COMMANDS = App.COMMANDS | {_export_commands}
+    COMMANDS = App.COMMANDS | {_export_commands, _office_commands}
     TITLE = "职称申报审核"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (Textual declares it an instance variable)
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -176,20 +182,38 @@ class ZcReviewApp(SyncingApp):
         """Repaint every cell: for a terminal garbled by a flaky link (like ^L in a shell)."""
         self.screen.refresh(layout=True)
 
+    def action_command_palette(self) -> None:
+        from screens.palette import ChinesePalette
+
+        if self.use_command_palette and not ChinesePalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(ChinesePalette())
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The palette lists the keys of the current screen, under the same descriptions."""
-        seen: set[str] = set()
+        """The palette lists the keys of the current screen, under the same descriptions,
+        then the app's own commands, all in Chinese (Textual's English ones are left out)."""
+        from screens.palette import OFFICE_COMMANDS, TEXTUAL_COMMANDS, is_ours
+
+        seen: set[str] = {"command_palette", *(action for _, _, action in OFFICE_COMMANDS)}
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.description or not active.enabled or binding.action in seen:
+            title = binding.description
+            if not is_ours(title):
+                title = TEXTUAL_COMMANDS.get(title, "")
+            if not title or not active.enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
             yield SystemCommand(
-                binding.description,
+                title,
                 binding.tooltip or f"按键 {self.get_key_display(binding)}",
                 partial(self.run_action, binding.action, active.node),
             )
-        yield from super().get_system_commands(screen)
+        yield SystemCommand("主题", "更换配色主题", self.action_change_theme)
+        yield SystemCommand(
+            "截图",
+            "把当前屏幕保存为 SVG 图片",
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
+        yield SystemCommand("退出 zcreview", "立即退出工作台", self.action_quit)
 
     def notify(
         self,

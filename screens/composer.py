@@ -127,6 +127,7 @@ class ReturnComposer(Screen[Decision | str | None]):
         office_name: str,
         items: Sequence[CorrectionItem],
         choices: Sequence[ReviewItem] = (),
+        addressing: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.services = services
@@ -135,6 +136,8 @@ class ReturnComposer(Screen[Decision | str | None]):
         self.version = version
         self.application = application
         self.office_name = office_name
+        self.addressing = addressing or {}
+        """`to_office` and `phone` of the notice, as the return will store it."""
         self.today = services.today()
         self._choices = [c for c in choices if c.kind != "text"]
         self._sending = False
@@ -223,7 +226,9 @@ class ReturnComposer(Screen[Decision | str | None]):
             office_name=self.office_name,
         )
         # Text, never markup: reasons and names are typed by people.
-        self.notice_text = render_notice_text(notice, self.application, self.office_name)
+        self.notice_text = render_notice_text(
+            notice, self.application, self.office_name, **self.addressing
+        )
         # The stored and exported text keeps its symbols; only the screen's copy is folded.
         on_screen = self.notice_text
         if self.services.ascii_mode:
@@ -316,8 +321,15 @@ class ReturnComposer(Screen[Decision | str | None]):
         index = self._selected()
         if index is not None:
             items = list(self.items)
-            del items[index]
+            gone = items.pop(index)
             self.items = items
+            # Only this notice changes: say where the flag itself is removed.
+            self.notify(
+                f"已从本次告知书删除“{clean(gone.label)}”；审核页的标记仍在"
+                "（退回后清除，或在审核页按 f 再按 ^D 取消标记）",
+                timeout=4,
+                markup=False,
+            )
 
     def action_add(self) -> None:
         taken = {i.field_path for i in self.items}

@@ -21,7 +21,7 @@ from screens.text import clean
 from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.sections import SectionStyle, section_body, section_heading
 from storage import queue as queue_db
-from storage.applications import get_row, load_revision
+from storage.applications import get_row, load_revision, short_id
 from storage.queue import QueueFilter
 from storage.store import Store
 from zcreview.domain.model import SECTIONS, Application
@@ -144,6 +144,7 @@ class DetailScreen(Screen[int]):
             title.append(f"  {clean(b.id_number)}  {clean(b.applying_unit)}  ")
             title.append(f"{b.year} {clean(b.level)} {clean(b.series)} {clean(b.title)}  ")
         title.append(f"状态：{loaded.state}", style="bold")
+        title.append(f"  编号 {short_id(loaded.app_id)}", style="dim")
         if loaded.holder:
             title.append(f"（{clean(loaded.holder)} 审核中）")
         if loaded.error:

@@ -16,8 +16,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from screens.review_services import ReviewServices, services_of
 from storage import audit
+from storage.office import get_self
 from storage.queue import QueueFilter
 from storage.review import decision_list
+from zcreview.domain.corrections import to_local
 from zcreview.exports import write_list, write_notice_pdf, write_notice_text
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -67,6 +69,8 @@ def export_notice(
 def selection_label(flt: QueueFilter) -> str:
     parts = [f"{flt.year}年度" if flt.year else "", flt.level or "", flt.series or ""]
     parts += sorted(flt.states)
+    if flt.ids:
+        parts.append(f"所标记的{len(flt.ids)}份")
     return "-".join(p for p in parts if p) or "全部"
 
 
@@ -79,7 +83,11 @@ def export_list(
     path = folder / f"审核结果一览表-{safe_name(selection_label(flt))}-{stamp}{suffix}"
     with services.store.session() as session:
         rows = decision_list(flt, session=session)
-    write_list(rows, path)
+        me = get_self(session=session)
+    office = me.name if me is not None else ""
+    when = f"{to_local(services.now()):%Y-%m-%d %H:%M}"
+    caption = "，".join(p for p in (office, selection_label(flt), f"导出于 {when}") if p)
+    write_list(rows, path, caption=caption)
     _record(
         services,
         actor,
@@ -93,6 +101,7 @@ def export_list(
                 "level": flt.level,
                 "series": flt.series,
                 "states": sorted(flt.states),
+                **({"applications": sorted(flt.ids)} if flt.ids else {}),
             },
             "full_id": False,
         },
@@ -111,10 +120,25 @@ class ExportListProvider(Provider):
         if not isinstance(flt, QueueFilter):
             return []
         where = selection_label(flt)
-        return [
+        commands = [
             (f"导出一览表（{label}）", f"把当前筛选（{where}）的审核结果导出为 {label}", suffix)
             for label, suffix in _FORMATS
         ]
+        if self._marked():
+            n = len(self._marked())
+            commands += [
+                (
+                    f"导出所标记的一览表（{label}）",
+                    f"把所标记的 {n} 份的审核结果导出为 {label}",
+                    f"marked{suffix}",
+                )
+                for label, suffix in _FORMATS
+            ]
+        return commands
+
+    def _marked(self) -> frozenset[str]:
+        rows = getattr(self.screen, "marked_rows", None)
+        return frozenset(r.id for r in rows()) if callable(rows) else frozenset()
 
     async def discover(self) -> Hits:
         for command, help_text, suffix in self._commands():
@@ -133,6 +157,9 @@ class ExportListProvider(Provider):
         flt = getattr(self.screen, "queue_filter", None)
         if not isinstance(flt, QueueFilter):
             return
+        if suffix.startswith("marked"):
+            suffix = suffix.removeprefix("marked")
+            flt = QueueFilter(ids=self._marked())
         app = self.app
         services = services_of(app)
         actor = getattr(app, "reviewer", None) or "只读浏览"

@@ -55,19 +55,28 @@ def rank_reasons(
 class FlagDialog(ModalScreen[FlagChoice | None]):
     """Type to filter the reasons, ↑/↓ to choose, Enter to flag; Tab to write a note first."""
 
+    # One-row inputs and a borderless list: at 80x24 the note and the keys stay on screen.
     DEFAULT_CSS = """
     FlagDialog { align: center middle; }
-    FlagDialog #flag-box { width: 72; max-width: 96%; }
-    FlagDialog #flag-reasons { height: auto; max-height: 10; margin: 0; }
-    FlagDialog Input { margin: 0; }
-    FlagDialog #flag-error { color: $error; }
+    FlagDialog #flag-box { width: 72; max-width: 96%; max-height: 100%; }
+    FlagDialog #flag-reasons { height: auto; max-height: 10; margin: 0; border: none; }
+    FlagDialog Input { margin: 0 0 1 0; }
+    FlagDialog #flag-error { color: $error; height: auto; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "取消", id="flag.cancel"),
         Binding("down", "move(1)", "下一个原因", show=False),
         Binding("up", "move(-1)", "上一个原因", show=False),
-        Binding("ctrl+d", "remove", "取消标记", id="flag.remove", tooltip="删除这个条目的标记"),
+        # Priority: the text boxes would otherwise take ^D as "delete to the right".
+        Binding(
+            "ctrl+d",
+            "remove",
+            "取消标记",
+            priority=True,
+            id="flag.remove",
+            tooltip="删除这个条目的标记",
+        ),
     ]
 
     AUTO_FOCUS = "#flag-filter"
@@ -100,7 +109,7 @@ class FlagDialog(ModalScreen[FlagChoice | None]):
             title = Text(f"{self._title}：", style="bold")
             title.append(clean(self._label))
             yield Static(title)
-            yield Input(placeholder="输入文字筛选退回原因", id="flag-filter")
+            yield Input(placeholder="输入文字筛选退回原因", id="flag-filter", compact=True)
             options = OptionList(id="flag-reasons")
             options.can_focus = False  # Tab goes from the filter straight to the note
             yield options
@@ -108,6 +117,7 @@ class FlagDialog(ModalScreen[FlagChoice | None]):
                 self._note,
                 placeholder="补充说明（可选，申请人可见）",
                 id="flag-note",
+                compact=True,
                 select_on_focus=False,  # Tab then type adds to the note, as an edit should
             )
             yield Static(id="flag-error")

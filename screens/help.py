@@ -32,27 +32,28 @@ def _own_bindings(node: DOMNode) -> list[BindingType]:
 def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     """(keys, description) per action, keys joined with ' / ', in declaration order.
 
-    Parametrised forms of one action (`toggle_state(0)` … `toggle_state(8)`) share one row.
+    Number keys of one parametrised action (`toggle_state(0)` … `toggle_state(8)`) share one
+    row, `1–9`; other forms of one action (`cursor(1)`, `cursor(-1)`) keep a row each.
     """
-    rows: dict[str, tuple[list[str], list[str]]] = {}
+    rows: dict[str, dict[str, list[str]]] = {}
     for binding in Binding.make_bindings(bindings):
         if not binding.description:
             continue
         base = binding.action.split("(", 1)[0]
-        keys, descriptions = rows.setdefault(base, ([], []))
+        keys = rows.setdefault(base, {}).setdefault(binding.description, [])
         shown = app.get_key_display(binding)
         if shown not in keys:
             keys.append(shown)
-        if binding.description not in descriptions:
-            descriptions.append(binding.description)
     out: list[tuple[str, str]] = []
-    for keys, descriptions in rows.values():
-        if len(descriptions) > 1:
+    for forms in rows.values():
+        descriptions = list(forms)
+        digits = [k for keys in forms.values() for k in keys]
+        if len(forms) > 1 and all(len(k) == 1 and k.isdigit() for k in digits):
             head, _, _ = descriptions[0].partition("：")
             tails = [d.partition("：")[2] or d for d in descriptions]
-            out.append((f"{keys[0]}–{keys[-1]}", f"{head}：{'、'.join(tails)}"))
-        else:
-            out.append((" / ".join(keys), descriptions[0]))
+            out.append((f"{digits[0]}–{digits[-1]}", f"{head}：{'、'.join(tails)}"))
+            continue
+        out += [(" / ".join(keys), description) for description, keys in forms.items()]
     return out
 
 

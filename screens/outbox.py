@@ -80,7 +80,13 @@ class OutboxScreen(SyncScreen):
     def on_mount(self) -> None:
         self.title = "发件箱"
         self.query_one("#outbox-table", DataTable).add_columns(
-            "批次", "年度·级别·系列", "接收单位", "状态", "已发送", "封存时间"
+            # State and bytes first: at 80 columns the long names are what gets cut.
+            "批次",
+            "状态",
+            "已发送",
+            "年度·级别·系列",
+            "封存时间",
+            "接收单位",
         )
         self.query_one("#outbox-receipts", DataTable).add_columns("回执", "姓名", "单位", "原因")
         self.syncing.sync_signal.subscribe(self, self._synced)
@@ -125,11 +131,11 @@ class OutboxScreen(SyncScreen):
         style = "green" if r.state == "acknowledged" else "bold red" if r.done else "yellow"
         return [
             Text(r.batch_id[:8]),
-            Text(clean(r.scope)),
-            Text(clean(r.to_name)),
             Text(STATE_LABELS.get(r.state, r.state), style=style),
             Text(f"{human_size(r.bytes_sent)}/{human_size(r.bytes_total)}"),
+            Text(clean(r.scope)),
             Text(r.when),
+            Text(clean(r.to_name)),
         ]
 
     def _progress(self, p: BatchProgress) -> None:

@@ -122,7 +122,8 @@ class PathsScreen(SyncScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("方向", "系列·级别", "年度", "对方单位", "状态")
+        # The state next to the direction: at 80 columns the office name is what gets cut.
+        table.add_columns("方向", "状态", "系列·级别", "年度", "对方单位")
         self.title = "路径"
         self.syncing.sync_signal.subscribe(self, self._synced)
         self._load(refresh=self.syncing.sync_service.enabled)
@@ -173,10 +174,10 @@ class PathsScreen(SyncScreen):
             # Office names come from other offices: Text, never markup.
             table.add_row(
                 Text(r.direction, style="bold" if r.to_decide else ""),
+                Text(clean(r.text), style=_STATE_STYLES.get(r.state, "")),
                 Text(f"{clean(r.series)}·{clean(r.level)}"),
                 Text(str(r.year)),
                 Text(clean(r.other)),
-                Text(clean(r.text), style=_STATE_STYLES.get(r.state, "")),
                 key=r.path_id,
             )
         if rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -22,12 +23,15 @@ from screens.widgets.ascii import use_ascii_scrollbars
 from screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
 from screens.widgets.queue_tree import QueueTree, Selection
 from screens.widgets.search_box import SearchBox
+from storage import queue as queue_db
 from storage.queue import QueueFilter, QueueRow
 from storage.store import Store
 from zcreview.domain.workflow import STATE_ORDER, State
 
 if TYPE_CHECKING:
+    from screens.review import ClaimReleased
     from storage.review import ClaimResult, Decision
+    from zcreview.domain.corrections import CorrectionNotice
 
 PASSABLE_FROM_QUEUE = frozenset(
     {
@@ -39,6 +43,9 @@ PASSABLE_FROM_QUEUE = frozenset(
 )
 """States `a` on the queue can pass: claiming them gives 审核中 (or keeps 上级退回's path)."""
 
+DUE_SOON_DAYS = 2
+"""`d` shows returns due within this many working days."""
+
 
 class QueueScreen(Screen[None]):
     """Owns the queue filter; the tree and the search report up, the list is bound to it."""
@@ -47,17 +54,56 @@ class QueueScreen(Screen[None]):
 ## 审核队列
 
 左侧按 **年度 → 申报级别 → 职称系列** 列出各状态的件数，回车按该项筛选；
-右侧是所选范围内的申报。`/` 按姓名、单位或身份证号搜索（边输入边筛选），
-`f` 或数字键 `1`–`9` 按状态筛选，`0` 清除状态筛选，`s` 换排序列，`S` 反转排序。
+右侧是所选范围内的申报。`/` 按姓名、姓名拼音首字母（如 `wh` 找王华）、单位或身份证号
+在全部申报中搜索（边输入边筛选），
+`f` 或数字键 `1`–`9` 按状态筛选，`0` 清除状态筛选，`s` 换排序列，`S` 反转排序；
+`d` 只看两个工作日内到期（含已逾期）的退回，按补正期限排序。
 回车审核所选申报（已选择审核人时领取并审核，否则只读查看），`v` 只读查看；
 `a` 不打开详情直接审核通过：领取后确认（显示预审 ✓/⚠/✗ 件数），`y` 通过，`n` 取消并释放；
+空格标记一条并下移，有标记时 `a` 一次确认后通过所标记的（有 ✗ 或他人在审的跳过并说明），
+命令面板可导出所标记的一览表，Esc 清除标记；
 审核和详情中 `J` / `K` 查看下一份 / 上一份。命令面板（`ctrl+p`）可导出当前筛选的审核结果一览表。
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The screen's, not the list's: the review screen is then on top before the next key
+        # typed ahead is looked up, so `Enter q` opens and leaves instead of asking to quit.
+        Binding("enter", "open", "打开", id="queue.open", tooltip="审核（或只读查看）这份申报"),
         Binding("slash", "search", "搜索", id="queue.search", tooltip="按姓名、单位或身份证号筛选"),
+        Binding(
+            "escape",
+            "clear_search",
+            "清除搜索",
+            show=False,
+            id="queue.clear-search",
+            tooltip="清除搜索，回到所选范围",
+        ),
+        Binding(
+            "space",
+            "mark",
+            "标记",
+            show=False,
+            id="queue.mark",
+            tooltip="标记/取消标记这一条并下移；a 通过、导出作用于所标记的",
+        ),
+        Binding(
+            "U",
+            "report_marked",
+            "数据上报",
+            show=False,
+            id="queue.report",
+            tooltip="数据上报；有标记时选好所标记的通过未上报申报",
+        ),
         Binding("f", "state_filter", "状态", id="queue.states", tooltip="选择要显示的状态"),
         Binding("s", "cycle_sort", "排序", id="queue.sort", tooltip="换一个排序列"),
+        Binding(
+            "d",
+            "due_soon",
+            "临近期限",
+            show=False,
+            id="queue.due-soon",
+            tooltip="只看两个工作日内到期（含已逾期）的退回，再按一次取消",
+        ),
         Binding("S", "reverse_sort", "反序", show=False, id="queue.reverse"),
         Binding("0", "clear_states", "全部状态", show=False, id="queue.all-states"),
         *[
@@ -81,10 +127,22 @@ class QueueScreen(Screen[None]):
     class _Claimed(Message):
         row: QueueRow
         claim: ClaimResult
+        flags: int = 0
+        above: CorrectionNotice | None = None
 
     @dataclass
     class _Released(Message):
         pass
+
+    @dataclass
+    class _BulkDone(Message):
+        passed: list[str]
+        left: list[str]
+
+    @dataclass
+    class _Initials(Message):
+        text: str
+        names: frozenset[str]
 
     def __init__(self, store: Store, *, ascii_mode: bool = False) -> None:
         super().__init__()
@@ -94,6 +152,8 @@ class QueueScreen(Screen[None]):
         self._can_pass = False
         self._passing = False
         self._tree_loaded = False
+        self._scope: tuple[int | None, str | None, str | None] | None = None
+        """The tree's node while a search looks through the whole office."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -104,7 +164,8 @@ class QueueScreen(Screen[None]):
                     QueueScreen.queue_filter
                 )
                 yield SearchBox(
-                    placeholder="搜索 姓名 / 单位 / 身份证号（回车保留，Esc 清除）", id="search"
+                    placeholder="搜索 姓名 / 拼音首字母 / 单位 / 身份证号（回车保留，Esc 清除）",
+                    id="search",
                 )
         yield Static(id="status")
         yield Footer()
@@ -116,7 +177,9 @@ class QueueScreen(Screen[None]):
 
     @on(QueueTree.Chosen)
     def _tree_chosen(self, event: QueueTree.Chosen) -> None:
+        # Chosen while searching: the search narrows to the node (and keeps it on clearing).
         sel: Selection = event.selection
+        self._scope = None
         self.queue_filter = replace(
             self.queue_filter, year=sel.year, level=sel.level, series=sel.series
         )
@@ -142,17 +205,18 @@ class QueueScreen(Screen[None]):
             self._tree_loaded = True
             self.query_one(QueueTree).reload()
 
-    @on(QueueList.Opened)
-    def _opened(self, event: QueueList.Opened) -> None:
+    def action_open(self) -> None:
         queue = self.query_one(QueueList)
+        if queue.current is None:
+            return
         if getattr(self.app, "reviewer", None):
             # A named reviewer reviews (claim, checks, flags, decisions); others only read.
             from screens.review import open_review
 
-            review = open_review(self.app, queue.queue_filter, event.index, queue.total)
-            self.app.push_screen(review, self._back_from_review)
+            review = open_review(self.app, queue.queue_filter, queue.cursor, queue.total)
+            self.app.push_screen(review, partial(self._back_from_review, queue.cursor))
             return
-        self._open_detail(event.index)
+        self._open_detail(queue.cursor)
 
     def action_view(self) -> None:
         queue = self.query_one(QueueList)
@@ -169,10 +233,15 @@ class QueueScreen(Screen[None]):
         )
         self.app.push_screen(detail, self._back_from_detail)
 
-    def _back_from_review(self, index: int | None) -> None:
-        # Decisions changed states and counts: read the tree and the list again.
+    def _back_from_review(self, opened_at: int, index: int | None) -> None:
+        # Decisions changed states and counts: read the tree and the list again (and once
+        # more when the claim the review screen held is given back: `on_claim_released`).
         self.action_reload()
-        self._back_from_detail(index)
+        if index != opened_at:  # walked with J/K; else a key typed ahead may have moved on
+            self._back_from_detail(index)
+
+    def on_claim_released(self, message: ClaimReleased) -> None:
+        self.action_reload()
 
     def _back_from_detail(self, index: int | None) -> None:
         if index is not None:
@@ -204,6 +273,11 @@ class QueueScreen(Screen[None]):
             )
         if flt.search:
             parts.append(f"搜索：{flt.search}")
+        if flt.due_by is not None:
+            parts.append(f"期限：{flt.due_by:%m-%d} 前到期")
+        marked = len(self.query_one(QueueList).marked)
+        if marked:
+            parts.append(f"已标记 {marked} 份（a 通过，Esc 清除）")
         arrow = (
             ("v" if flt.descending else "^") if self._ascii else ("↓" if flt.descending else "↑")
         )
@@ -222,24 +296,169 @@ class QueueScreen(Screen[None]):
     # ----- actions ------------------------------------------------------------------------
 
     def action_search(self) -> None:
+        """`/` starts a new search (the old text goes, as in less and vim)."""
         search = self.query_one(SearchBox)
         search.display = True
+        search.value = ""
         search.focus()
+
+    def _set_search(self, text: str) -> None:
+        """A search looks through the whole office, not just the tree's node: the person is
+        found wherever they are. Clearing it goes back to the node chosen before."""
+        flt = self.queue_filter
+        if text == flt.search:
+            return
+        if text and not flt.search:
+            self._scope = (flt.year, flt.level, flt.series)
+            flt = replace(flt, year=None, level=None, series=None)
+        elif not text and flt.search and self._scope is not None:
+            year, level, series = self._scope
+            flt = replace(flt, year=year, level=level, series=series)
+            self._scope = None
+        self.queue_filter = replace(flt, search=text, names=frozenset())
+        if text:
+            self._find_by_initials(text)
+
+    @work(thread=True, exclusive=True, group="queue-initials", exit_on_error=False)
+    def _find_by_initials(self, text: str) -> None:
+        """Letters only (`wh`): also the names whose pinyin initials they spell (王华)."""
+        from zcreview.domain.pinyin import is_initials_query, matches_initials
+
+        if not is_initials_query(text):
+            return
+        with self._store.session() as session:
+            names = queue_db.distinct_names(session=session)
+        found = [n for n in names if matches_initials(n, text)][: queue_db.MAX_INITIALS_NAMES]
+        self.post_message(self._Initials(text, frozenset(found)))
+
+    def on_queue_screen__initials(self, message: _Initials) -> None:
+        if message.text == self.queue_filter.search and message.names:
+            self.queue_filter = replace(self.queue_filter, names=message.names)
 
     @on(SearchBox.Search)
     def _search(self, event: SearchBox.Search) -> None:
-        if event.text != self.queue_filter.search:
-            self.queue_filter = replace(self.queue_filter, search=event.text)
+        self._set_search(event.text)
 
     @on(SearchBox.Done)
     @on(SearchBox.Cancelled)
     def _search_closed(self, event: SearchBox.Done | SearchBox.Cancelled) -> None:
         text = event.text if isinstance(event, SearchBox.Done) else ""
-        if text != self.queue_filter.search:
-            self.queue_filter = replace(self.queue_filter, search=text)
+        self._set_search(text)
         # The line stays visible while a search is in force, as a reminder.
         self.query_one(SearchBox).display = bool(text)
         self.query_one(QueueList).focus()
+
+    def action_clear_search(self) -> None:
+        """Esc in the list or the tree: drop the search in force, else the marks."""
+        if not self.queue_filter.search:
+            self.query_one(QueueList).clear_marks()
+            self._show_status()
+            self.notify("已清除标记", timeout=2, markup=False)
+            return
+        box = self.query_one(SearchBox)
+        box.value = ""
+        box.display = False
+        self._set_search("")
+
+    # ----- marks --------------------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        queue = self.query_one(QueueList)
+        queue.toggle_mark()
+        self._show_status()
+        self.refresh_bindings()
+
+    def action_report_marked(self) -> None:
+        """`U`: 数据上报, with the marked 通过未上报 applications of one scope chosen."""
+        from screens.report import ReportScreen
+
+        marked = [r for r in self.marked_rows() if r.state == State.PASSED.value]
+        if not self.query_one(QueueList).marked:
+            self.run_worker(self.app.run_action("open_report"), group="queue-report")
+            return
+        if not marked:
+            self.notify("所标记的申报中没有“通过未上报”的，无可上报", severity="warning")
+            return
+        # A batch is one 年度·级别·系列: the first marked one's; the others are named.
+        first = marked[0]
+        scope = (first.year, first.level, first.series)
+        chosen = [r for r in marked if (r.year, r.level, r.series) == scope]
+        others = len(self.marked_rows()) - len(chosen)
+        self.app.push_screen(
+            ReportScreen(
+                f"{first.year}|{first.level}|{first.series}", frozenset(r.id for r in chosen)
+            )
+        )
+        if others:
+            self.notify(
+                f"已选 {len(chosen)} 份（{first.year}年度 {first.level} {first.series}）；"
+                f"另 {others} 份不是这一批（其他系列、级别或状态），未选",
+                timeout=6,
+                markup=False,
+            )
+
+    def marked_rows(self) -> list[QueueRow]:
+        return list(self.query_one(QueueList).marked.values())
+
+    def _bulk_pass(self, reviewer: str) -> None:
+        from screens.bulk_pass import BulkPassDialog, plan_bulk_pass
+
+        plan = plan_bulk_pass(self.marked_rows(), PASSABLE_FROM_QUEUE)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._passing = True
+                self.refresh_bindings()
+                self._pass_all(reviewer, [r.id for r in plan.to_pass])
+
+        self.app.push_screen(BulkPassDialog(plan, ascii_mode=self._ascii), answered)
+
+    @work(thread=True, exclusive=True, group="queue-pass")
+    def _pass_all(self, reviewer: str, app_ids: list[str]) -> None:
+        from screens.review_services import services_of
+        from storage.review import Claimed, ReviewError
+
+        desk = services_of(self.app).desk(reviewer)
+        passed: list[str] = []
+        left: list[str] = []
+        for app_id in app_ids:
+            try:
+                claim = desk.claim(app_id)
+                if not isinstance(claim, Claimed):
+                    left.append(claim.message)
+                    continue
+                flags = desk.flags(app_id)
+                if flags:  # flagged for correction: a return, not a pass, is what was meant
+                    desk.release(app_id)
+                    left.append(f"{app_id[:8]}：已标记 {len(flags)} 项需补正")
+                    continue
+                desk.pass_application(app_id, claim.version)
+                passed.append(app_id)
+            except ReviewError as exc:
+                left.append(str(exc))
+        self.post_message(self._BulkDone(passed, left))
+
+    def on_queue_screen__bulk_done(self, message: _BulkDone) -> None:
+        self._passing = False
+        queue = self.query_one(QueueList)
+        for app_id in message.passed:
+            queue.marked.pop(app_id, None)
+        if queue.marked:
+            queue.refresh()
+        else:
+            queue.clear_marks()
+        text = f"已通过 {len(message.passed)} 份"
+        if message.left:
+            text += f"；未通过 {len(message.left)} 份：\n" + "\n".join(message.left[:8])
+        self.notify(
+            text,
+            title="批量审核通过",
+            severity="warning" if message.left else "information",
+            timeout=10,
+            markup=False,
+        )
+        self.refresh_bindings()
+        self.action_reload()
 
     def action_state_filter(self) -> None:
         def chosen(states: frozenset[str] | None) -> None:
@@ -250,7 +469,32 @@ class QueueScreen(Screen[None]):
 
     def action_toggle_state(self, position: int) -> None:
         state = STATE_ORDER[position].value
-        self.queue_filter = replace(self.queue_filter, states=self.queue_filter.states ^ {state})
+        states = self.queue_filter.states ^ {state}
+        self.queue_filter = replace(self.queue_filter, states=states)
+        # The number keys add and take away: say which, and what is shown now.
+        verb = "加入" if state in states else "去掉"
+        now = "、".join(s.value for s in STATE_ORDER if s.value in states) or "全部状态"
+        self.notify(f"状态筛选{verb}“{state}”，现在显示：{now}（0 清除）", timeout=3, markup=False)
+
+    def action_due_soon(self) -> None:
+        """`d`: returns whose deadline falls within 2 working days (or has passed)."""
+        if self.queue_filter.due_by is not None:
+            self.queue_filter = replace(self.queue_filter, due_by=None)
+            self.notify("已取消“临近期限”筛选", timeout=3, markup=False)
+            return
+        from screens.review_services import services_of
+        from zcreview.domain.corrections import add_working_days, local_today
+
+        services = services_of(self.app)
+        policy = services.policy()
+        today = local_today(services.now())
+        due_by = add_working_days(today, DUE_SOON_DAYS, policy.holidays, policy.extra_workdays)
+        self.queue_filter = replace(self.queue_filter, due_by=due_by, sort="deadline")
+        self.notify(
+            f"只看 {due_by:%m-%d} 及以前到期的退回（两个工作日内，含已逾期），按期限排序；d 取消",
+            timeout=4,
+            markup=False,
+        )
 
     def action_clear_states(self) -> None:
         self.queue_filter = replace(self.queue_filter, states=frozenset())
@@ -275,7 +519,10 @@ class QueueScreen(Screen[None]):
     # ----- pass from the queue ------------------------------------------------------------
 
     def _passable(self) -> bool:
-        row = self.query_one(QueueList).current
+        queue = self.query_one(QueueList)
+        row = queue.current
+        if getattr(self.app, "reviewer", None) and queue.marked and not self._passing:
+            return True  # the marked set: the dialog says which of them pass
         return bool(
             getattr(self.app, "reviewer", None)
             and row is not None
@@ -286,12 +533,18 @@ class QueueScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pass_application":
             return self._passable()
+        if action == "clear_search":
+            return bool(self.queue_filter.search or self.query_one(QueueList).marked)
         return True
 
     def action_pass_application(self) -> None:
-        """`a`: claim the highlighted application, then confirm (y passes, n releases)."""
+        """`a`: claim the highlighted application, then confirm (y passes, n releases); with
+        marked rows, pass the marked ones after one confirmation listing what will happen."""
         row = self.query_one(QueueList).current
         reviewer = getattr(self.app, "reviewer", None)
+        if reviewer and not self._passing and self.query_one(QueueList).marked:
+            self._bulk_pass(reviewer)
+            return
         if row is None or not reviewer or self._passing:
             return
         self._passing = True
@@ -304,14 +557,18 @@ class QueueScreen(Screen[None]):
         from storage.review import ReviewError
 
         try:
-            claim = services_of(self.app).desk(reviewer).claim(row.id)
+            desk = services_of(self.app).desk(reviewer)
+            claim = desk.claim(row.id)
+            # What the review screen would show before a pass: flags and a 上级退回 list.
+            flags = len(desk.flags(row.id))
+            above = desk.upper_return(row.id)
         except ReviewError as exc:
             self.post_message(self._Released())
             self.app.call_from_thread(
                 self.notify, str(exc), title="未能领取", severity="error", markup=False
             )
             return
-        self.post_message(self._Claimed(row, claim))
+        self.post_message(self._Claimed(row, claim, flags, above))
 
     def on_queue_screen__claimed(self, message: _Claimed) -> None:
         from screens.queue_pass import QueuePassDialog
@@ -333,12 +590,18 @@ class QueueScreen(Screen[None]):
                 self._release(reviewer, row.id)
                 return
             self._passing = False
-            self.notify(f"{row.name}：{decision.message}（已保存）", title="已提交", markup=False)
+            self.notify(f"{row.name}：{decision.message}", title="已提交并保存", markup=False)
             self.action_reload()
 
         self.app.push_screen(
             QueuePassDialog(
-                services_of(self.app), reviewer, row, claim.version, claim_message=claim.message
+                services_of(self.app),
+                reviewer,
+                row,
+                claim.version,
+                claim_message=claim.message,
+                flags=message.flags,
+                above=message.above,
             ),
             answered,
         )

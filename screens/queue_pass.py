@@ -19,6 +19,7 @@ from screens.review_services import ReviewServices
 from screens.text import clean, shown
 from storage.queue import QueueRow
 from storage.review import Decision, ReviewError
+from zcreview.domain.corrections import CorrectionNotice
 
 
 class QueuePassDialog(ModalScreen[Decision | None]):
@@ -51,6 +52,8 @@ class QueuePassDialog(ModalScreen[Decision | None]):
         version: int,
         *,
         claim_message: str = "",
+        flags: int = 0,
+        above: CorrectionNotice | None = None,
     ) -> None:
         super().__init__()
         self.services = services
@@ -58,6 +61,8 @@ class QueuePassDialog(ModalScreen[Decision | None]):
         self.row = row
         self.version = version
         self.claim_message = claim_message
+        self.flags = flags
+        self.above = above
         self.error = ""
         self._busy = False
 
@@ -83,6 +88,24 @@ class QueuePassDialog(ModalScreen[Decision | None]):
                         style="bold red",
                     ),
                     id="queue-pass-warning",
+                )
+            if self.flags:
+                yield Static(
+                    Text(
+                        f"已标记 {self.flags} 项需补正：通过后标记保留，但不会退回申请人",
+                        style="bold yellow",
+                    ),
+                    id="queue-pass-flags",
+                )
+            if self.above is not None:
+                office = shown(clean(self.above.office_name), a) or "上级"
+                yield Static(
+                    Text(
+                        f"{office}退回要求补正 {len(self.above.items)} 项"
+                        f"（期限 {self.above.deadline:%Y-%m-%d}）：请确认均已处理后再通过",
+                        style="bold red",
+                    ),
+                    id="queue-pass-above",
                 )
             if self.claim_message:
                 yield Static(Text(shown(clean(self.claim_message), a), style="dim"))

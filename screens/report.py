@@ -108,12 +108,14 @@ class ReportScreen(SyncScreen):
         batch_id: str | None
         error: str = ""
 
-    def __init__(self) -> None:
+    def __init__(self, scope: str | None = None, marked: frozenset[str] = frozenset()) -> None:
+        """`scope` (`year|level|series`) and `marked`: open on the rows marked in the queue."""
         super().__init__()
         self.scopes: list[Scope] = []
         self.scope: Scope | None = None
         self.apps: list[Reportable] = []
-        self.marked: set[str] = set()
+        self.marked: set[str] = set(marked)
+        self._wanted = scope
         self.path = PathState()
         self.watching: str | None = None
         self._busy = False
@@ -140,7 +142,7 @@ class ReportScreen(SyncScreen):
         self.query_one("#report-receipts", DataTable).add_columns("回执", "姓名", "单位", "原因")
         self.syncing.sync_signal.subscribe(self, self._synced)
         self.set_interval(1.0, self._stall_check)
-        self._load(None)
+        self._load(self._wanted)
 
     # ----- loading ------------------------------------------------------------------------
 

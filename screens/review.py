@@ -9,7 +9,9 @@ application of the queue selection then opens by itself. J/K walk the selection.
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -46,7 +48,7 @@ from screens.widgets.field_list import FieldList
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.preview_pane import PreviewPane, PreviewTarget
 from storage import queue as queue_db
-from storage.applications import get_row, load_revision
+from storage.applications import get_row, load_revision, short_id
 from storage.blob_notes import attachment_notes
 from storage.office import get_self
 from storage.queue import QueueFilter
@@ -58,13 +60,22 @@ from storage.review import (
     Decision,
     ResubmissionContext,
     ReviewError,
+    last_return,
     list_flags,
+    load_notice,
+    notice_addressing,
     resubmission_context,
     upper_return,
 )
 from storage.tables import ApplicationRow
 from zcreview.domain.checks import CheckResult, PeerInfo, counts, run_all
-from zcreview.domain.corrections import CorrectionItem, CorrectionNotice
+from zcreview.domain.corrections import (
+    CorrectionItem,
+    CorrectionNotice,
+    deadline_text,
+    to_local,
+    working_days_left,
+)
 from zcreview.domain.model import Application
 from zcreview.domain.paths import label_for_path
 from zcreview.domain.workflow import State
@@ -107,7 +118,13 @@ class Loaded:
     resubmission: ResubmissionContext | None = None
     above: CorrectionNotice | None = None
     """The upper office's correction list while the application is 上级退回 here."""
+    returned: CorrectionNotice | None = None
+    """This office's correction list while the application is 已退回 (or 逾期放弃)."""
     office_name: str = ""
+    addressing: dict[str, str] = field(default_factory=dict)
+    """Whom a return's notice goes to (a lower office or the applicant) and the contact."""
+    taken_over: str = ""
+    """Said once when this reviewer took over another's expired claim by opening it."""
     next_attachment: tuple[str, str] | None = None
     error: str | None = None
     peers: list[PeerInfo] = field(default_factory=list)
@@ -136,7 +153,8 @@ class ReviewScreen(Screen[int]):
   标出（绿：一致，红：扫描件写的不同，⚠：未找到）；置信度低的行暗色并标 `?`；
 - `w` 把附件原文件另存到办公目录的 exports/（显示路径），本机有图形界面时用系统程序打开；
   终端支持图像（kitty / sixel）时 `x` 以像素显示当前页（数据量大，按需使用）；
-- `J` / `K` 不离开本页查看队列中的下一份 / 上一份；`e` 导出补正告知书；`q` 返回队列。
+- `J` / `K` 不离开本页查看队列中的下一份 / 上一份；`e` 导出补正告知书；`h` 历史记录；
+  `q` 返回队列。
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -166,6 +184,9 @@ class ReviewScreen(Screen[int]):
         Binding("z", "zoom", "放大局部", show=False),
         Binding("Z", "zoom_off", "取消放大", show=False),
         Binding("e", "export", "导出告知书", show=False, id="review.export"),
+        Binding(
+            "h", "history", "历史", show=False, id="review.history", tooltip="这份申报的全部记录"
+        ),
         Binding("R", "reload", "刷新", show=False, id="review.reload"),
     ]
 
@@ -191,10 +212,6 @@ class ReviewScreen(Screen[int]):
     class _FlagsChanged(Message):
         app_id: str
         flags: list[Flag]
-
-    @dataclass
-    class _Released(Message):
-        pass
 
     @dataclass
     class _Renewed(Message):
@@ -236,6 +253,11 @@ class ReviewScreen(Screen[int]):
         self._busy = False
         self._renewal: Timer | None = None
         self._lines: dict[str, int] = {}
+        self._leaving = False
+        self._claim_lock = threading.Lock()
+        self._pinned: str | None = None
+        """An application shown whatever the selection says: one just reopened, which the
+        selection (e.g. 通过未上报) no longer holds while it is 审核中."""
         self.set_reactive(ReviewScreen.index, index)
 
     # ----- layout -------------------------------------------------------------------------
@@ -266,6 +288,7 @@ class ReviewScreen(Screen[int]):
         if ocr is not None:
             ocr.subscribe(self._page_recognised)
         self._warm_up()
+        self._busy = True
         self._load(self.index)
         if self._ascii:
             use_ascii_scrollbars(self)
@@ -280,6 +303,8 @@ class ReviewScreen(Screen[int]):
         self.loaded = None
         self.alert = ""
         self._busy = False
+        self._leaving = False
+        self._pinned = None
         self.set_reactive(ReviewScreen.index, index)
         self.items = []
         self.flags = {}
@@ -396,32 +421,56 @@ class ReviewScreen(Screen[int]):
     ) -> None:
         self._busy = True
         self._stop_renewal()
-        self._load(index, release=release, after=after)
+        if release is not None and self.loaded is not None:
+            self.loaded.can_decide = False  # no lease renewal for it from now on
+        self._load(index, release=release, after=after, pinned=self._pinned)
 
     @work(thread=True, exclusive=True, group="review-load")
-    def _load(self, index: int, *, release: str | None = None, after: str | None = None) -> None:
-        """Read queue position `index` (or the one after application `after`), claim it."""
+    def _load(
+        self,
+        index: int,
+        *,
+        release: str | None = None,
+        after: str | None = None,
+        pinned: str | None = None,
+    ) -> None:
+        """Read queue position `index` (or the one after application `after`, or application
+        `pinned` kept at `index`), claim it."""
         worker = get_current_worker()
         services = self.services
         desk = services.desk(self.reviewer) if self.reviewer else None
         try:
             if release and desk is not None:
-                desk.release(release)
+                with self._claim_lock:  # after a lease renewal under way, never before it
+                    desk.release(release)
             with services.store.session() as session:
                 total = queue_db.count(self.queue_filter, session=session)
                 if after is not None:
                     pos = queue_db.position_of(after, self.queue_filter, session=session)
                     # Still in the selection: take the one after it; gone: its place moved up.
                     index = pos + 1 if pos is not None else index
-                if index >= total or index < 0:
+                if pinned is not None:
+                    app_id = pinned
+                    if queue_db.position_of(pinned, self.queue_filter, session=session) is None:
+                        total += 1  # back in the selection once released
+                elif index >= total or index < 0:
                     self.post_message(self._Loaded(Loaded(index, total, error="END")))
                     return
-                row = queue_db.page(self.queue_filter, index, 1, session=session)[0]
-            loaded = Loaded(index, total, row.id)
+                else:
+                    app_id = queue_db.page(self.queue_filter, index, 1, session=session)[0].id
+                before = get_row(app_id, session=session)
+                earlier = (before.holder, before.lease_until) if before is not None else None
+            loaded = Loaded(index, total, app_id)
             if desk is not None:
-                claim = desk.claim(row.id)
+                claim = desk.claim(app_id)
+                if isinstance(claim, Claimed) and (self._leaving or worker.is_cancelled):
+                    # Left (q typed ahead) or superseded while this was claiming.
+                    desk.release(app_id)
+                    return
                 loaded.can_decide = isinstance(claim, Claimed)
                 loaded.claim_message = claim.message
+                if isinstance(claim, Claimed) and earlier is not None:
+                    loaded.taken_over = taken_over_text(*earlier, self.reviewer)
                 if isinstance(claim, ClaimedByOther):
                     loaded.holder = claim.holder
             else:
@@ -454,8 +503,16 @@ class ReviewScreen(Screen[int]):
             ]
             loaded.resubmission = resubmission_context(loaded.app_id, session=session)
             loaded.above = upper_return(loaded.app_id, session=session)
+            if head.state in (State.RETURNED.value, State.ABANDONED.value):
+                ret = last_return(loaded.app_id, session=session)
+                if ret is not None and ret.origin != "above":
+                    loaded.returned = load_notice(ret, session=session)
             me = get_self(session=session)
             loaded.office_name = me.name if me is not None else ""
+            if self.reviewer:
+                loaded.addressing = notice_addressing(
+                    loaded.app_id, head.head_revision, self.reviewer, session=session
+                )
             peers = _peers(session, loaded.app_id, head.id_number)
             loaded.next_attachment = _next_attachment(
                 session, self.queue_filter, loaded.index + 1, loaded.total
@@ -476,11 +533,19 @@ class ReviewScreen(Screen[int]):
             late=bool(ctx and ctx.late),
             ascii_mode=self._ascii,
             above=loaded.above,
+            returned=loaded.returned,
         )
 
     def on_review_screen__loaded(self, message: _Loaded) -> None:
         loaded = message.loaded
         self._busy = False
+        if self._leaving:
+            # `q` typed while this was loading, just after its claim: give it back.
+            if loaded.can_decide and self.reviewer:
+                release_in_background(
+                    self.app, self.services, self.reviewer, loaded.app_id, self._claim_lock
+                )
+            return
         if loaded.error == "END":
             self.notify("所选范围内已没有更多申报", title="队列已审完", markup=False)
             self.dismiss(max(0, min(self.index, loaded.total - 1)))
@@ -503,6 +568,8 @@ class ReviewScreen(Screen[int]):
             )
         if loaded.next_attachment is not None:
             self.query_one(PreviewPane).prefetch(*loaded.next_attachment)
+        if loaded.taken_over:
+            self.notify(loaded.taken_over, title="已接手", severity="warning", markup=False)
 
     def _show_title(self) -> None:
         loaded = self.loaded
@@ -510,6 +577,8 @@ class ReviewScreen(Screen[int]):
         if loaded is None:
             return
         title.append(f"第 {loaded.index + 1} / {loaded.total} 份  ", style="dim")
+        # The state first: a narrow terminal cuts the end of the line, never the state.
+        title.append(f"状态：{loaded.state}  ", style="bold")
         app = loaded.application
         if app is not None:
             b = app.basic
@@ -517,7 +586,8 @@ class ReviewScreen(Screen[int]):
             title.append(shown(clean(b.name), a), style="bold")
             title.append(shown(f"  {clean(b.applying_unit)}  {b.year} {clean(b.level)} ", a))
             title.append(shown(f"{clean(b.series)} {clean(b.title)}  ", a))
-        title.append(f"状态：{loaded.state}", style="bold")
+        # The 申报编号 the command line (export notice, report) takes: its first characters.
+        title.append(f"编号 {short_id(loaded.app_id)}", style="dim")
         if loaded.error:
             title.append(f"\n{shown(loaded.error, self._ascii)}", style="bold red")
         self._line("review-title", title)
@@ -540,9 +610,25 @@ class ReviewScreen(Screen[int]):
         line.append(f"{glyph(0, self._ascii)} {ok}  ", style="green")
         line.append(f"{glyph(1, self._ascii)} {warn}  ", style="yellow")
         line.append(f"{glyph(2, self._ascii)} {fail}", style="bold red")
-        line.append(f"{sep}标记 {len(loaded.flags)} 项")
+        returned = loaded.returned
+        if returned is not None:
+            policy = self.services.policy()
+            today = self.services.today()
+            left = working_days_left(
+                today, returned.deadline, policy.holidays, policy.extra_workdays
+            )
+            line.append(f"{sep}退回补正 {len(returned.items)} 项，期限 ")
+            line.append(
+                f"{returned.deadline:%Y-%m-%d}（{deadline_text(today, returned.deadline, left)}）",
+                style="bold red" if left <= 2 else "",
+            )
+            line.append(f"{sep}e 导出告知书")
+        else:
+            line.append(f"{sep}标记 {len(loaded.flags)} 项")
         # Claim and conflict messages name reviewers: data typed by people, cleaned like it.
         line.append(f"{sep}{shown(clean(loaded.claim_message), self._ascii)}")
+        if loaded.taken_over:
+            line.append(f"{sep}{shown(clean(loaded.taken_over), self._ascii)}", style="yellow")
         if self.alert:
             line.append(f"\n{shown(clean(self.alert), self._ascii)}", style="bold red")
         self._line("review-status", line)
@@ -765,11 +851,23 @@ class ReviewScreen(Screen[int]):
 
     def action_reopen(self) -> None:
         loaded = self.loaded
-        if loaded is None:
+        if loaded is None or loaded.application is None:
             return
-        self._busy = True
-        self.refresh_bindings()
-        self._decide("reopen", loaded.app_id, loaded.version)
+        name = clean(loaded.application.basic.name)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._busy = True
+                self.refresh_bindings()
+                self._decide("reopen", loaded.app_id, loaded.version)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"重新审核：{name}？\n状态改为“审核中”，由您审核；"
+                "不作决定就离开时恢复为“通过未上报”。"
+            ),
+            answered,
+        )
 
     def action_compose_return(self) -> None:
         loaded = self.loaded
@@ -785,6 +883,7 @@ class ReviewScreen(Screen[int]):
             office_name=loaded.office_name,
             items=items,
             choices=[i for i in self.items if i.kind != "change"],
+            addressing=loaded.addressing,
         )
         self.app.push_screen(composer, self._composed)
 
@@ -799,10 +898,15 @@ class ReviewScreen(Screen[int]):
 
     def _after_decision(self, decision: Decision) -> None:
         self.alert = ""
-        self.notify(f"{decision.message}（已保存）", title="已提交", markup=False)
+        # No "（已保存）" tail: a toast wraps it into a lone "）" on the next line.
+        self.notify(decision.message, title="已提交并保存", markup=False)
         if decision.action == "reopen":
-            self._start_load(self.index)  # stays here: now it can be returned or passed again
+            # Stays on it, even when the selection (通过未上报) no longer holds it: now it can
+            # be returned or passed again; leaving it releases it back to 通过未上报.
+            self._pinned = decision.app_id
+            self._start_load(self.index)
             return
+        self._pinned = None
         self._start_load(self.index, after=decision.app_id)
 
     def on_review_screen__failed(self, message: _Failed) -> None:
@@ -830,10 +934,15 @@ class ReviewScreen(Screen[int]):
     @work(thread=True, exclusive=True, group="review-renew", exit_on_error=False)
     def _renew_claim(self, app_id: str) -> None:
         assert self.reviewer is not None
-        try:
-            claim = self.services.desk(self.reviewer).claim(app_id)
-        except ReviewError:
-            return  # the next tick tries again; a real conflict shows on the decision
+        # Under the claim lock, and only while still shown: a renewal that ran after the
+        # release on leaving would claim the application again.
+        with self._claim_lock:
+            if self._mine() != app_id:
+                return
+            try:
+                claim = self.services.desk(self.reviewer).claim(app_id)
+            except ReviewError:
+                return  # the next tick tries again; a real conflict shows on the decision
         self.post_message(self._Renewed(app_id, claim))
 
     def on_review_screen__renewed(self, message: _Renewed) -> None:
@@ -862,6 +971,7 @@ class ReviewScreen(Screen[int]):
         target = self.index + step
         if 0 <= target < self.total:
             self.alert = ""
+            self._pinned = None
             self._start_load(target, release=self._mine())
 
     def action_reload(self) -> None:
@@ -869,17 +979,26 @@ class ReviewScreen(Screen[int]):
 
     def action_back(self) -> None:
         self._stop_renewal()
-        self._leave(self._mine())
-
-    @work(thread=True, exclusive=True, group="review-load")
-    def _leave(self, app_id: str | None) -> None:
-        if app_id is not None and self.reviewer:
-            with contextlib.suppress(ReviewError):  # else the lease simply runs out
-                self.services.desk(self.reviewer).release(app_id)
-        self.post_message(self._Released())
-
-    def on_review_screen__released(self) -> None:
+        # Leave at once (also while loading: the load then gives its claim back), so keys
+        # typed ahead land on the screen below; the claim is given back in the background.
+        self._leaving = self._busy
+        held = None if self._busy else self._mine()
+        self.loaded = None
         self.dismiss(self.index)
+        if held is not None and self.reviewer:
+            release_in_background(self.app, self.services, self.reviewer, held, self._claim_lock)
+
+    def action_history(self) -> None:
+        from screens.history import HistoryScreen
+
+        loaded = self.loaded
+        if loaded is None or not loaded.app_id:
+            return
+        name = loaded.application.basic.name if loaded.application is not None else ""
+        title = f"{name} {short_id(loaded.app_id)}"
+        self.app.push_screen(
+            HistoryScreen(self.services.store, loaded.app_id, title, ascii_mode=self._ascii)
+        )
 
     # ----- exports ------------------------------------------------------------------------
 
@@ -902,6 +1021,31 @@ class ReviewScreen(Screen[int]):
 
     def on_review_screen__said(self, message: _Said) -> None:
         self.notify(message.message, severity=message.severity, timeout=10, markup=False)  # type: ignore[arg-type]
+
+
+@dataclass
+class ClaimReleased(Message):
+    """A claim the review screen held when it was left is given back (to the screen below)."""
+
+    app_id: str
+
+
+def release_in_background(
+    app: App[object],
+    services: ReviewServices,
+    reviewer: str,
+    app_id: str,
+    lock: threading.Lock | None = None,
+) -> None:
+    """Give back a claim after the review screen is gone; the screen then on top hears of it.
+    `lock` is the screen's claim lock: a lease renewal under way finishes first."""
+
+    def release() -> None:
+        with lock or contextlib.nullcontext(), contextlib.suppress(ReviewError):
+            services.desk(reviewer).release(app_id)
+        app.call_from_thread(lambda: app.screen.post_message(ClaimReleased(app_id)))
+
+    app.run_worker(release, thread=True, group="review-release", exit_on_error=False)
 
 
 REVIEW_SCREEN = "review"
@@ -936,6 +1080,13 @@ def _attachments_of(app: Application) -> list[tuple[str, str]]:
         if ref.sha256:
             docs.setdefault(ref.sha256, ref.name)
     return list(docs.items())
+
+
+def taken_over_text(holder: str | None, until: datetime | None, reviewer: str | None) -> str:
+    """What to tell a reviewer who just took over another's expired claim ("" if not that)."""
+    if not holder or holder == reviewer or until is None:
+        return ""
+    return f"{clean(holder)} 的领取已于 {to_local(until):%H:%M} 超时，现由您接手审核"
 
 
 def items_from_flags_of(flags: list[Flag]) -> list[CorrectionItem]:

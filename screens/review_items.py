@@ -17,7 +17,7 @@ from screens.text import clean, clean_block, human_size
 from screens.widgets.sections import _fields as shown_fields
 from screens.widgets.sections import label_of, value_text
 from zcreview.domain.checks import CheckResult, Severity
-from zcreview.domain.corrections import CorrectionNotice
+from zcreview.domain.corrections import CorrectionNotice, to_local
 from zcreview.domain.diff import FieldChange, ResubmissionReport
 from zcreview.domain.model import SECTIONS, Application, AttachmentRef
 from zcreview.domain.paths import SEPARATOR, is_under, label_for_path
@@ -70,6 +70,16 @@ class ReviewItem:
     note: str = ""
     """Extra text under the item (resubmission: the returned reason it answers)."""
     level_override: int | None = None
+    worst_below: int | None = None
+    """Worst level of the items inside this one (a table's rows under its heading)."""
+
+    @property
+    def mark(self) -> int | None:
+        """The level its glyph shows: never ✓ above rows that carry ⚠ or ✗."""
+        level = self.level
+        if level is None or self.worst_below is None:
+            return level
+        return max(level, self.worst_below)
 
     @property
     def level(self) -> int | None:
@@ -213,6 +223,7 @@ def build_items(
     late: bool = False,
     ascii_mode: bool = False,
     above: CorrectionNotice | None = None,
+    returned: CorrectionNotice | None = None,
 ) -> list[ReviewItem]:
     """Every item of `app` in platform order, each with the check results about it.
 
@@ -221,10 +232,14 @@ def build_items(
     with the changes that answer it, the items left unanswered, and changes outside any
     returned item (✗ 未退回条目被修改). With `above` (the upper office's return), a 上级退回
     block comes first and the fields it names are marked ⚠ with its reason, so `]` finds them.
+    With `returned` (this office's open return, while the applicant corrects), the same block
+    lists what was asked for.
     """
     items: list[ReviewItem] = [ReviewItem("field", "", "整份申报", "", "", 0)]
     if above is not None:
         items += upper_return_items(above)
+    if returned is not None:
+        items += returned_items(returned)
     if resubmission is not None:
         items += resubmission_items(resubmission, late=late, ascii_mode=ascii_mode)
     for number, (key, title) in enumerate(SECTIONS, 1):
@@ -238,28 +253,55 @@ def build_items(
         found = {_owner(p, by_path, paths) for p in result.field_paths}
         for owner in {o if o is not None else 0 for o in found} or {0}:
             items[owner].results.append(result)
-    for returned in above.items if above is not None else ():
-        at = _owner(returned.field_path, by_path, paths)
-        target = items[at if at is not None else 0]
-        target.level_override = max(target.level or 0, 1)
-        mark = f"上级退回：{clean(returned.text())}"
-        target.note = f"{target.note}；{mark}" if target.note else mark
+    _mark_worst_below(items)
+    marks = [("上级退回", above), ("已退回", returned)]
+    for prefix, notice in marks:
+        for corr in notice.items if notice is not None else ():
+            at = _owner(corr.field_path, by_path, paths)
+            target = items[at if at is not None else 0]
+            target.level_override = max(target.level or 0, 1)
+            mark = f"{prefix}：{clean(corr.text())}"
+            target.note = f"{target.note}；{mark}" if target.note else mark
     return items
+
+
+def _mark_worst_below(items: list[ReviewItem]) -> None:
+    """Give each checked item the worst level of the items nested under its path."""
+    open_items: list[ReviewItem] = []  # items whose path may still have items under it
+    for item in items:
+        if item.kind == "change" or (item.kind == "heading" and not item.path):
+            continue
+        open_items = [o for o in open_items if is_under(item.path, o.path)]
+        level = item.level
+        if level:
+            for outer in open_items:
+                if outer.path != item.path:
+                    outer.worst_below = max(outer.worst_below or 0, level)
+        if item.path:
+            open_items.append(item)
+
+
+def returned_items(notice: CorrectionNotice) -> list[ReviewItem]:
+    """This office's return while it waits for the applicant: who, when, the deadline, items."""
+    who = clean(notice.reviewer)
+    heading = (
+        f"已退回（{who} {to_local(notice.created):%Y-%m-%d} 退回，"
+        f"补正期限 {notice.deadline:%Y-%m-%d}）：共 {len(notice.items)} 项"
+    )
+    return correction_items(notice, heading)
 
 
 def upper_return_items(notice: CorrectionNotice) -> list[ReviewItem]:
     """The 上级退回 block: the upper office, its deadline, and each item with reason and note."""
     office = clean(notice.office_name)
     scope = f"{office}，" if office else ""
-    items = [
-        ReviewItem(
-            "heading",
-            "",
-            f"上级退回（{scope}期限 {notice.deadline:%Y-%m-%d}）：共 {len(notice.items)} 项",
-            section="",
-            depth=0,
-        )
-    ]
+    heading = f"上级退回（{scope}期限 {notice.deadline:%Y-%m-%d}）：共 {len(notice.items)} 项"
+    return correction_items(notice, heading)
+
+
+def correction_items(notice: CorrectionNotice, heading: str) -> list[ReviewItem]:
+    """A correction list as a block of items under `heading`, each with reason and note."""
+    items = [ReviewItem("heading", "", heading, section="", depth=0)]
     for item in notice.items:
         items.append(
             ReviewItem(

@@ -333,3 +333,42 @@ def revisions(app_id: str, *, session: Session) -> list[RevisionRow]:
             .order_by(col(RevisionRow.number))
         ).all()
     )
+
+
+SHORT_ID = 8
+"""Characters of the 申报编号 shown in lists and titles; the CLI accepts any unique prefix."""
+
+
+def short_id(app_id: str) -> str:
+    """The 申报编号 as shown on screen: its first characters, enough to tell them apart."""
+    return app_id[:SHORT_ID]
+
+
+def find_applications(ref: str, *, session: Session, limit: int = 20) -> list[ApplicationRow]:
+    """Applications a reviewer's reference names: a 申报编号 (whole, or a prefix of at least
+    4 characters, as lists show it) or a 身份证号 (a person may have several)."""
+    ref = ref.strip()
+    if not ref:
+        return []
+    row = session.get(ApplicationRow, ref)
+    if row is not None:
+        return [row]
+    by_person = list(
+        session.exec(
+            select(ApplicationRow)
+            .where(col(ApplicationRow.id_number) == ref.upper())
+            .order_by(col(ApplicationRow.year).desc(), col(ApplicationRow.id))
+            .limit(limit)
+        ).all()
+    )
+    if by_person or len(ref) < 4:
+        return by_person
+    esc = ref.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(
+        session.exec(
+            select(ApplicationRow)
+            .where(col(ApplicationRow.id).like(f"{esc}%", escape="\\"))
+            .order_by(col(ApplicationRow.id))
+            .limit(limit)
+        ).all()
+    )

@@ -47,3 +47,16 @@ def list_reviewers(*, session: Session, active_only: bool = True) -> list[Review
     if active_only:
         stmt = stmt.where(col(ReviewerRow.active).is_(True))
     return list(session.exec(stmt).all())
+
+
+def is_reviewer(name: str, *, session: Session) -> bool:
+    """Whether `name` is a registered, active reviewer (实名制: only they may decide)."""
+    return any(r.name == name for r in list_reviewers(session=session))
+
+
+def reviewer_phone(name: str, *, session: Session) -> str:
+    """The phone a registered reviewer gave (the notice's contact line); "" if none."""
+    for r in list_reviewers(session=session, active_only=False):
+        if r.name == name and r.phone:
+            return r.phone
+    return ""

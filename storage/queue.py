@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, or_
@@ -11,8 +11,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.tables import ApplicationRow
+from zcreview.domain.workflow import State
 
-SortKey = Literal["submitted_on", "name", "unit", "series", "title", "state", "year", "issues"]
+SortKey = Literal[
+    "submitted_on", "name", "unit", "series", "title", "state", "year", "issues", "deadline"
+]
 SORT_COLUMNS: dict[str, Any] = {
     "submitted_on": ApplicationRow.submitted_on,
     "name": ApplicationRow.name,
@@ -22,7 +25,12 @@ SORT_COLUMNS: dict[str, Any] = {
     "state": ApplicationRow.state,
     "year": ApplicationRow.year,
     "issues": ApplicationRow.n_fail,
+    "deadline": ApplicationRow.deadline,
 }
+
+
+DEADLINE_STATES = (State.RETURNED.value, State.RETURNED_FROM_ABOVE.value)
+"""States whose deadline runs: the applicant (已退回) or this office (上级退回) must act by it."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,13 @@ class QueueFilter:
     search: str = ""
     sort: str = "submitted_on"
     descending: bool = False
+    due_by: date | None = None
+    """Only applications whose correction deadline is on or before this day (due soon)."""
+    ids: frozenset[str] = frozenset()
+    """Only these applications (the rows marked in the queue), when given."""
+    names: frozenset[str] = frozenset()
+    """Names the search also matches by their pinyin initials (`wh`: 王华), found by the
+    caller with `distinct_names` and `zcreview.domain.pinyin`."""
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conds: list[ColumnElement[bool]] = []
@@ -47,18 +62,24 @@ class QueueFilter:
             conds.append(col(ApplicationRow.series) == self.series)
         if self.states:
             conds.append(col(ApplicationRow.state).in_(sorted(self.states)))
+        if self.ids:
+            conds.append(col(ApplicationRow.id).in_(sorted(self.ids)))
+        if self.due_by is not None:
+            conds.append(col(ApplicationRow.deadline) <= self.due_by)
+            conds.append(col(ApplicationRow.state).in_(DEADLINE_STATES))
         text = self.search.strip()
         if text:
             # Escape LIKE wildcards: applicant text is data, never a pattern.
             esc = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             like = f"%{esc}%"
-            conds.append(
-                or_(
-                    col(ApplicationRow.name).like(like, escape="\\"),
-                    col(ApplicationRow.unit).like(like, escape="\\"),
-                    col(ApplicationRow.id_number).like(like, escape="\\"),
-                )
-            )
+            matches = [
+                col(ApplicationRow.name).like(like, escape="\\"),
+                col(ApplicationRow.unit).like(like, escape="\\"),
+                col(ApplicationRow.id_number).like(like, escape="\\"),
+            ]
+            if self.names:
+                matches.append(col(ApplicationRow.name).in_(sorted(self.names)))
+            conds.append(or_(*matches))
         return conds
 
 
@@ -79,6 +100,10 @@ class QueueRow:
     n_ok: int
     n_warn: int
     n_fail: int
+    lease_until: datetime | None = None
+    """When the holder's claim runs out: past it, the application is free to take over."""
+    deadline: date | None = None
+    """The correction deadline of an open return (已退回), else None."""
 
 
 _ROW_COLUMNS: tuple[Any, ...] = (
@@ -95,6 +120,8 @@ _ROW_COLUMNS: tuple[Any, ...] = (
     ApplicationRow.n_ok,
     ApplicationRow.n_warn,
     ApplicationRow.n_fail,
+    ApplicationRow.lease_until,
+    ApplicationRow.deadline,
 )
 
 
@@ -117,7 +144,11 @@ def page(flt: QueueFilter, offset: int, limit: int, *, session: Session) -> list
 
 def _order(flt: QueueFilter) -> list[Any]:
     sort_col = col(SORT_COLUMNS.get(flt.sort, ApplicationRow.submitted_on))
-    return [sort_col.desc() if flt.descending else sort_col.asc(), col(ApplicationRow.id).asc()]
+    ordered = sort_col.desc() if flt.descending else sort_col.asc()
+    if flt.sort == "deadline":
+        # Applications without a deadline after those with one, on SQLite and PostgreSQL alike.
+        ordered = ordered.nulls_last()
+    return [ordered, col(ApplicationRow.id).asc()]
 
 
 def position_of(app_id: str, flt: QueueFilter, *, session: Session) -> int | None:
@@ -135,6 +166,16 @@ def position_of(app_id: str, flt: QueueFilter, *, session: Session) -> int | Non
     )
     n = session.execute(sa_select(numbered.c.n).where(numbered.c.id == app_id)).scalar()
     return None if n is None else int(n) - 1
+
+
+MAX_INITIALS_NAMES = 2000
+"""At most this many names go into one initials search (two letters match a few hundred)."""
+
+
+def distinct_names(*, session: Session) -> list[str]:
+    """Every applicant name at this office, once (for searching by pinyin initials)."""
+    stmt = sa_select(col(ApplicationRow.name)).distinct()
+    return [str(n) for n in session.execute(stmt).scalars().all()]
 
 
 @dataclass(frozen=True)

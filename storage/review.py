@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from storage import audit
 from storage.applications import load_revision
 from storage.engine import session as new_session
-from storage.office import get_self
+from storage.office import get_self, reviewer_phone
 from storage.queue import QueueFilter
 from storage.review_tables import (
     AuditRow,
@@ -35,7 +35,7 @@ from storage.review_tables import (
     ReturnRow,
     new_id,
 )
-from storage.sync_links import queue_return_down, unfinished_batch_of
+from storage.sync_links import arrival_of, queue_return_down, unfinished_batch_of
 from storage.tables import ApplicationRow, RevisionRow, utcnow
 from storage.transitions import (
     ACTION_LABELS as ACTION_LABELS,
@@ -198,6 +198,7 @@ class DecisionListRow:
     reviewer: str
     decided_at: datetime | None
     return_reasons: str
+    year: int = 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -456,7 +457,20 @@ def build_notice(
         office_name=office,
     )
     app = load_revision(app_id, row.head_revision, session=session)
-    return notice, render_notice_text(notice, app, office)
+    addressing = notice_addressing(app_id, row.head_revision, reviewer, session=session)
+    return notice, render_notice_text(notice, app, office, **addressing)
+
+
+def notice_addressing(
+    app_id: str, revision: str, reviewer: str, *, session: Session
+) -> dict[str, str]:
+    """Whom a notice goes to and whom to ask: the lower office the judged revision came from
+    (none: the applicant), and the reviewer's phone. The composer's preview uses the same."""
+    came = arrival_of(app_id, revision, session=session)
+    return {
+        "to_office": came.from_name if came is not None else "",
+        "phone": reviewer_phone(reviewer, session=session),
+    }
 
 
 def _store_notice(
@@ -947,6 +961,7 @@ def decision_list(flt: QueueFilter, *, session: Session) -> list[DecisionListRow
                 reviewer=decided.reviewer if decided is not None else "",
                 decided_at=decided.at if decided is not None else None,
                 return_reasons=reasons.get(a.id, "") if returned else "",
+                year=a.year,
             )
         )
     return out

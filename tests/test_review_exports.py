@@ -81,8 +81,8 @@ def test_csv_has_bom_masked_ids_and_no_formulas(tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == list(LIST_HEADERS)
-    assert rows[1][1:4] == ["王芳", "370102********0026", '\'=HYPERLINK("http://evil")']
-    assert rows[1][9] == "2025-06-16 10:00"  # Beijing time
+    assert rows[1][2:5] == ["王芳", "370102********0026", '\'=HYPERLINK("http://evil")']
+    assert rows[1][LIST_HEADERS.index("决定时间")] == "2025-06-16 10:00"  # Beijing time
     full = write_list_csv([ROW], tmp_path / "full.csv", mask_ids=False)
     assert "370102199003150026" in full.read_text(encoding="utf-8-sig")
 
@@ -91,11 +91,12 @@ def test_xlsx_has_styled_header_and_rows(tmp_path: Path) -> None:
     path = write_list_xlsx([ROW, ROW], tmp_path / "list.xlsx")
     ws = load_workbook(path).active
     assert ws is not None
-    assert [c.value for c in ws[1]] == list(LIST_HEADERS)
-    assert ws["B2"].value == "王芳" and ws["A3"].value == "2"
-    assert ws["A1"].font.bold
-    assert ws.freeze_panes == "A2"
-    assert (ws.column_dimensions["K"].width or 0) > (ws.column_dimensions["A"].width or 0)
+    assert ws["A1"].value == "审核结果一览表" and ws["A1"].font.bold  # the title row
+    assert [c.value for c in ws[2]] == list(LIST_HEADERS)
+    assert ws["C3"].value == "王芳" and ws["A4"].value == 2  # 序号 is a number
+    assert ws["A2"].font.bold
+    assert ws.freeze_panes == "A3"
+    assert (ws.column_dimensions["M"].width or 0) > (ws.column_dimensions["A"].width or 0)
 
 
 def test_write_list_refuses_unknown_suffix(tmp_path: Path) -> None:
@@ -136,7 +137,7 @@ def test_cli_export_list_csv_and_xlsx(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "一览表.xlsx"
     assert _cli(store, "export", "list", "--year", "2025", "--out", str(out)) == 0
     ws = load_workbook(out).active
-    assert ws is not None and ws.max_row == 4
+    assert ws is not None and ws.max_row == 5  # title, header, three applications
     csv_out = tmp_path / "passed.csv"
     assert _cli(store, "export", "list", "--state", "通过未上报", "--out", str(csv_out)) == 0
     with csv_out.open(encoding="utf-8-sig", newline="") as f:

@@ -303,7 +303,7 @@ async def test_reopen_a_passed_application_and_return_it(office: Store) -> None:
         assert screen.loaded is not None and screen.loaded.app_id == order[0]
         assert screen.loaded.state == State.PASSED.value
         assert not app.screen.check_action("pass_application", ())
-        await pilot.press("o")
+        await pilot.press("o", "y")  # reopening asks first
         await settle(pilot)
         assert row_of(office, order[0]).state == State.IN_REVIEW.value
         await flag(pilot, screen, "work_summary", "", "请补充主要业绩")

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from storage import applications
-from storage.office import init_office
+from storage.office import add_reviewer, init_office
 from storage.store import Store, open_store
 from storage.sync_tables import OutboxBatch
 from tests.factories import credit_code
@@ -172,6 +172,9 @@ def test_round_trip_by_folder_with_the_commands(
     assert code == 0 and "待我审核" in out
     assert run(capsys, dept, "path", "approve", path_id)[0] == 0
 
+    with unit.store.session() as s:  # 实名制: only a registered reviewer reports
+        add_reviewer(session=s, name="王审核")
+        s.commit()
     big = os.urandom(700_000)
     a1 = passed_app(unit.store, 1)
     a2 = passed_app(unit.store, 2, big={first_file(a1, unit.store): big})

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from storage import office
 from storage.store import open_store
 from tests.conftest import REPO
 from tests.factories import credit_code
@@ -101,6 +102,9 @@ def test_cli_paths_report_and_sync(
     dept = office_home(tmp_path, "dept", live.url, dept_token)
     store = open_store(unit)
     app_id = passed_app(store, 1)
+    with store.session() as s:  # 实名制: only a registered reviewer reports
+        office.add_reviewer(session=s, name="王审核")
+        s.commit()
 
     code, out = run(capsys, "--home", str(unit), *REPORT_ALL)
     assert code == 2 and "zcreview path request" in out  # explained before sealing

@@ -163,7 +163,7 @@ async def test_path_request_approval_report_and_receipts(net: Net) -> None:
             assert (mine.role, mine.state, mine.upper_name) == ("lower", "pending", dept.name)
             assert mine.year == date.today().year  # the dialog's year, this year by default
         table = app.screen.query_one(DataTable)
-        assert cell_texts(table, 4) == ["待审核"]
+        assert cell_texts(table, 1) == ["待审核"]
 
     # The department approves it on its own 路径 screen.
     app = office_app(net, dept)
@@ -178,7 +178,7 @@ async def test_path_request_approval_report_and_receipts(net: Net) -> None:
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
-        assert cell_texts(app.screen.query_one(DataTable), 4) == ["已通过"]
+        assert cell_texts(app.screen.query_one(DataTable), 1) == ["已通过"]
 
     # The unit syncs, selects with Space / A / I, seals and watches the batch arrive.
     app = office_app(net, unit)
@@ -221,7 +221,7 @@ async def test_path_request_approval_report_and_receipts(net: Net) -> None:
         await pilot.press("o")
         await settle(pilot)
         assert isinstance(app.screen, OutboxScreen)
-        assert cell_texts(app.screen.query_one("#outbox-table", DataTable), 3) == ["已送达"]
+        assert cell_texts(app.screen.query_one("#outbox-table", DataTable), 1) == ["已送达"]
 
 
 def _first_blob(store: Store, app_id: str) -> str:

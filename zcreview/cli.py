@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="职称申报审核终端工作台 — review professional-title applications.",
     )
     parser.add_argument("--version", action="version", version=f"zcreview {__version__}")
+    # `zcreview --reviewer NAME` opens the workstation like `zcreview open --reviewer NAME`.
+    parser.add_argument("--reviewer", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_: str, handler: str) -> argparse.ArgumentParser:
@@ -195,7 +197,7 @@ def _command_word(argv: Sequence[str]) -> str | None:
     for word in argv:
         if skip:
             skip = False
-        elif word in ("--home", "--db"):
+        elif word in ("--home", "--db", "--reviewer"):
             skip = True
         elif not word.startswith("-"):
             return word
@@ -213,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         args.handler = "zcreview.cli:cmd_open"
-        args.reviewer = None
+        args.reviewer = getattr(args, "reviewer", None)
     try:
         return int(resolve_handler(args.handler)(args))
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from storage.review import DecisionListRow
 from zcreview.cjkfont import FILL_STROKE, PDF_FONT, pdf_stroke, register_pdf_font
@@ -16,9 +17,11 @@ from zcreview.domain.text import terminal_safe
 
 LIST_HEADERS: tuple[str, ...] = (
     "序号",
+    "申报编号",
     "姓名",
     "身份证号",
     "单位",
+    "年度",
     "系列",
     "级别",
     "申报职称",
@@ -126,9 +129,11 @@ def list_records(rows: Sequence[DecisionListRow], *, mask_ids: bool = True) -> l
     return [
         [
             str(i),
+            r.application_id,
             r.name,
             mask_id_number(r.id_number) if mask_ids else r.id_number,
             r.unit,
+            str(r.year) if r.year else "",
             r.series,
             r.level,
             r.title,
@@ -162,14 +167,33 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def xlsx_cells(rows: Sequence[DecisionListRow], *, mask_ids: bool = True) -> list[list[object]]:
+    """Rows of the 一览表 for a spreadsheet: 序号 and 年度 as numbers, the decision time as a
+    date-time (Beijing, without zone: Excel has none), the rest as guarded text."""
+    out: list[list[object]] = []
+    for rec, row in zip(list_records(rows, mask_ids=mask_ids), rows, strict=True):
+        cells: list[object] = [_guard_formula(c) for c in rec]
+        cells[LIST_HEADERS.index("序号")] = int(rec[0])
+        cells[LIST_HEADERS.index("年度")] = row.year or None
+        decided = row.decided_at
+        cells[LIST_HEADERS.index("决定时间")] = (
+            to_local(decided).replace(tzinfo=None, second=0, microsecond=0) if decided else None
+        )
+        out.append(cells)
+    return out
+
+
 def write_list_xlsx(
     rows: Sequence[DecisionListRow],
     path: Path,
     *,
     mask_ids: bool = True,
     title: str = "审核结果一览表",
+    caption: str = "",
 ) -> Path:
-    """XLSX with a bold shaded header, frozen header row, filter, and widths fitted to the text."""
+    """XLSX ready to file and print: a title row (with `caption`: office, selection, time),
+    a bold shaded header, numbers and times as such, frozen rows, a filter, widths fitted to
+    the text, and A4 landscape pages one column wide repeating the title and header."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -179,33 +203,59 @@ def write_list_xlsx(
     assert ws is not None
     ws.title = title[:31]
     records = list_records(rows, mask_ids=mask_ids)
+    last_col = get_column_letter(len(LIST_HEADERS))
+    ws.append([f"{title}（{caption}）" if caption else title])
+    ws.merge_cells(f"A1:{last_col}1")
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 24
     ws.append(list(LIST_HEADERS))
-    for rec in records:
-        ws.append([_guard_formula(c) for c in rec])
+    for typed in xlsx_cells(rows, mask_ids=mask_ids):
+        ws.append(typed)
     thin = Side(style="thin", color="999999")
-    for cell in ws[1]:
+    for cell in ws[2]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="305496")
         cell.alignment = Alignment(horizontal="center", vertical="center")
         cell.border = Border(bottom=thin)
+    when_col = get_column_letter(LIST_HEADERS.index("决定时间") + 1)
+    for cell in ws[when_col][2:]:
+        cell.number_format = "yyyy-mm-dd hh:mm"
     for col_idx, header in enumerate(LIST_HEADERS, start=1):
         cells = [header] + [rec[col_idx - 1] for rec in records]
         width = min(60, max(_display_width(c) for c in cells) + 2)
         ws.column_dimensions[get_column_letter(col_idx)].width = width
-    reasons_col = get_column_letter(len(LIST_HEADERS))
-    for cell in ws[reasons_col][1:]:
+    for cell in ws[last_col][2:]:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{reasons_col}{len(records) + 1}"
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:{last_col}{len(records) + 2}"
+    _print_setup(ws)
     wb.save(path)
     return path
 
 
-def write_list(rows: Sequence[DecisionListRow], path: Path, *, mask_ids: bool = True) -> Path:
-    """CSV or XLSX by the file's suffix. Raises ValueError for any other suffix."""
+def _print_setup(ws: Any) -> None:
+    """A4 landscape, all columns on one page width, title and header on every page, page
+    numbers in the footer."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:2"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def write_list(
+    rows: Sequence[DecisionListRow], path: Path, *, mask_ids: bool = True, caption: str = ""
+) -> Path:
+    """CSV or XLSX by the file's suffix (the XLSX title row carries `caption`). Raises
+    ValueError for any other suffix."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return write_list_csv(rows, path, mask_ids=mask_ids)
     if suffix == ".xlsx":
-        return write_list_xlsx(rows, path, mask_ids=mask_ids)
+        return write_list_xlsx(rows, path, mask_ids=mask_ids, caption=caption)
     raise ValueError(f"不支持的导出格式“{path.suffix}”，请使用 .csv 或 .xlsx")

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,8 @@ def register(
     p = sub.add_parser(
         "audit",
         parents=[common],
-        help="audit log: verify the hash chain",
-        description="审计日志：校验哈希链是否完整",
+        help="audit log: verify the hash chain, show an application's history",
+        description="审计日志：校验哈希链是否完整；查看一份申报的历史",
     )
     asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     v = asub.add_parser(
@@ -33,6 +33,15 @@ def register(
         help="check every entry; exit 0 if intact, 1 if edited, deleted or reordered",
     )
     v.set_defaults(handler="zcreview.review_cmd:cmd_audit_verify")
+    show = asub.add_parser(
+        "show",
+        parents=[common],
+        help="the history of one application: claims, flags, decisions, reports, receipts",
+    )
+    show.add_argument(
+        "app_id", metavar="APP", help="申报编号 (or its first 8 characters) or 身份证号"
+    )
+    show.set_defaults(handler="zcreview.review_cmd:cmd_audit_show")
 
     p = sub.add_parser(
         "export",
@@ -46,7 +55,11 @@ def register(
         parents=[common],
         help="the last correction notice of an application (text to stdout unless --pdf/--text)",
     )
-    n.add_argument("app_id", metavar="APP_ID", help="application id")
+    n.add_argument(
+        "app_id",
+        metavar="APP_ID",
+        help="申报编号 (or the first 8 characters shown on screen) or the applicant's 身份证号",
+    )
     n.add_argument("--pdf", type=Path, help="write a printable PDF here")
     n.add_argument("--text", type=Path, help="write the text here (UTF-8)")
     n.set_defaults(handler="zcreview.review_cmd:cmd_export_notice")
@@ -76,7 +89,35 @@ def register(
 
 
 def _actor(args: argparse.Namespace, ctx: Context) -> str:
-    return getattr(args, "reviewer", None) or ctx.settings.reviewer or f"命令行:{getpass.getuser()}"
+    """Who acts, for the audit log: a registered reviewer (实名制), else the login name."""
+    from storage.office import is_reviewer
+
+    named = getattr(args, "reviewer", None)
+    with ctx.store.session() as s:
+        if named:
+            if not is_reviewer(named, session=s):
+                raise UserError(f"未登记的审核人：{named}（登记：zcreview reviewer add {named}）")
+            return str(named)
+        if ctx.settings.reviewer and is_reviewer(ctx.settings.reviewer, session=s):
+            return ctx.settings.reviewer
+    return f"命令行:{getpass.getuser()}"
+
+
+def resolve_application(ref: str, session: Any) -> str:
+    """The one application `ref` names (申报编号, a prefix of it, or a 身份证号); a clear
+    message when it names none or several."""
+    from storage.applications import find_applications, short_id
+
+    found = find_applications(ref, session=session)
+    if not found:
+        raise UserError(f"没有申报编号或身份证号为“{ref}”的申报")
+    if len(found) > 1:
+        lines = [
+            f"  {short_id(r.id)}  {r.name}  {r.year}年度 {r.level} {r.title}  {r.state}"
+            for r in found
+        ]
+        raise UserError(f"“{ref}”对应 {len(found)} 份申报，请用申报编号指明：\n" + "\n".join(lines))
+    return found[0].id
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -122,16 +163,42 @@ def _hub_witness(ctx: Context, session: Any) -> tuple[list[Any], str]:
     ), f"已与上报平台记录的链尾（第 {witness.seq} 条）比对"
 
 
+def cmd_audit_show(args: argparse.Namespace) -> int:
+    from storage.applications import get_row, short_id
+    from storage.history import application_history
+    from zcreview.domain.corrections import to_local
+
+    ctx = open_context(args)
+    try:
+        with ctx.store.session() as s:
+            app_id = resolve_application(args.app_id, s)
+            row = get_row(app_id, session=s)
+            entries = application_history(app_id, session=s)
+    finally:
+        ctx.store.dispose()
+    if row is not None:
+        print(f"{row.name}  {row.year}年度 {row.level} {row.series} {row.title}  {row.state}")
+    print(f"申报编号 {app_id}（{short_id(app_id)}）")
+    for e in entries:
+        who = f"{e.actor}  " if e.actor else ""
+        print(f"{to_local(e.at):%Y-%m-%d %H:%M}  {who}{e.what}")
+    return 0
+
+
 def cmd_export_notice(args: argparse.Namespace) -> int:
+    from storage.applications import get_row
     from storage.review import last_return
     from zcreview.exports import write_notice_pdf, write_notice_text
 
     ctx = open_context(args)
     try:
         with ctx.store.session() as s:
-            ret = last_return(args.app_id, session=s)
+            app_id = resolve_application(args.app_id, s)
+            ret = last_return(app_id, session=s)
             if ret is None:
-                raise UserError(f"申报 {args.app_id} 没有退回记录，无补正告知书可导出")
+                row = get_row(app_id, session=s)
+                who = f"（{row.name}，{row.state}）" if row is not None else ""
+                raise UserError(f"申报 {app_id}{who}没有退回记录，无补正告知书可导出")
             text = ret.notice_text
     finally:
         ctx.store.dispose()
@@ -148,8 +215,10 @@ def cmd_export_notice(args: argparse.Namespace) -> int:
 
 def cmd_export_list(args: argparse.Namespace) -> int:
     from storage import audit
+    from storage.office import get_self
     from storage.queue import QueueFilter
     from storage.review import decision_list
+    from zcreview.domain.corrections import to_local
     from zcreview.exports import write_list
 
     if args.out.suffix.lower() not in (".csv", ".xlsx"):
@@ -161,7 +230,12 @@ def cmd_export_list(args: argparse.Namespace) -> int:
     try:
         with ctx.store.session() as s:
             rows = decision_list(flt, session=s)
-            write_list(rows, args.out, mask_ids=not args.full_id)
+            me = get_self(session=s)
+            scope = [f"{args.year}年度" if args.year else "", args.level or "", args.series or ""]
+            when = f"导出于 {to_local(datetime.now(UTC)):%Y-%m-%d %H:%M}"
+            parts = [me.name if me is not None else "", " ".join(p for p in scope if p), when]
+            caption = "，".join(p for p in parts if p)
+            write_list(rows, args.out, mask_ids=not args.full_id, caption=caption)
             # Personal data leaves the office database: record who took what.
             payload: dict[str, Any] = {
                 "what": "decision_list",

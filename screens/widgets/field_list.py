@@ -234,7 +234,7 @@ class FieldList(ScrollView, can_focus=True):
     def _item_text(self, item: ReviewItem) -> Text:
         text = Text(no_wrap=False, overflow="fold")
         indent = "  " * item.depth
-        level = item.level
+        level = item.mark
         mark = glyph(level, self._ascii) if level is not None else ""
         mark_cells = 2
         text.append(indent)

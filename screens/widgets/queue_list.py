@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -22,7 +23,7 @@ from textual.worker import get_current_worker
 
 from screens.text import clean, fit
 from storage import queue as queue_db
-from storage.queue import QueueFilter, QueueRow
+from storage.queue import DEADLINE_STATES, QueueFilter, QueueRow
 from storage.store import Store
 from zcreview.domain.workflow import State
 
@@ -47,10 +48,11 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", 8, 0, "name"),
     Column("unit", "单位", 12, 1, "unit", flex=True),
-    Column("series", "系列", 12, 7, "series"),
+    Column("series", "系列", 12, 8, "series"),
     Column("title", "申报职称", 12, 4, "title"),
-    Column("submitted_on", "提交日期", 10, 5, "submitted_on"),
+    Column("submitted_on", "提交日期", 10, 7, "submitted_on"),
     Column("state", "状态", 10, 2, "state"),
+    Column("deadline", "补正期限", 9, 5, "deadline"),
     Column("holder", "审核人", 8, 6),
     Column("checks", "检查", 11, 3, "issues"),
 )
@@ -65,6 +67,15 @@ _STATE_CLASS: dict[str, str] = {
     State.RETURNED.value: "queue-list--returned",
     State.ABANDONED.value: "queue-list--returned",
 }
+
+
+def _empty_message(flt: QueueFilter) -> str:
+    """Why the list is empty, and what to do about it."""
+    if flt.search:
+        return f"没有姓名、单位或身份证号含“{clean(flt.search)}”的申报（Esc 清除搜索）"
+    if flt.states:
+        return "所选范围内没有这些状态的申报（0 清除状态筛选）"
+    return "没有符合条件的申报"
 
 
 def layout_columns(width: int) -> list[tuple[Column, int]]:
@@ -116,6 +127,7 @@ class QueueList(ScrollView, can_focus=True):
     QueueList > .queue-list--warn { color: $warning; }
     QueueList > .queue-list--fail { color: $error; text-style: bold; }
     QueueList > .queue-list--muted { color: $text-muted; }
+    QueueList > .queue-list--marked { color: $accent; text-style: bold; }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -129,10 +141,10 @@ class QueueList(ScrollView, can_focus=True):
         "queue-list--warn",
         "queue-list--fail",
         "queue-list--muted",
+        "queue-list--marked",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "打开", id="queue.open", tooltip="只读查看这份申报"),
         Binding("down,j", "cursor_down", "下移", show=False),
         Binding("up,k", "cursor_up", "上移", show=False),
         Binding("pagedown,ctrl+f", "page_down", "下一页", show=False),
@@ -150,13 +162,6 @@ class QueueList(ScrollView, can_focus=True):
         row: QueueRow | None
 
     @dataclass
-    class Opened(Message):
-        """Enter on a row."""
-
-        index: int
-        row: QueueRow
-
-    @dataclass
     class Counted(Message):
         """A new filter's count arrived (the list shows the new selection)."""
 
@@ -171,6 +176,8 @@ class QueueList(ScrollView, can_focus=True):
         total: int | None
         pages: dict[int, list[QueueRow]]
         cursor: int | None = None
+        started_at: int | None = None
+        """The cursor when a reload began: moved since (keys typed meanwhile), it stays put."""
 
     queue_filter: reactive[QueueFilter] = reactive(QueueFilter, always_update=False)
     cursor: var[int] = var(0)
@@ -195,6 +202,9 @@ class QueueList(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._layout_width = -1
         self._layout: list[tuple[Column, int]] = []
+        self._calendar: tuple[frozenset[date], frozenset[date]] | None = None
+        self.marked: dict[str, QueueRow] = {}
+        """Rows marked with Space (by id, in marking order), to act on together."""
 
     # ----- public helpers -------------------------------------------------------------
 
@@ -234,16 +244,25 @@ class QueueList(ScrollView, can_focus=True):
         self._start_count(self.queue_filter, keep=None)
 
     def _start_count(self, flt: QueueFilter, keep: QueueRow | None) -> None:
-        self._count_worker(flt, keep.id if keep is not None else None, self._body_height())
+        self._count_worker(
+            flt,
+            keep.id if keep is not None else None,
+            self._body_height(),
+            self.cursor if keep is not None else None,
+        )
 
     @work(thread=True, exclusive=True, group="queue-count")
-    def _count_worker(self, flt: QueueFilter, keep_id: str | None, height: int) -> None:
+    def _count_worker(
+        self, flt: QueueFilter, keep_id: str | None, height: int, started_at: int | None
+    ) -> None:
         worker = get_current_worker()
         with self._store.session() as session:
             total = queue_db.count(flt, session=session)
             cursor = 0
             if keep_id is not None:
-                cursor = queue_db.position_of(keep_id, flt, session=session) or 0
+                found = queue_db.position_of(keep_id, flt, session=session)
+                # Gone from the selection (passed under 待审核): the next row took its place.
+                cursor = found if found is not None else min(started_at or 0, max(0, total - 1))
             if worker.is_cancelled:
                 return
             first = max(0, cursor - height)
@@ -252,7 +271,7 @@ class QueueList(ScrollView, can_focus=True):
                 for p in _pages_for(first, cursor + height, total)
             }
         if not worker.is_cancelled:
-            self.post_message(self._Loaded(-1, flt, total, pages, cursor))
+            self.post_message(self._Loaded(-1, flt, total, pages, cursor, started_at))
 
     def _request_window(self) -> None:
         """Fetch the pages around the visible rows that are not in memory yet."""
@@ -291,6 +310,8 @@ class QueueList(ScrollView, can_focus=True):
             self.virtual_size = Size(self.size.width, self.total + 1)
             self._store_pages(message.pages)
             new_cursor = message.cursor or 0
+            if message.started_at is not None and self.cursor != message.started_at:
+                new_cursor = max(0, min(self.cursor, self.total - 1))
             self.set_reactive(QueueList.cursor, new_cursor)
             self._scroll_cursor_into_view(center=True)
             self.refresh()
@@ -382,16 +403,28 @@ class QueueList(ScrollView, can_focus=True):
         else:
             self.go_to(self.cursor + (new_top - top))
 
+    def toggle_mark(self) -> None:
+        """Mark or unmark the row under the cursor, then move down (aerc, yazi)."""
+        row = self.current
+        if row is None:
+            return
+        if row.id in self.marked:
+            del self.marked[row.id]
+        else:
+            self.marked[row.id] = row
+        self.refresh_line(self.cursor + 1)
+        self.go_to(self.cursor + 1)
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self._strips.clear()
+        self.refresh()
+
     def action_first(self) -> None:
         self.go_to(0)
 
     def action_last(self) -> None:
         self.go_to(self.total - 1)
-
-    def action_open(self) -> None:
-        row = self.current
-        if row is not None:
-            self.post_message(self.Opened(self.cursor, row))
 
     # ----- rendering --------------------------------------------------------------------
 
@@ -413,14 +446,15 @@ class QueueList(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= self.total:
             if self.total == 0 and y == 1 and self._shown is not None:
-                return self._message_strip("没有符合条件的申报", width)
+                return self._message_strip(_empty_message(self._shown), width)
             return Strip.blank(width, base)
         row = self.row_at(index)
         if row is None:
             self.call_later(self._request_window)
             return self._message_strip("载入中", width)
         is_cursor = index == self.cursor
-        key = (index, width, is_cursor, is_cursor and self.has_focus, self._generation)
+        marked = row.id in self.marked
+        key = (index, width, is_cursor, is_cursor and self.has_focus, self._generation, marked)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._row_strip(row, width, is_cursor)
@@ -479,12 +513,69 @@ class QueueList(ScrollView, can_focus=True):
             return
         if key == "submitted_on":
             text = row.submitted_on.isoformat() if row.submitted_on else "-"
+        elif key == "deadline":
+            yield from self._deadline(row, width, base, is_cursor)
+            return
         else:
             text = clean(getattr(row, key) or "")
         style = base
-        if key == "state" and not is_cursor and row.state in _STATE_CLASS:
+        if key == "name" and row.id in self.marked:
+            # Marked (Space): a star before the name, in the accent colour.
+            text = "*" + text
+            if not is_cursor:
+                style = base + self.get_component_rich_style("queue-list--marked", partial=True)
+        stale = self._stale_claim(row)
+        if stale and key == "state":
+            # Nobody is on it any more: say so instead of "审核中", and show it muted.
+            text = "领取超时"
+        if stale and key in ("state", "holder") and not is_cursor:
+            style = base + self.get_component_rich_style("queue-list--muted", partial=True)
+        elif key == "state" and not is_cursor and row.state in _STATE_CLASS:
             style = base + self.get_component_rich_style(_STATE_CLASS[row.state], partial=True)
         yield Segment(fit(text, width), style)
+
+    def _deadline(
+        self, row: QueueRow, width: int, base: Style, is_cursor: bool
+    ) -> Iterable[Segment]:
+        """`06-19剩3`: the day and the working days left; red when due within 2 days."""
+        if row.deadline is None or row.state not in DEADLINE_STATES:
+            yield Segment(" " * width, base)
+            return
+        left = self.working_days_left(row.deadline)
+        tail = "逾期" if left < 0 else f"剩{left}"
+        style = base
+        if left <= 2 and not is_cursor:
+            style = base + self.get_component_rich_style("queue-list--fail", partial=True)
+        yield Segment(fit(f"{row.deadline:%m-%d}{tail}", width), style)
+
+    def working_days_left(self, deadline: date) -> int:
+        """Working days from today to `deadline`, by the office's calendar (holidays, 调休)."""
+        # Loaded on the first deadline shown: start-up pays for neither the application model
+        # nor the configuration.
+        from zcreview.domain.corrections import to_local, working_days_left
+
+        if self._calendar is None:
+            from screens.review_services import services_of
+
+            policy = services_of(self.app).policy()
+            self._calendar = (policy.holidays, policy.extra_workdays)
+        holidays, workdays = self._calendar
+        today = to_local(self.now()).date()
+        return working_days_left(today, deadline, holidays, workdays)
+
+    def _stale_claim(self, row: QueueRow) -> bool:
+        """A 审核中 whose holder's lease ran out (anyone may take it over now)."""
+        if row.state != State.IN_REVIEW.value or row.lease_until is None:
+            return False
+        until = row.lease_until
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)  # stored as naive UTC by SQLite
+        return until <= self.now()
+
+    def now(self) -> datetime:
+        """The office clock: the review services' (frozen in tests), else the real one."""
+        clock = getattr(getattr(self.app, "review_services", None), "clock", None)
+        return clock() if callable(clock) else datetime.now(UTC)
 
     def _checks(self, row: QueueRow, width: int, base: Style, is_cursor: bool) -> Iterable[Segment]:
         marks = ("+", "!", "x") if self._ascii else ("✓", "⚠", "✗")

@@ -105,6 +105,8 @@ class QueueTree(Tree[Selection]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "下移", show=False),
         Binding("k", "cursor_up", "上移", show=False),
+        Binding("g", "scroll_home", "第一项", show=False),
+        Binding("G", "scroll_end", "最后一项", show=False),
         Binding("enter", "select_cursor", "选择", id="tree.select", tooltip="按这一项筛选列表"),
     ]
 

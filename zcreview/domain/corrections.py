@@ -114,6 +114,30 @@ def add_working_days(
     return day
 
 
+def working_days_left(
+    today: date, deadline: date, holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
+) -> int:
+    """Working days from tomorrow up to and including `deadline` (the deadline day counts);
+    negative: how many calendar days the deadline is past."""
+    if deadline < today:
+        return -(today - deadline).days
+    off, on = frozenset(holidays), frozenset(extra_workdays)
+    days = (deadline - today).days
+    return sum(is_working_day(today + timedelta(days=i), off, on) for i in range(1, days + 1))
+
+
+def deadline_text(today: date, deadline: date, left: int) -> str:
+    """`剩 3 个工作日`, `今天截止`, `已逾期 2 天`: how a deadline stands (`left` from
+    `working_days_left`), for lists and titles."""
+    if deadline < today:
+        return f"已逾期 {(today - deadline).days} 天"
+    if deadline == today:
+        return "今天截止"
+    if left == 0:  # only rest days until a deadline that falls on one
+        return f"{(deadline - today).days} 天后截止（其间无工作日）"
+    return f"剩 {left} 个工作日"
+
+
 def to_local(moment: datetime) -> datetime:
     """An aware moment in Beijing time (naive values are taken as UTC, as the database stores)."""
     if moment.tzinfo is None:
@@ -139,39 +163,69 @@ def mask_id_number(id_number: str) -> str:
     return s[:6] + "*" * (len(s) - 10) + s[-4:]
 
 
-def render_notice_text(notice: CorrectionNotice, app: Application, office_name: str) -> str:
-    """The exact text the applicant receives.
+def render_notice_text(
+    notice: CorrectionNotice,
+    app: Application,
+    office_name: str,
+    *,
+    to_office: str = "",
+    phone: str = "",
+) -> str:
+    """The exact text the applicant (or, with `to_office`, the lower office) receives.
 
     One notice lists every item with its reason (一次性告知), the deadline and the consequence of
-    missing it (逾期未补正视为放弃本次申报, 002 §5(6)). Plain text, no markup: it is pasted into
-    the platform's 审核意见, printed, or sent as a PDF.
+    missing it (逾期未补正视为放弃本次申报, 002 §5(6)), and whom to ask (`phone`: the reviewer's).
+    A return of an application reported from below goes to that office, worded for an office:
+    it has the applicant correct the items and reports the application again. Plain text, no
+    markup: it is pasted into the platform's 审核意见, printed, or sent as a PDF.
     """
     b = app.basic
     office = office_name.strip() or notice.office_name.strip()
+    lower = to_office.strip()
     by = f"经{office}审核" if office else "经审核"
-    lines = [
-        "职称申报材料补正告知书（一次性告知）",
-        "",
-        f"{b.name}（身份证号 {mask_id_number(b.id_number)}）：",
-        "",
-        f"    您申报的{b.year}年度{b.series}{b.title}（{b.level}）材料，{by}，"
-        f"以下{len(notice.items)}项需要补充更正。现将需补正的全部内容一次性告知如下：",
-        "",
-    ]
+    what = f"{b.year}年度{b.series}{b.title}（{b.level}）"
+    person = f"{b.name}（身份证号 {mask_id_number(b.id_number)}）"
+    if lower:
+        opening = [
+            f"{lower}：",
+            "",
+            f"    贵单位报送的{person}{what}申报材料，{by}，"
+            f"以下{len(notice.items)}项需要补充更正。现将需补正的全部内容一次性告知如下：",
+        ]
+        closing = [
+            f"    请于{cn_date(notice.deadline)}（含当日）前，组织申报人按上述意见修改被退回的条目，"
+            "经贵单位审核后重新报送。本次仅能修改被退回条目。",
+            "    逾期未补正报送的，视为放弃本次申报。",
+        ]
+    else:
+        opening = [
+            f"{person}：",
+            "",
+            f"    您申报的{what}材料，{by}，"
+            f"以下{len(notice.items)}项需要补充更正。现将需补正的全部内容一次性告知如下：",
+        ]
+        closing = [
+            f"    请于{cn_date(notice.deadline)}（含当日）前，登录山东省专业技术人员管理服务平台，"
+            "按上述意见修改被退回的条目后重新提交。本次仅能修改被退回条目。",
+            "    逾期未补正提报的，视为放弃本次申报。",
+        ]
+    lines = ["职称申报材料补正告知书（一次性告知）", "", *opening, ""]
     for i, item in enumerate(notice.items, start=1):
         where = item.label.strip() or item.field_path or "整份申报"
         lines.append(f"{i}. 【{where}】{item.text()}")
-    lines += [
-        "",
-        f"    请于{cn_date(notice.deadline)}（含当日）前，登录山东省专业技术人员管理服务平台，"
-        "按上述意见修改被退回的条目后重新提交。本次仅能修改被退回条目。",
-        "    逾期未补正提报的，视为放弃本次申报。",
-        "",
-    ]
+    lines += ["", *closing, ""]
     if office:
         lines.append(f"审核单位：{office}")
     lines += [
         f"审核人：{notice.reviewer}",
+        contact_line(notice.reviewer, office, phone),
         f"告知日期：{cn_date(to_local(notice.created).date())}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def contact_line(reviewer: str, office: str, phone: str) -> str:
+    """Whom to ask about the notice: the reviewer's phone, else the office."""
+    if phone.strip():
+        return f"联系人：{reviewer}　联系电话：{phone.strip()}"
+    return f"如有疑问，请与{office or '审核单位'}联系（联系人：{reviewer}）"

@@ -174,8 +174,8 @@ class Assessment(Strict):
 class LanguageSkills(Strict):
     """外语/计算机 (optional)."""
 
-    foreign_language: str = Field(default="无")
-    computer: str = Field(default="无")
+    foreign_language: str = Field(default="无", description="外语")
+    computer: str = Field(default="无", description="计算机")
     attachments: list[AttachmentRef] = Field(default_factory=list)
 
 

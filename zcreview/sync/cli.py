@@ -607,12 +607,13 @@ def cmd_path_decide(
 
 
 def _reviewer(args: argparse.Namespace, settings: Settings, store: Store) -> str:
-    if args.reviewer:
-        return str(args.reviewer)
-    if settings.reviewer:
-        return settings.reviewer
     with store.session() as s:
         names = [r.name for r in list_reviewers(session=s)]
+    wanted = args.reviewer or settings.reviewer
+    if wanted:
+        if wanted not in names:  # 实名制: only a registered reviewer reports
+            raise CliError(f"未登记的审核人：{wanted}（登记：zcreview reviewer add {wanted}）")
+        return str(wanted)
     if len(names) == 1:
         return names[0]
     raise CliError("请用 --reviewer 指明实名审核人" + ("（尚未登记审核人）" if not names else ""))
