@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from tests.factories import DELETE, make_application, write_package, write_zip_package
+from tests.factories import (
+    DELETE,
+    default_files,
+    make_application,
+    write_package,
+    write_zip_package,
+)
 from zcreview.cli import main
 
 TODAY = "2025-06-20"
@@ -195,3 +201,40 @@ def test_no_office_database_or_textual(tmp_path: Path) -> None:
     )
     assert done.stdout.splitlines()[-1] in ("0 []", "1 []")
     assert not home.exists()
+
+
+def test_ocr_reads_the_attachments_and_runs_the_evidence_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --ocr the attachments are read by the real model; a diploma naming another school
+    is a ✗ EVID-EDU. Without it there are no EVID results at all."""
+    pytest.importorskip("rapidocr")
+    import io
+
+    from tests.ocr_pages import page_image
+
+    app = make_application(0, titles__0__appointed_years=6)
+    basis = app.education.basis or app.education.full_time
+    assert basis is not None and basis.attachments
+    when = basis.graduated_on
+    scan = page_image(
+        (
+            "毕业证书",
+            f"学生 {app.basic.name}",
+            "学校：青岛某某职业技术学院",
+            f"专业：{basis.major}",
+            f"毕业时间：{when.year}年{when.month}月",
+        )
+    )
+    buf = io.BytesIO()
+    scan.save(buf, "JPEG", quality=85)
+    files = default_files(app)
+    files[basis.attachments[0].file] = buf.getvalue()
+    path = write_package(tmp_path / "other-school", app, files)
+
+    code, out, _ = run(capsys, path, "--today", TODAY, "--json")
+    assert not [r for r in lines(out)[0]["results"] if r["id"].startswith("EVID-")]
+    code, out, _ = run(capsys, path, "--today", TODAY, "--json", "--ocr")
+    evid = [r for r in lines(out)[0]["results"] if r["id"] == "EVID-EDU"]
+    assert any(r["severity"] == "fail" and "青岛" in r["message"] for r in evid), evid
+    assert code == 1

@@ -404,3 +404,9 @@ def test_misread_characters_are_not_read_as_another_value() -> None:
     # A digit of the ID number misread breaks its check character: not someone else's number.
     misread = page(TITLE, "姓名：张伟", "身份证号：370102199003150019")
     assert severities(run("EVID-NAME", app_with_shas(), misread)) == {Severity.OK}
+
+
+def test_every_evidence_check_suggests_a_return_reason() -> None:
+    for check_id in EVIDENCE_REGISTRY:
+        reasons = CFG.reasons_for_check(check_id)
+        assert reasons and all(r.text for r in reasons), check_id

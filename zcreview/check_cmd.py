@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from zcreview.domain.model import iter_attachments
 from zcreview.errors import UserError
 from zcreview.intake.package import find_packages, open_package
 from zcreview.intake.problems import PackageError, Problem, safe_text
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from zcreview.domain.catalogue import Config
     from zcreview.domain.checks import CheckResult
     from zcreview.domain.model import Application
+    from zcreview.domain.recognised import Evidence
+    from zcreview.intake.package import Package
+    from zcreview.preview.worker import Runner
 
 EXIT_CLEAN, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 RATE_FROM = 10
@@ -42,6 +46,8 @@ class PackageCheck:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     results: list[CheckResult] = field(default_factory=list)
+    evidence: Evidence = field(default_factory=dict)
+    """Recognised pages of its attachments (`--ocr`), by SHA-256."""
 
     @property
     def refused(self) -> bool:
@@ -59,11 +65,17 @@ class PackageCheck:
         return any(r.severity.value == "fail" for r in self.results)
 
 
-def read_package(path: Path, config: Config | None, year: int | None) -> PackageCheck:
-    """Open and validate one package as intake does; never raises for bad input."""
+def read_package(
+    path: Path, config: Config | None, year: int | None, reader: Runner | None = None
+) -> PackageCheck:
+    """Open and validate one package as intake does; never raises for bad input. With a
+    `reader`, its attachments are recognised too (while the package is open)."""
+    evidence: Evidence = {}
     try:
         with open_package(path) as pkg:
             checked = validate_package(pkg, config)
+            if reader is not None and checked.app is not None and not checked.problems:
+                evidence = read_evidence(pkg, checked.app, reader)
     except PackageError as exc:
         return PackageCheck(path, problems=exc.problems)
     except Exception as exc:  # a bug must not stop the other packages
@@ -72,7 +84,33 @@ def read_package(path: Path, config: Config | None, year: int | None) -> Package
     app = checked.app
     if app is not None and year is not None and not checked.problems:
         app.basic = app.basic.model_copy(update={"year": year})
-    return PackageCheck(path, app, checked.problems, checked.warnings)
+    return PackageCheck(path, app, checked.problems, checked.warnings, evidence=evidence)
+
+
+def read_evidence(pkg: Package, app: Application, reader: Runner) -> Evidence:
+    """Every page of every attachment, recognised (text layer where reliable, else OCR) in the
+    bounded decoder workers. An attachment that cannot be read gives no evidence, so no EVID
+    result: never a ✓ on an unread page."""
+    from zcreview.domain.recognised import PageText, TextLine
+    from zcreview.preview.document import PreviewError
+
+    evidence: dict[str, list[PageText]] = {}
+    for _path, ref in iter_attachments(app):
+        pf = pkg.files.get(ref.file)
+        if not ref.sha256 or ref.sha256 in evidence or pf is None:
+            continue
+        source = pf.path.read_bytes
+        try:
+            info = reader.open(ref.sha256, ref.name, source)
+            pages = []
+            for page in range(info.page_count):
+                got = reader.recognise(ref.sha256, ref.name, source, page)
+                lines = tuple(TextLine(text, conf, box) for text, conf, box in got.lines)
+                pages.append(PageText(ref.sha256, page, got.engine, got.source, lines))
+        except PreviewError:
+            continue
+        evidence[ref.sha256] = pages
+    return evidence
 
 
 def check_paths(
@@ -81,11 +119,22 @@ def check_paths(
     *,
     year: int | None = None,
     today: date | None = None,
+    ocr: bool = False,
 ) -> list[PackageCheck]:
-    """Read every package under `paths`, then run every check with the others as peers."""
+    """Read every package under `paths`, then run every check with the others as peers (and,
+    with `ocr`, the EVID checks against what the attachments say)."""
     from zcreview.domain.checks import PeerInfo, run_all
 
-    found = [read_package(p, config, year) for p in find_packages(paths)]
+    reader: Runner | None = None
+    if ocr:
+        from zcreview.preview.worker import OCR_TIMEOUT, ProcessRunner
+
+        reader = ProcessRunner(workers=1, timeout=OCR_TIMEOUT)
+    try:
+        found = [read_package(p, config, year, reader) for p in find_packages(paths)]
+    finally:
+        if reader is not None:
+            reader.close()
     by_id: dict[str, list[Application]] = {}
     for pc in found:
         if not pc.refused and pc.app is not None:
@@ -100,7 +149,7 @@ def check_paths(
             # Another revision of the same application is not another application.
             if o.application_id != app.application_id
         ]
-        pc.results = run_all(app, config, today=today, peers=peers)
+        pc.results = run_all(app, config, today=today, peers=peers, evidence=pc.evidence)
     return found
 
 
@@ -187,7 +236,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UserError(f"--year 应为 2000—2100 之间的年度：{args.year}")
     config = _config()
     started = time.perf_counter()
-    checked = check_paths(args.paths, config, year=args.year, today=args.today)
+    checked = check_paths(
+        args.paths, config, year=args.year, today=args.today, ocr=getattr(args, "ocr", False)
+    )
     seconds = time.perf_counter() - started
     out = sys.stdout
     for pc in checked:

@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per package and line")
     p.add_argument("--year", type=int, help="check as for this 年度 (default: the package's)")
     p.add_argument("--today", type=date.fromisoformat, help="date for the date rules, YYYY-MM-DD")
+    p.add_argument(
+        "--ocr",
+        action="store_true",
+        help="also read every attachment (OCR, about a second a page) and run the EVID checks",
+    )
 
     for extra in EXTRA_COMMANDS:
         extra(sub, common)
