@@ -228,6 +228,10 @@ class ReviewScreen(Screen[int]):
         sha: str
 
     @dataclass
+    class _EvidenceRead(Message):
+        app_id: str
+
+    @dataclass
     class _Rechecked(Message):
         app_id: str
         results: list[CheckResult]
@@ -335,7 +339,11 @@ class ReviewScreen(Screen[int]):
             and event.page + 1 >= event.page_count
             and event.sha256 in {sha for sha, _ in _attachments_of(loaded.application)}
         ):
-            self._recheck(loaded.app_id)
+            # This runs on an OCR thread: only a message may cross to the screen.
+            self.post_message(self._EvidenceRead(loaded.app_id))
+
+    def on_review_screen__evidence_read(self, message: _EvidenceRead) -> None:
+        self._recheck(message.app_id)
 
     @work(thread=True, exclusive=True, group="review-evidence", exit_on_error=False)
     def _recheck(self, app_id: str) -> None:

@@ -99,10 +99,11 @@ class ReviewServices:
         enabled = self.isolate_previews if self.recognise is None else self.recognise
         if not enabled:
             return None
+        config = self.config()  # before the lock: config() takes it too
         with self._lock:
             if self._ocr is None:
                 reader = self.ocr_reader or make_blob_reader(self)
-                self._ocr = OcrQueue(self.store, reader, workers=1, config=self.config())
+                self._ocr = OcrQueue(self.store, reader, workers=1, config=config)
             return self._ocr
 
     def cell_mode(self) -> CellMode:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from storage.applications import load_revision
+from storage.office import add_reviewer
 from storage.store import open_store
 from tests.factories import application_dict, credit_code
 from tests.sync_helpers import LEVEL, SERIES, YEAR, passed_app
@@ -33,6 +34,9 @@ def test_escapes_from_below_never_reach_the_terminal_or_the_store(
     store = open_store(unit)
     # Written straight into the lower office's store, as an older or hostile office might.
     app_id = passed_app(store, 3, basic__name=f"张{HOSTILE}伟", work_summary=f"甲\n乙{HOSTILE}")
+    with store.session() as s:  # 实名制: only a registered reviewer reports
+        add_reviewer(session=s, name="王审核")
+        s.commit()
     rows = [application_dict(0)["work_history"][0]] * 60
     absurd_id = passed_app(store, 4, work_history=rows)
     store.dispose()
