@@ -14,6 +14,7 @@ from storage.audit import payload_of
 from storage.review_tables import AuditRow
 from storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem
 from storage.tables import RevisionRow
+from storage.transitions import ACTION_LABELS
 from zcreview.domain.corrections import to_local
 from zcreview.domain.paths import label_for_path
 
@@ -70,10 +71,15 @@ _AUDIT: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
+SHOWN_ELSEWHERE = frozenset({"create", "revision", "report", "baseline"})
+"""Audit actions the history already shows from their own records (revisions received,
+reports and receipts) or that say nothing about the application (the audit baseline)."""
+
+
 def _from_audit(row: AuditRow) -> HistoryEntry:
     payload = payload_of(row)
     describe = _AUDIT.get(row.action)
-    what = describe(payload) if describe is not None else row.action
+    what = describe(payload) if describe is not None else ACTION_LABELS.get(row.action, row.action)
     return HistoryEntry(_aware(row.at), row.actor, what)
 
 
@@ -103,7 +109,7 @@ def application_history(app_id: str, *, session: Session) -> list[HistoryEntry]:
     audit_rows = session.exec(
         select(AuditRow).where(col(AuditRow.application_id) == app_id).order_by(col(AuditRow.seq))
     ).all()
-    entries += [_from_audit(r) for r in audit_rows]
+    entries += [_from_audit(r) for r in audit_rows if r.action not in SHOWN_ELSEWHERE]
     reported = session.exec(
         select(OutboxItem, OutboxBatch)
         .where(col(OutboxItem.application_id) == app_id)
