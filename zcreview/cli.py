@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
     p = add("demo", "build a realistic demo office and open it", "zcreview.demo.cli:cmd_demo")
-    p.add_argument("--count", type=int, default=2000, help="number of applications")
+    p.add_argument("--count", type=int, default=300, help="number of applications (default 300)")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same office)")
     p.add_argument("--no-ui", action="store_true", help="build only, do not open the TUI")
 

@@ -76,7 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo office in the office home (or reuse the one there) and open it."""
     from zcreview.context import open_context
 
-    count = max(1, int(getattr(args, "count", 2000)))
+    count = max(1, int(getattr(args, "count", 300)))
     seed = int(getattr(args, "seed", 1))
     ctx = open_context(args)
     try:
