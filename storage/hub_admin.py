@@ -70,27 +70,26 @@ def _office(s: Session, code: str) -> HubOffice:
     return row
 
 
-def rotate_token(engine: Engine, code: str) -> str:
-    """Give the office a new token (returned once); the old one stops working at once."""
-    token, digest = new_token()
+def _replace_token(engine: Engine, code: str, digest: str, action: str) -> None:
     with Session(engine) as s:
         row = _office(s, code)
         row.token_hash = digest
         s.add(row)
-        hub_audit.append(s, hub_audit.ADMIN, "office.rotate", code)
+        hub_audit.append(s, hub_audit.ADMIN, action, code)
         s.commit()
+
+
+def rotate_token(engine: Engine, code: str) -> str:
+    """Give the office a new token (returned once); the old one stops working at once."""
+    token, digest = new_token()
+    _replace_token(engine, code, digest, "office.rotate")
     return token
 
 
 def revoke_token(engine: Engine, code: str) -> None:
-    """Make the office's token worthless; `rotate_token` issues a new one when needed."""
-    _, digest = new_token()
-    with Session(engine) as s:
-        row = _office(s, code)
-        row.token_hash = digest
-        s.add(row)
-        hub_audit.append(s, hub_audit.ADMIN, "office.revoke", code)
-        s.commit()
+    """Make the office's token worthless (the hash of a secret nobody holds); `rotate_token`
+    issues a new one when needed."""
+    _replace_token(engine, code, new_token()[1], "office.revoke")
 
 
 def set_active(engine: Engine, code: str, active: bool) -> None:
