@@ -103,3 +103,9 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         s.dispose()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Pilot tests (marked anyio) run on asyncio, Textual's loop."""
+    return "asyncio"

@@ -29,11 +29,6 @@ CERTIFICATE_PATH = "education.basis.attachments[0]"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def office(tmp_path: Path) -> Iterator[Store]:
     """One application whose 学历 scan is a legible certificate of its own basis record."""
     store = new_office(tmp_path / "home")

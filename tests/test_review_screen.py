@@ -48,11 +48,6 @@ NARROW = (80, 24)
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def office(tmp_path: Path) -> Iterator[Store]:
     """Four applications; the first has a real scan and a password-protected PDF."""
     store = new_office(tmp_path / "home")

@@ -31,11 +31,6 @@ NARROW = (80, 24)
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def office(tmp_path: Path) -> Iterator[Store]:
     store = new_office(tmp_path / "home")
     fill(store, 5)

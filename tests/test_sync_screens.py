@@ -52,11 +52,6 @@ WAIT = 30.0
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def net(live_hub: LiveHub, tmp_path: Path) -> Iterator[Net]:
     n = Net(live_hub.admin, tmp_path, url=live_hub.url)
     try:

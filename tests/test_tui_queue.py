@@ -45,11 +45,6 @@ def _hostile(i: int) -> dict[str, object]:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def office(tmp_path: Path) -> Iterator[Store]:
     """300 applications over 2 years × 3 levels × 4 series, the first with hostile text."""
     store = open_store(tmp_path / "home")

@@ -341,6 +341,11 @@ def scanned_pdf(rng: random.Random, pages: int, kind: str) -> bytes:
         )
         for i in range(pages)
     ]
+    return copier_pdf(images, quality=rng.randint(55, 72))
+
+
+def copier_pdf(images: list[Image.Image], *, quality: int) -> bytes:
+    """An image-only PDF, one JPEG page per image, dated and named as a copier writes it."""
     buf = io.BytesIO()
     stamp = time.gmtime(FIXED_EPOCH)
     images[0].save(
@@ -349,7 +354,7 @@ def scanned_pdf(rng: random.Random, pages: int, kind: str) -> bytes:
         save_all=True,
         append_images=images[1:],
         resolution=PAGE_DPI,
-        quality=rng.randint(55, 72),
+        quality=quality,
         creationDate=stamp,
         modDate=stamp,
         producer="Scan2PDF",

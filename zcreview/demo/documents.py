@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import io
 import random
-import time
 from functools import cache, lru_cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from zcreview.cjkfont import pil_font
 from zcreview.demo.attachments import (
-    FIXED_EPOCH,
     INK,
     JPEG,
-    PAGE_DPI,
     PAGE_SIZE,
     PDF,
     PNG,
@@ -31,6 +28,7 @@ from zcreview.demo.attachments import (
     _paper,
     _stamp,
     _tone,
+    copier_pdf,
 )
 
 SCAN = "scan"
@@ -169,20 +167,7 @@ def _scan_page(page: DocPage, rng: random.Random) -> Image.Image:
 def scanned_document(spec: DocSpec, rng: random.Random) -> bytes:
     """An image-only PDF, one JPEG page per document page, as a copier writes it."""
     images = [_scan_page(p, rng) for p in spec.pages]
-    buf = io.BytesIO()
-    stamp = time.gmtime(FIXED_EPOCH)
-    images[0].save(
-        buf,
-        "PDF",
-        save_all=True,
-        append_images=images[1:],
-        resolution=PAGE_DPI,
-        quality=rng.randint(60, 75),
-        creationDate=stamp,
-        modDate=stamp,
-        producer="Scan2PDF",
-    )
-    return buf.getvalue()
+    return copier_pdf(images, quality=rng.randint(60, 75))
 
 
 _PHOTO_SIZE = (1600, 1200)
