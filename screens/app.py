@@ -19,14 +19,14 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 
-from screens.queue import QueueScreen
-from screens.reviewer_picker import ReviewerPicker
-from screens.sync_runner import SyncingApp
-from screens.text import ascii_symbols, clean
-from screens.widgets.ascii import AsciiScrollBarRender
-from storage import office
-from storage.store import Store
+from zcreview.screens.queue import QueueScreen
+from zcreview.screens.reviewer_picker import ReviewerPicker
+from zcreview.screens.sync_runner import SyncingApp
+from zcreview.screens.text import ascii_symbols, clean
+from zcreview.screens.widgets.ascii import AsciiScrollBarRender
 from zcreview.settings import Settings
+from zcreview.storage import office
+from zcreview.storage.store import Store
 
 SSH_FPS = 20
 """Frame rate cap: key repeat over SSH writes half the bytes at 20 fps that it does at 60."""
@@ -57,13 +57,13 @@ class OfficeContext(Protocol):
 
 def _export_commands() -> type[Provider]:
     # Loaded when the palette opens, not at start-up (it brings in the review storage).
-    from screens.exports_ui import ExportListProvider
+    from zcreview.screens.exports_ui import ExportListProvider
 
     return ExportListProvider
 
 
 def _office_commands() -> type[Provider]:
-    from screens.palette import OfficeCommands
+    from zcreview.screens.palette import OfficeCommands
 
     return OfficeCommands
 
@@ -171,7 +171,7 @@ class ZcReviewApp(SyncingApp):
 
     def action_help(self) -> None:
         # Imported on first use: the Markdown parser costs ~0.2 s of start-up.
-        from screens.help import HelpScreen, help_markdown
+        from zcreview.screens.help import HelpScreen, help_markdown
 
         if isinstance(self.screen, HelpScreen):
             return
@@ -183,7 +183,7 @@ class ZcReviewApp(SyncingApp):
         self.screen.refresh(layout=True)
 
     def action_command_palette(self) -> None:
-        from screens.palette import ChinesePalette
+        from zcreview.screens.palette import ChinesePalette
 
         if self.use_command_palette and not ChinesePalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(ChinesePalette())
@@ -191,7 +191,7 @@ class ZcReviewApp(SyncingApp):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette lists the keys of the current screen, under the same descriptions,
         then the app's own commands, all in Chinese (Textual's English ones are left out)."""
-        from screens.palette import OFFICE_COMMANDS, TEXTUAL_COMMANDS, is_ours
+        from zcreview.screens.palette import OFFICE_COMMANDS, TEXTUAL_COMMANDS, is_ours
 
         seen: set[str] = {"command_palette", *(action for _, _, action in OFFICE_COMMANDS)}
         for active in screen.active_bindings.values():

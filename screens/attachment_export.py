@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from screens.blob_source import make_blob_reader
-from screens.review_services import ReviewServices
 from zcreview.preview.sniff import MIME_GIF, MIME_JPEG, MIME_PDF, MIME_PNG, SNIFF_BYTES, sniff_mime
+from zcreview.screens.blob_source import make_blob_reader
+from zcreview.screens.review_services import ReviewServices
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 _EXTENSIONS = {MIME_PDF: ".pdf", MIME_JPEG: ".jpg", MIME_PNG: ".png", MIME_GIF: ".gif"}

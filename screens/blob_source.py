@@ -10,8 +10,8 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from storage.store import Store
 from zcreview.settings import Settings
+from zcreview.storage.store import Store
 from zcreview.sync.service import SyncService
 
 

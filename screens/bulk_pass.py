@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.text import clean, shown
-from storage.queue import QueueRow
+from zcreview.screens.text import clean, shown
+from zcreview.storage.queue import QueueRow
 
 SHOWN_NAMES = 12
 """Names listed per group in the dialog; the rest are counted."""

@@ -25,15 +25,6 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.exports_ui import export_notice
-from screens.field_picker import FieldPicker, step_options
-from screens.flag_dialog import FlagChoice, FlagDialog
-from screens.review_items import ReviewItem, item_label
-from screens.review_services import ReviewServices
-from screens.text import ascii_symbols, clean
-from screens.widgets.ascii import use_ascii_scrollbars
-from screens.widgets.key_bar import KeyBar
-from storage.review import Decision, NotAllowed, ReviewError
 from zcreview.domain.corrections import (
     CorrectionItem,
     CorrectionNotice,
@@ -43,6 +34,15 @@ from zcreview.domain.corrections import (
 )
 from zcreview.domain.model import Application
 from zcreview.domain.paths import label_for_path
+from zcreview.screens.exports_ui import export_notice
+from zcreview.screens.field_picker import FieldPicker, step_options
+from zcreview.screens.flag_dialog import FlagChoice, FlagDialog
+from zcreview.screens.review_items import ReviewItem, item_label
+from zcreview.screens.review_services import ReviewServices
+from zcreview.screens.text import ascii_symbols, clean
+from zcreview.screens.widgets.ascii import use_ascii_scrollbars
+from zcreview.screens.widgets.key_bar import KeyBar
+from zcreview.storage.review import Decision, NotAllowed, ReviewError
 
 WEEKDAYS = "一二三四五六日"
 

@@ -17,14 +17,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
-from screens.text import clean
-from screens.widgets.ascii import use_ascii_scrollbars
-from screens.widgets.sections import SectionStyle, section_body, section_heading
-from storage import queue as queue_db
-from storage.applications import get_row, load_revision, short_id
-from storage.queue import QueueFilter
-from storage.store import Store
 from zcreview.domain.model import SECTIONS, Application
+from zcreview.screens.text import clean
+from zcreview.screens.widgets.ascii import use_ascii_scrollbars
+from zcreview.screens.widgets.sections import SectionStyle, section_body, section_heading
+from zcreview.storage import queue as queue_db
+from zcreview.storage.applications import get_row, load_revision, short_id
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.store import Store
 
 
 @dataclass(frozen=True)

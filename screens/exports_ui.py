@@ -14,13 +14,13 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from screens.review_services import ReviewServices, services_of
-from storage import audit
-from storage.office import get_self
-from storage.queue import QueueFilter
-from storage.review import decision_list
 from zcreview.domain.corrections import to_local
 from zcreview.exports import write_list, write_notice_pdf, write_notice_text
+from zcreview.screens.review_services import ReviewServices, services_of
+from zcreview.storage import audit
+from zcreview.storage.office import get_self
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.review import decision_list
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.text import clean, fit
+from zcreview.screens.text import clean, fit
 
 
 def step_options(options: OptionList, step: int) -> None:

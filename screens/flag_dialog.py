@@ -16,9 +16,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.field_picker import step_options
-from screens.text import clean
 from zcreview.domain.catalogue import ReasonTemplate
+from zcreview.screens.field_picker import step_options
+from zcreview.screens.text import clean
 
 FREE_TEXT = "-"
 """Option id of "no template, my own words only"."""

@@ -13,8 +13,8 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from screens.text import ascii_symbols
-from screens.widgets.ascii import use_ascii_scrollbars
+from zcreview.screens.text import ascii_symbols
+from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -24,7 +24,7 @@ def _own_bindings(node: DOMNode) -> list[BindingType]:
     """Bindings a class of ours declares (Textual's base widgets document their own)."""
     out: list[BindingType] = []
     for cls in reversed(type(node).__mro__):
-        if cls.__module__.startswith("screens.") and "BINDINGS" in cls.__dict__:
+        if cls.__module__.startswith("zcreview.screens.") and "BINDINGS" in cls.__dict__:
             out.extend(cls.__dict__["BINDINGS"])
     return out
 

@@ -14,10 +14,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.text import clean, shown
-from storage.history import HistoryEntry, application_history
-from storage.store import Store
 from zcreview.domain.corrections import to_local
+from zcreview.screens.text import clean, shown
+from zcreview.storage.history import HistoryEntry, application_history
+from zcreview.storage.store import Store
 
 
 def history_text(entries: list[HistoryEntry], *, ascii_mode: bool = False) -> Text:

@@ -12,10 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from screens.sync_runner import SyncEvent
-from screens.sync_screen import SyncScreen
-from screens.text import clean, human_size
 from zcreview.domain.corrections import to_local
+from zcreview.screens.sync_runner import SyncEvent
+from zcreview.screens.sync_screen import SyncScreen
+from zcreview.screens.text import clean, human_size
 from zcreview.sync.outbox import DONE_STATES, STATE_LABELS, BatchProgress, batches
 from zcreview.sync.service import CycleReport, ReceiptLine, receipt_lines
 

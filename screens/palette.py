@@ -78,7 +78,7 @@ class OfficeCommands(Provider):
     """路径, 数据上报, 立即同步 and 统计 (where the app has it), by name from any screen."""
 
     def _commands(self) -> Iterable[tuple[str, str, str]]:
-        from screens.sync_runner import TOP_SCREENS
+        from zcreview.screens.sync_runner import TOP_SCREENS
 
         # Asked of the screen the palette was opened on (the app's check_action looks at the
         # screen on top, which is the palette itself).

@@ -13,17 +13,17 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from screens.confirm import ConfirmScreen
-from screens.path_request import PathChoice, PathRequestDialog
-from screens.reason_dialog import ReasonDialog
-from screens.sync_runner import SyncEvent
-from screens.sync_screen import SyncScreen
-from screens.text import clean
-from storage.office import get_self
-from storage.sync_tables import SyncPath
-from storage.tables import OfficeRow
 from zcreview.configfiles import load_config
 from zcreview.domain.catalogue import Config
+from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.path_request import PathChoice, PathRequestDialog
+from zcreview.screens.reason_dialog import ReasonDialog
+from zcreview.screens.sync_runner import SyncEvent
+from zcreview.screens.sync_screen import SyncScreen
+from zcreview.screens.text import clean
+from zcreview.storage.office import get_self
+from zcreview.storage.sync_tables import SyncPath
+from zcreview.storage.tables import OfficeRow
 from zcreview.sync.protocol import PathInfo
 from zcreview.sync.service import CycleReport, local_paths, path_state_text
 from zcreview.sync.transport import SyncError

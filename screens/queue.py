@@ -17,21 +17,21 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from screens.confirm import ConfirmScreen
-from screens.state_filter import StateFilterScreen
-from screens.widgets.ascii import use_ascii_scrollbars
-from screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
-from screens.widgets.queue_tree import QueueTree, Selection
-from screens.widgets.search_box import SearchBox
-from storage import queue as queue_db
-from storage.queue import QueueFilter, QueueRow
-from storage.store import Store
 from zcreview.domain.workflow import STATE_ORDER, State
+from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.state_filter import StateFilterScreen
+from zcreview.screens.widgets.ascii import use_ascii_scrollbars
+from zcreview.screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
+from zcreview.screens.widgets.queue_tree import QueueTree, Selection
+from zcreview.screens.widgets.search_box import SearchBox
+from zcreview.storage import queue as queue_db
+from zcreview.storage.queue import QueueFilter, QueueRow
+from zcreview.storage.store import Store
 
 if TYPE_CHECKING:
-    from screens.review import ClaimReleased
-    from storage.review import ClaimResult, Decision
     from zcreview.domain.corrections import CorrectionNotice
+    from zcreview.screens.review import ClaimReleased
+    from zcreview.storage.review import ClaimResult, Decision
 
 PASSABLE_FROM_QUEUE = frozenset(
     {
@@ -211,7 +211,7 @@ class QueueScreen(Screen[None]):
             return
         if getattr(self.app, "reviewer", None):
             # A named reviewer reviews (claim, checks, flags, decisions); others only read.
-            from screens.review import open_review
+            from zcreview.screens.review import open_review
 
             review = open_review(self.app, queue.queue_filter, queue.cursor, queue.total)
             self.app.push_screen(review, partial(self._back_from_review, queue.cursor))
@@ -225,7 +225,7 @@ class QueueScreen(Screen[None]):
 
     def _open_detail(self, index: int) -> None:
         # Imported on first use: the application model and section tables cost ~0.2 s at start.
-        from screens.detail import DetailScreen
+        from zcreview.screens.detail import DetailScreen
 
         queue = self.query_one(QueueList)
         detail = DetailScreen(
@@ -370,7 +370,7 @@ class QueueScreen(Screen[None]):
 
     def action_report_marked(self) -> None:
         """`U`: 数据上报, with the marked 通过未上报 applications of one scope chosen."""
-        from screens.report import ReportScreen
+        from zcreview.screens.report import ReportScreen
 
         marked = [r for r in self.marked_rows() if r.state == State.PASSED.value]
         if not self.query_one(QueueList).marked:
@@ -401,7 +401,7 @@ class QueueScreen(Screen[None]):
         return list(self.query_one(QueueList).marked.values())
 
     def _bulk_pass(self, reviewer: str) -> None:
-        from screens.bulk_pass import BulkPassDialog, plan_bulk_pass
+        from zcreview.screens.bulk_pass import BulkPassDialog, plan_bulk_pass
 
         plan = plan_bulk_pass(self.marked_rows(), PASSABLE_FROM_QUEUE)
 
@@ -415,8 +415,8 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-pass")
     def _pass_all(self, reviewer: str, app_ids: list[str]) -> None:
-        from screens.review_services import services_of
-        from storage.review import Claimed, ReviewError
+        from zcreview.screens.review_services import services_of
+        from zcreview.storage.review import Claimed, ReviewError
 
         desk = services_of(self.app).desk(reviewer)
         passed: list[str] = []
@@ -482,8 +482,8 @@ class QueueScreen(Screen[None]):
             self.queue_filter = replace(self.queue_filter, due_by=None)
             self.notify("已取消“临近期限”筛选", timeout=3, markup=False)
             return
-        from screens.review_services import services_of
         from zcreview.domain.corrections import add_working_days, local_today
+        from zcreview.screens.review_services import services_of
 
         services = services_of(self.app)
         policy = services.policy()
@@ -553,8 +553,8 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-pass")
     def _claim(self, reviewer: str, row: QueueRow) -> None:
-        from screens.review_services import services_of
-        from storage.review import ReviewError
+        from zcreview.screens.review_services import services_of
+        from zcreview.storage.review import ReviewError
 
         try:
             desk = services_of(self.app).desk(reviewer)
@@ -571,9 +571,9 @@ class QueueScreen(Screen[None]):
         self.post_message(self._Claimed(row, claim, flags, above))
 
     def on_queue_screen__claimed(self, message: _Claimed) -> None:
-        from screens.queue_pass import QueuePassDialog
-        from screens.review_services import services_of
-        from storage.review import Claimed
+        from zcreview.screens.queue_pass import QueuePassDialog
+        from zcreview.screens.review_services import services_of
+        from zcreview.storage.review import Claimed
 
         claim, row = message.claim, message.row
         reviewer = getattr(self.app, "reviewer", None)
@@ -608,8 +608,8 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-pass")
     def _release(self, reviewer: str, app_id: str) -> None:
-        from screens.review_services import services_of
-        from storage.review import ReviewError
+        from zcreview.screens.review_services import services_of
+        from zcreview.storage.review import ReviewError
 
         try:
             with contextlib.suppress(ReviewError):  # else the lease simply runs out

@@ -14,12 +14,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.review_items import glyph
-from screens.review_services import ReviewServices
-from screens.text import clean, shown
-from storage.queue import QueueRow
-from storage.review import Decision, ReviewError
 from zcreview.domain.corrections import CorrectionNotice
+from zcreview.screens.review_items import glyph
+from zcreview.screens.review_services import ReviewServices
+from zcreview.screens.text import clean, shown
+from zcreview.storage.queue import QueueRow
+from zcreview.storage.review import Decision, ReviewError
 
 
 class QueuePassDialog(ModalScreen[Decision | None]):

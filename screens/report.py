@@ -15,11 +15,11 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Select, Static
 
-from screens.confirm import ConfirmScreen
-from screens.sync_runner import SyncEvent
-from screens.sync_screen import SyncScreen
-from screens.text import clean, clean_block, human_size
-from storage.sync_tables import OutboxBatch, SyncPath
+from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.sync_runner import SyncEvent
+from zcreview.screens.sync_screen import SyncScreen
+from zcreview.screens.text import clean, clean_block, human_size
+from zcreview.storage.sync_tables import OutboxBatch, SyncPath
 from zcreview.sync.outbox import STATE_LABELS, BatchProgress, SealError, approved_path, seal_batch
 from zcreview.sync.service import (
     CycleReport,
@@ -492,7 +492,7 @@ class ReportScreen(SyncScreen):
     # ----- navigation ---------------------------------------------------------------------
 
     def action_outbox(self) -> None:
-        from screens.outbox import OutboxScreen
+        from zcreview.screens.outbox import OutboxScreen
 
         self.app.push_screen(OutboxScreen())
 

@@ -27,13 +27,25 @@ from textual.timer import Timer
 from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
-from screens.attachment_export import save_attachment
-from screens.composer import ReturnComposer
-from screens.confirm import ConfirmScreen
-from screens.evidence_match import values_at
-from screens.exports_ui import export_notice
-from screens.flag_dialog import FlagChoice, FlagDialog
-from screens.review_items import (
+from zcreview.domain.checks import CheckResult, PeerInfo, counts, run_all
+from zcreview.domain.corrections import (
+    CorrectionItem,
+    CorrectionNotice,
+    deadline_text,
+    to_local,
+    working_days_left,
+)
+from zcreview.domain.model import Application
+from zcreview.domain.paths import label_for_path
+from zcreview.domain.workflow import State
+from zcreview.ocr_queue import PageEvent
+from zcreview.screens.attachment_export import save_attachment
+from zcreview.screens.composer import ReturnComposer
+from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.evidence_match import values_at
+from zcreview.screens.exports_ui import export_notice
+from zcreview.screens.flag_dialog import FlagChoice, FlagDialog
+from zcreview.screens.review_items import (
     ReviewItem,
     build_items,
     glyph,
@@ -41,19 +53,19 @@ from screens.review_items import (
     problem_indexes,
     rank,
 )
-from screens.review_services import ReviewServices, services_of
-from screens.text import clean, shown
-from screens.widgets.ascii import use_ascii_scrollbars
-from screens.widgets.field_list import FieldList
-from screens.widgets.key_bar import KeyBar
-from screens.widgets.preview_pane import PreviewPane, PreviewTarget
-from storage import queue as queue_db
-from storage.applications import get_row, load_revision, short_id
-from storage.blob_notes import attachment_notes
-from storage.office import get_self
-from storage.queue import QueueFilter
-from storage.recognised import application_evidence
-from storage.review import (
+from zcreview.screens.review_services import ReviewServices, services_of
+from zcreview.screens.text import clean, shown
+from zcreview.screens.widgets.ascii import use_ascii_scrollbars
+from zcreview.screens.widgets.field_list import FieldList
+from zcreview.screens.widgets.key_bar import KeyBar
+from zcreview.screens.widgets.preview_pane import PreviewPane, PreviewTarget
+from zcreview.storage import queue as queue_db
+from zcreview.storage.applications import get_row, load_revision, short_id
+from zcreview.storage.blob_notes import attachment_notes
+from zcreview.storage.office import get_self
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.recognised import application_evidence
+from zcreview.storage.review import (
     Claimed,
     ClaimedByOther,
     ClaimResult,
@@ -67,19 +79,7 @@ from storage.review import (
     resubmission_context,
     upper_return,
 )
-from storage.tables import ApplicationRow
-from zcreview.domain.checks import CheckResult, PeerInfo, counts, run_all
-from zcreview.domain.corrections import (
-    CorrectionItem,
-    CorrectionNotice,
-    deadline_text,
-    to_local,
-    working_days_left,
-)
-from zcreview.domain.model import Application
-from zcreview.domain.paths import label_for_path
-from zcreview.domain.workflow import State
-from zcreview.ocr_queue import PageEvent
+from zcreview.storage.tables import ApplicationRow
 
 PASSABLE = frozenset({State.IN_REVIEW.value, State.RETURNED_FROM_ABOVE.value})
 RETURNABLE = frozenset({State.IN_REVIEW.value, State.PASSED.value, State.RETURNED_FROM_ABOVE.value})
@@ -997,7 +997,7 @@ class ReviewScreen(Screen[int]):
             release_in_background(self.app, self.services, self.reviewer, held, self._claim_lock)
 
     def action_history(self) -> None:
-        from screens.history import HistoryScreen
+        from zcreview.screens.history import HistoryScreen
 
         loaded = self.loaded
         if loaded is None or not loaded.app_id:

@@ -13,14 +13,14 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from screens.text import clean, clean_block, human_size
-from screens.widgets.sections import _fields as shown_fields
-from screens.widgets.sections import label_of, value_text
 from zcreview.domain.checks import CheckResult, Severity
 from zcreview.domain.corrections import CorrectionNotice, to_local
 from zcreview.domain.diff import FieldChange, ResubmissionReport
 from zcreview.domain.model import SECTIONS, Application, AttachmentRef
 from zcreview.domain.paths import SEPARATOR, is_under, label_for_path
+from zcreview.screens.text import clean, clean_block, human_size
+from zcreview.screens.widgets.sections import _fields as shown_fields
+from zcreview.screens.widgets.sections import label_of, value_text
 
 ItemKind = Literal["heading", "field", "row", "attachment", "text", "change"]
 

@@ -9,10 +9,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from screens.blob_source import make_blob_reader
-from storage.review import ReviewDesk
-from storage.store import Store
-from storage.tables import utcnow
 from zcreview.configfiles import load_config
 from zcreview.domain.catalogue import Config
 from zcreview.domain.corrections import ReviewPolicy, local_today, policy_from_config
@@ -21,7 +17,11 @@ from zcreview.preview.cache import Previewer
 from zcreview.preview.cells import CellMode
 from zcreview.preview.graphics import Protocol, choose_protocol
 from zcreview.preview.probe import DEFAULT_CELL, TerminalGraphics
+from zcreview.screens.blob_source import make_blob_reader
 from zcreview.settings import Settings
+from zcreview.storage.review import ReviewDesk
+from zcreview.storage.store import Store
+from zcreview.storage.tables import utcnow
 
 
 @dataclass

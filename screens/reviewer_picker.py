@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.text import clean
+from zcreview.screens.text import clean
 
 
 class ReviewerPicker(ModalScreen[str | None]):

@@ -18,9 +18,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.signal import Signal
 
-from storage.store import Store
-from storage.tables import utcnow
 from zcreview.settings import Settings
+from zcreview.storage.store import Store
+from zcreview.storage.tables import utcnow
 
 # The sync stack (protocol models, catalogue, outbox) costs ~0.4 s to import: it is loaded only
 # when the office has a [sync] table, and only after the first paint.
@@ -290,12 +290,12 @@ class SyncingApp(App[int]):
         return super().check_action(action, parameters)
 
     def action_open_paths(self) -> None:
-        from screens.paths import PathsScreen
+        from zcreview.screens.paths import PathsScreen
 
         self._open_top(PathsScreen)
 
     def action_open_report(self) -> None:
-        from screens.report import ReportScreen
+        from zcreview.screens.report import ReportScreen
 
         self._open_top(ReportScreen)
 

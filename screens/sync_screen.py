@@ -8,7 +8,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from screens.sync_runner import SyncingApp
+from zcreview.screens.sync_runner import SyncingApp
 
 
 class SyncScreen(Screen[None]):

@@ -11,15 +11,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
-from storage import transitions
-from storage.blob_notes import attachment_notes
-from storage.recognised import application_evidence
-from storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
 from zcreview.domain.catalogue import Config
 from zcreview.domain.checks.base import PeerInfo
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.recognised import Evidence
 from zcreview.domain.workflow import State, after_revision
+from zcreview.storage import transitions
+from zcreview.storage.blob_notes import attachment_notes
+from zcreview.storage.recognised import application_evidence
+from zcreview.storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
 
 Outcome = Literal["new", "revision", "unchanged"]
 BEIJING = ZoneInfo("Asia/Shanghai")

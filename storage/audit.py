@@ -10,9 +10,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage import audit_anchor, audit_replay
-from storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
-from storage.tables import utcnow
 from zcreview.domain.audit import (
     AuditEntry,
     AuditProblem,
@@ -22,6 +19,9 @@ from zcreview.domain.audit import (
     entry_hash,
     verify_chain,
 )
+from zcreview.storage import audit_anchor, audit_replay
+from zcreview.storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
+from zcreview.storage.tables import utcnow
 
 __all__ = ["AuditReport", "append", "entries", "verify_audit"]
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from storage.review_tables import DecisionRow
-from storage.tables import ApplicationRow
 from zcreview.domain.audit import AuditEntry, AuditProblem, iso_utc
 from zcreview.domain.workflow import DECISIONS
+from zcreview.storage.review_tables import DecisionRow
+from zcreview.storage.tables import ApplicationRow
 
 _MAX_LISTED = 50
 """Differences listed one by one; beyond that they are counted."""

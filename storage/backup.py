@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from storage.engine import normalise_url
+from zcreview.storage.engine import normalise_url
 
 MANIFEST = "manifest.json"
 FORMAT = 1

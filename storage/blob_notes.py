@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.migrations import Migration, create_tables, register
-from storage.tables import utcnow
 from zcreview.domain.model import Application, iter_attachments
+from zcreview.storage.migrations import Migration, create_tables, register
+from zcreview.storage.tables import utcnow
 
 if TYPE_CHECKING:
     from zcreview.domain.checks import CheckResult

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.audit import payload_of
-from storage.review_tables import AuditRow
-from storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem
-from storage.tables import RevisionRow
-from storage.transitions import ACTION_LABELS
 from zcreview.domain.corrections import to_local
 from zcreview.domain.paths import label_for_path
+from zcreview.storage.audit import payload_of
+from zcreview.storage.review_tables import AuditRow
+from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem
+from zcreview.storage.tables import RevisionRow
+from zcreview.storage.transitions import ACTION_LABELS
 
 
 @dataclass(frozen=True)

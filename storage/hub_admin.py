@@ -18,10 +18,10 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage import hub_audit
-from storage.migrations import Migration, create_tables, register
-from storage.sync_tables import HubBatch, HubDelivery, HubOffice, HubReturn
-from storage.tables import utcnow
+from zcreview.storage import hub_audit
+from zcreview.storage.migrations import Migration, create_tables, register
+from zcreview.storage.sync_tables import HubBatch, HubDelivery, HubOffice, HubReturn
+from zcreview.storage.tables import utcnow
 
 CONTACT_EVERY_S = 60.0
 

@@ -17,8 +17,6 @@ from sqlalchemy import BigInteger, Column, Text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.migrations import Migration, create_tables, register
-from storage.tables import utcnow
 from zcreview.domain.audit import (
     GENESIS,
     AuditEntry,
@@ -28,6 +26,8 @@ from zcreview.domain.audit import (
     entry_hash,
     verify_chain,
 )
+from zcreview.storage.migrations import Migration, create_tables, register
+from zcreview.storage.tables import utcnow
 
 ADMIN = "管理员"
 """The actor of what the administrator did at the hub's command line."""

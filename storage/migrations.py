@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from storage import tables
+from zcreview.storage import tables
 
 
 @dataclass(frozen=True)
@@ -102,12 +102,12 @@ def _load_area_migrations() -> None:
     import importlib
 
     for name in (
-        "storage.review_tables",
-        "storage.sync_tables",
-        "storage.blob_notes",
-        "storage.recognised",
-        "storage.hub_admin",
-        "storage.hub_audit",
+        "zcreview.storage.review_tables",
+        "zcreview.storage.sync_tables",
+        "zcreview.storage.blob_notes",
+        "zcreview.storage.recognised",
+        "zcreview.storage.hub_admin",
+        "zcreview.storage.hub_audit",
     ):
         try:
             importlib.import_module(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from storage.tables import OfficeRow, ReviewerRow
+from zcreview.storage.tables import OfficeRow, ReviewerRow
 
 
 def get_self(*, session: Session) -> OfficeRow | None:

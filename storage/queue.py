@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from storage.tables import ApplicationRow
 from zcreview.domain.workflow import State
+from zcreview.storage.tables import ApplicationRow
 
 SortKey = Literal[
     "submitted_on", "name", "unit", "series", "title", "state", "year", "issues", "deadline"

@@ -18,10 +18,10 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.migrations import Migration, create_tables, register
-from storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.recognised import Evidence, PageText, Source, TextLine
+from zcreview.storage.migrations import Migration, create_tables, register
+from zcreview.storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
 
 TEXT_LAYER_ENGINE = "pdf-text-layer"
 

@@ -21,38 +21,6 @@ from sqlalchemy import CursorResult, delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from storage import audit
-from storage.applications import load_revision
-from storage.engine import session as new_session
-from storage.office import get_self, reviewer_phone
-from storage.queue import QueueFilter
-from storage.review_tables import (
-    AuditRow,
-    ClaimRow,
-    CorrectionItemRow,
-    DecisionRow,
-    FlagRow,
-    ReturnRow,
-    new_id,
-)
-from storage.sync_links import arrival_of, queue_return_down, unfinished_batch_of
-from storage.tables import ApplicationRow, RevisionRow, utcnow
-from storage.transitions import (
-    ACTION_LABELS as ACTION_LABELS,
-)
-from storage.transitions import (
-    NotAllowed as NotAllowed,
-)
-from storage.transitions import (
-    NotFound as NotFound,
-)
-from storage.transitions import (
-    ReviewError as ReviewError,
-)
-from storage.transitions import (
-    VersionConflict as VersionConflict,
-)
-from storage.transitions import conflict, db_now, move
 from zcreview.domain.corrections import (
     CorrectionItem,
     CorrectionNotice,
@@ -71,6 +39,38 @@ from zcreview.domain.diff import (
 from zcreview.domain.model import Application
 from zcreview.domain.paths import label_for_path
 from zcreview.domain.workflow import REVIEWABLE, State, TransitionError, next_state
+from zcreview.storage import audit
+from zcreview.storage.applications import load_revision
+from zcreview.storage.engine import session as new_session
+from zcreview.storage.office import get_self, reviewer_phone
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.review_tables import (
+    AuditRow,
+    ClaimRow,
+    CorrectionItemRow,
+    DecisionRow,
+    FlagRow,
+    ReturnRow,
+    new_id,
+)
+from zcreview.storage.sync_links import arrival_of, queue_return_down, unfinished_batch_of
+from zcreview.storage.tables import ApplicationRow, RevisionRow, utcnow
+from zcreview.storage.transitions import (
+    ACTION_LABELS as ACTION_LABELS,
+)
+from zcreview.storage.transitions import (
+    NotAllowed as NotAllowed,
+)
+from zcreview.storage.transitions import (
+    NotFound as NotFound,
+)
+from zcreview.storage.transitions import (
+    ReviewError as ReviewError,
+)
+from zcreview.storage.transitions import (
+    VersionConflict as VersionConflict,
+)
+from zcreview.storage.transitions import conflict, db_now, move
 
 SYSTEM_ACTOR = "系统"
 """The actor of what no reviewer did by hand (the deadline sweep)."""

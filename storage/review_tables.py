@@ -9,9 +9,9 @@ from sqlalchemy import Column, Index, Text, UniqueConstraint, inspect, select, t
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, Session, SQLModel
 
-from storage.migrations import Migration, create_tables, register
-from storage.tables import utcnow
 from zcreview.domain.audit import GENESIS
+from zcreview.storage.migrations import Migration, create_tables, register
+from zcreview.storage.tables import utcnow
 
 
 def new_id() -> str:
@@ -157,13 +157,13 @@ def _add_audit_mac(conn: Connection) -> None:
     """The MAC column (absent on databases made before v13), a baseline entry with every
     application's state and version, so a replay of the log starts from what was there, and the
     hub's table of the heads offices send."""
-    from storage.sync_tables import HubAuditHead
+    from zcreview.storage.sync_tables import HubAuditHead
 
     create_tables(HubAuditHead)(conn)
     if "mac" not in {c["name"] for c in inspect(conn).get_columns("audit_log")}:
         conn.execute(text("ALTER TABLE audit_log ADD COLUMN mac VARCHAR(64) NOT NULL DEFAULT ''"))
-    from storage import audit  # the chain writer, once its tables exist
-    from storage.tables import ApplicationRow
+    from zcreview.storage import audit  # the chain writer, once its tables exist
+    from zcreview.storage.tables import ApplicationRow
 
     rows = conn.execute(
         select(ApplicationRow.id, ApplicationRow.state, ApplicationRow.version)  # type: ignore[call-overload]

@@ -8,11 +8,17 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from storage import audit_anchor
-from storage.blobs import BlobStore
-from storage.engine import make_engine, private_home, private_sqlite_file, session, sqlite_url
-from storage.migrations import migrate
-from storage.scratch import clean_stale_scratch
+from zcreview.storage import audit_anchor
+from zcreview.storage.blobs import BlobStore
+from zcreview.storage.engine import (
+    make_engine,
+    private_home,
+    private_sqlite_file,
+    session,
+    sqlite_url,
+)
+from zcreview.storage.migrations import migrate
+from zcreview.storage.scratch import clean_stale_scratch
 
 
 @dataclass

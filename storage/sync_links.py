@@ -10,8 +10,8 @@ import json
 
 from sqlmodel import Session, col, select
 
-from storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, ReturnSent
 from zcreview.domain.corrections import CorrectionNotice
+from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, ReturnSent
 
 DONE_BATCH_STATES: frozenset[str] = frozenset({"acknowledged", "partly_rejected"})
 """Outbox states with a stored receipt (the rest can still change the application's state)."""

@@ -8,8 +8,8 @@ from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, inspec
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
-from storage.migrations import Migration, create_tables, register
-from storage.tables import utcnow
+from zcreview.storage.migrations import Migration, create_tables, register
+from zcreview.storage.tables import utcnow
 
 # ---------------------------------------------------------------- hub side (schema v10)
 

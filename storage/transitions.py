@@ -17,11 +17,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, insert, update
 from sqlmodel import Session, col, select
 
-from storage import audit
-from storage.review_tables import AuditRow, DecisionRow
-from storage.tables import ApplicationRow, RevisionRow
 from zcreview.domain.corrections import to_local
 from zcreview.domain.workflow import DECISIONS, State, allowed
+from zcreview.storage import audit
+from zcreview.storage.review_tables import AuditRow, DecisionRow
+from zcreview.storage.tables import ApplicationRow, RevisionRow
 
 ACTION_LABELS: dict[str, str] = {
     "claim": "领取审核",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from storage.store import Store, open_store
+from zcreview.storage.store import Store, open_store
 
 REPO = Path(__file__).resolve().parents[1]
 REALWORLD = REPO / "tests" / "data" / "realworld"

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from storage import applications
-from storage.review_tables import AuditRow
-from storage.store import Store
 from tests.factories import default_files, make_application
 from zcreview.domain.model import Application, iter_attachments
+from zcreview.storage import applications
+from zcreview.storage.review_tables import AuditRow
+from zcreview.storage.store import Store
 
 T0 = datetime(2025, 6, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing
 

@@ -8,11 +8,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from screens.app import ZcReviewApp, make_app
-from screens.review_services import ReviewServices
-from storage import applications, office
-from storage.review import record_return_from_above
-from storage.store import Store, open_store
 from tests.factories import default_files, make_application
 from tests.review_helpers import T0, Clock
 from zcreview.configfiles import load_config
@@ -22,7 +17,12 @@ from zcreview.domain.corrections import CorrectionItem
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
 from zcreview.preview.sniff import sniff_mime
+from zcreview.screens.app import ZcReviewApp, make_app
+from zcreview.screens.review_services import ReviewServices
 from zcreview.settings import Settings
+from zcreview.storage import applications, office
+from zcreview.storage.review import record_return_from_above
+from zcreview.storage.store import Store, open_store
 
 REALWORLD = Path(__file__).resolve().parent / "data" / "realworld"
 OFFICE = "威海市人力资源和社会保障局"

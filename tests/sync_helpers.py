@@ -18,15 +18,15 @@ from pathlib import Path
 import httpx
 from starlette.testclient import TestClient
 
-from storage import applications
-from storage.office import init_office
-from storage.review import Claimed, ReviewDesk
-from storage.store import Store, open_store
-from storage.tables import ApplicationRow
 from tests.conftest import REPO, drop_pg_schema, pg_url_for_new_schema
 from tests.factories import credit_code, default_files, make_application
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
+from zcreview.storage import applications
+from zcreview.storage.office import init_office
+from zcreview.storage.review import Claimed, ReviewDesk
+from zcreview.storage.store import Store, open_store
+from zcreview.storage.tables import ApplicationRow
 from zcreview.sync.http import HttpTransport
 from zcreview.sync.hub import create_app
 from zcreview.sync.hubcore import Hub

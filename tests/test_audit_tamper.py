@@ -19,15 +19,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from storage import audit
-from storage.audit_anchor import HEAD_FILE, KEY_FILE
-from storage.review import ReviewDesk
-from storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
-from storage.store import Store, open_store
 from tests.review_helpers import Clock, add_app
 from zcreview.cli import main
 from zcreview.domain.audit import GENESIS, AuditEntry, entry_hash
 from zcreview.domain.corrections import CorrectionItem
+from zcreview.storage import audit
+from zcreview.storage.audit_anchor import HEAD_FILE, KEY_FILE
+from zcreview.storage.review import ReviewDesk
+from zcreview.storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
+from zcreview.storage.store import Store, open_store
 
 ITEM = CorrectionItem("basic.phone", "手机号码", "", "手机号有误")
 

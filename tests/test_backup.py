@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import create_engine, func, text
 from sqlmodel import select
 
-from storage.audit import verify_audit
-from storage.backup import BackupError, backup, restore
-from storage.review import ReviewDesk
-from storage.review_tables import AuditRow
-from storage.store import Store, open_store
-from storage.tables import ApplicationRow
 from tests.conftest import PG_URL, pg_url_for_new_schema
 from tests.review_helpers import Clock, add_app
 from zcreview.cli import main
+from zcreview.storage.audit import verify_audit
+from zcreview.storage.backup import BackupError, backup, restore
+from zcreview.storage.review import ReviewDesk
+from zcreview.storage.review_tables import AuditRow
+from zcreview.storage.store import Store, open_store
+from zcreview.storage.tables import ApplicationRow
 
 
 def _office_with_history(store: Store) -> list[str]:

@@ -192,7 +192,7 @@ def test_no_office_database_or_textual(tmp_path: Path) -> None:
         "import sys\n"
         "from zcreview.cli import main\n"
         f"rc = main(['check', {str(path)!r}, '--json'])\n"
-        "loaded = [m for m in ('textual', 'sqlalchemy', 'sqlmodel', 'storage') if m in sys.modules]\n"
+        "loaded = [m for m in ('textual', 'sqlalchemy', 'sqlmodel', 'zcreview.storage') if m in sys.modules]\n"
         "print(rc, loaded)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ZCREVIEW_HOME": str(home)}

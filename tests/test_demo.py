@@ -14,10 +14,6 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlmodel import select
 
-from storage.applications import load_revision
-from storage.audit import verify_audit
-from storage.store import Store
-from storage.tables import ApplicationRow
 from zcreview.cli import main
 from zcreview.configfiles import load_config
 from zcreview.demo.attachments import AttachmentPool, FileSpec, TextSpec
@@ -34,6 +30,10 @@ from zcreview.domain.checks.validators import (
     validate_id_number,
 )
 from zcreview.domain.workflow import State
+from zcreview.storage.applications import load_revision
+from zcreview.storage.audit import verify_audit
+from zcreview.storage.store import Store
+from zcreview.storage.tables import ApplicationRow
 
 SMALL = 12
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from storage.applications import get_row, load_revision, refresh_counts_of
-from storage.recognised import application_evidence, save_page
-from storage.store import Store
 from tests.review_helpers import add_app
 from zcreview.configfiles import default_config
 from zcreview.domain.recognised import PageText, TextLine
 from zcreview.preview.ocr import engine_version
+from zcreview.storage.applications import get_row, load_revision, refresh_counts_of
+from zcreview.storage.recognised import application_evidence, save_page
+from zcreview.storage.store import Store
 
 CFG = default_config()
 

@@ -3,8 +3,8 @@ them, and what the scan says instead when it differs."""
 
 from __future__ import annotations
 
-from screens.evidence_match import find, values_at
 from tests.factories import make_application
+from zcreview.screens.evidence_match import find, values_at
 
 LINES = [
     "毕业证书",

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from storage import hub_admin
 from zcreview.cli import main
+from zcreview.storage import hub_admin
 from zcreview.sync.hubcore import Hub, HubError
 
 CODE = "11371000MB2852312X"

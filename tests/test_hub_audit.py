@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from storage import hub_admin, hub_audit
 from tests.sync_helpers import LEVEL, SERIES, YEAR, Net, open_path, passed_app
 from zcreview.cli import main
+from zcreview.storage import hub_admin, hub_audit
 from zcreview.sync.outbox import drive, seal_batch
 
 

@@ -17,9 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from storage.applications import load_revision, revisions
-from storage.store import Store
-from storage.tables import ApplicationRow, AttachmentRow, BlobRow, RevisionRow
 from tests.conftest import REALWORLD
 from tests.factories import (
     DELETE,
@@ -36,6 +33,9 @@ from zcreview.intake.importer import ImportEvent, ImportReport, PackageResult, i
 from zcreview.intake.package import Limits, find_packages, open_package
 from zcreview.intake.problems import PackageError, safe_text
 from zcreview.intake.validate import clean_text, parse_application
+from zcreview.storage.applications import load_revision, revisions
+from zcreview.storage.store import Store
+from zcreview.storage.tables import ApplicationRow, AttachmentRow, BlobRow, RevisionRow
 
 CONFIG = default_config()
 MB = 1024 * 1024

@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 
-from storage.store import Store
 from tests.factories import application_dict, default_files
 from zcreview.configfiles import default_config
 from zcreview.intake.cli import print_report
 from zcreview.intake.importer import import_paths
+from zcreview.storage.store import Store
 
 SEED = 20251205
 PACKAGES = 1000

@@ -16,16 +16,16 @@ from typing import Any
 import pypdf
 import pytest
 
-from storage.applications import load_revision
-from storage.blob_notes import attachment_notes
-from storage.scratch import SCRATCH, ScratchDir, clean_stale_scratch
-from storage.store import Store, open_store
-from storage.tables import ApplicationRow
 from tests.conftest import REPO
 from tests.factories import application_dict, default_files, pdf_bytes, write_package
 from zcreview.configfiles import default_config
 from zcreview.domain.checks import Severity
 from zcreview.intake.importer import ImportReport, PackageResult, import_paths
+from zcreview.storage.applications import load_revision
+from zcreview.storage.blob_notes import attachment_notes
+from zcreview.storage.scratch import SCRATCH, ScratchDir, clean_stale_scratch
+from zcreview.storage.store import Store, open_store
+from zcreview.storage.tables import ApplicationRow
 
 CONFIG = default_config()
 FIRST_PDF = "学历/2012年6月本科学历.pdf"  # named by every factory application

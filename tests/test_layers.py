@@ -66,9 +66,9 @@ def test_core_packages_do_not_load_textual() -> None:
     modules = [
         "zcreview.domain.model",
         "zcreview.domain.workflow",
-        "storage.store",
-        "storage.queue",
-        "storage.applications",
+        "zcreview.storage.store",
+        "zcreview.storage.queue",
+        "zcreview.storage.applications",
         "zcreview.intake",
         "zcreview.cli",
         "zcreview.context",
@@ -97,4 +97,4 @@ def test_non_ui_commands_do_not_load_textual(argv: list[str]) -> None:
 
 def test_screens_do_load_textual() -> None:
     """The probe itself works: importing the app module does bring Textual in."""
-    assert "textual" in _textual_modules("screens.app")
+    assert "textual" in _textual_modules("zcreview.screens.app")

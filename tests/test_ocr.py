@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from storage.recognised import load_doc
 from tests.ocr_pages import CERTIFICATE, char_error_rate, scanned_pdf
 from tests.review_screen_data import add_application, new_office
 from zcreview.cli import main
@@ -20,6 +19,7 @@ from zcreview.preview.ocr import (
     text_layer_reliable,
 )
 from zcreview.preview.worker import ProcessRunner
+from zcreview.storage.recognised import load_doc
 
 
 def test_a_scanned_certificate_is_read_in_a_worker_in_reading_order() -> None:
@@ -75,7 +75,7 @@ def test_ocr_command_stores_every_page_once_and_resumes(
     files = {"学历/2012年6月本科学历.pdf": scanned_pdf(), "继续教育/2023年继续教育证明.pdf": proof}
     app_id = add_application(store, 0, files=files)
     with store.session() as session:
-        from storage.applications import load_revision
+        from zcreview.storage.applications import load_revision
 
         app = load_revision(app_id, session=session)
     shas = {ref.sha256 for _path, ref in iter_attachments(app) if ref.sha256}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.office import get_self, list_reviewers
-from storage.store import open_store
 from tests.factories import credit_code
 from zcreview.cli import main
+from zcreview.storage.office import get_self, list_reviewers
+from zcreview.storage.store import open_store
 
 
 def test_init_and_reviewers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

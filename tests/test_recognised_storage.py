@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from storage.recognised import (
+from zcreview.domain.recognised import PageText, TextLine
+from zcreview.storage.recognised import (
     TEXT_LAYER_ENGINE,
     evidence_for,
     load_doc,
@@ -10,8 +11,7 @@ from storage.recognised import (
     save_page,
     stored_pages,
 )
-from storage.store import Store
-from zcreview.domain.recognised import PageText, TextLine
+from zcreview.storage.store import Store
 
 ENGINE = "rapidocr-test/PP-OCR"
 SHA = "a" * 64

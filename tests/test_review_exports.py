@@ -12,9 +12,6 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import text
 
-from storage.queue import QueueFilter
-from storage.review import DecisionListRow, ReviewDesk, decision_list
-from storage.store import Store
 from tests.review_helpers import Clock, add_app, state_of
 from zcreview import cli
 from zcreview.cli import main
@@ -26,6 +23,9 @@ from zcreview.exports import (
     write_list_csv,
     write_list_xlsx,
 )
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.review import DecisionListRow, ReviewDesk, decision_list
+from zcreview.storage.store import Store
 
 ITEM = CorrectionItem(
     "assessments[1]", "任现职以来考核 > 第2条", "ASSESS-UNIT", "考核单位与社保缴费单位不一致"

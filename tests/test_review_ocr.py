@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from screens.review import ReviewScreen
-from screens.review_services import ReviewServices, services_of
-from screens.widgets.field_list import FieldList
-from screens.widgets.preview_pane import PreviewPane
-from storage.queue import QueueFilter
-from storage.store import Store
 from tests.ocr_pages import scanned_pdf
 from tests.review_helpers import Clock
 from tests.review_screen_data import add_application, new_office, review_app, settle
+from zcreview.screens.review import ReviewScreen
+from zcreview.screens.review_services import ReviewServices, services_of
+from zcreview.screens.widgets.field_list import FieldList
+from zcreview.screens.widgets.preview_pane import PreviewPane
 from zcreview.settings import Settings
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.store import Store
 
 pytestmark = pytest.mark.anyio
 

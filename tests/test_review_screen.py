@@ -11,22 +11,6 @@ import pytest
 from sqlmodel import col, select
 from textual.widgets import Static
 
-from screens.app import ZcReviewApp
-from screens.composer import ReturnComposer
-from screens.confirm import ConfirmScreen
-from screens.exports_ui import export_list
-from screens.flag_dialog import FlagDialog, rank_reasons
-from screens.queue import QueueScreen
-from screens.review import ReviewScreen
-from screens.review_services import services_of
-from screens.widgets.field_list import FieldList
-from screens.widgets.preview_pane import PreviewPane
-from screens.widgets.queue_list import QueueList
-from storage import applications
-from storage.queue import QueueFilter
-from storage.review import Claimed
-from storage.review_tables import AuditRow, CorrectionItemRow, FlagRow, ReturnRow
-from storage.store import Store
 from tests.review_screen_data import (
     Clock,
     add_application,
@@ -40,6 +24,22 @@ from tests.review_screen_data import (
 from zcreview.configfiles import load_config
 from zcreview.domain.corrections import CorrectionItem, add_working_days
 from zcreview.domain.workflow import State
+from zcreview.screens.app import ZcReviewApp
+from zcreview.screens.composer import ReturnComposer
+from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.exports_ui import export_list
+from zcreview.screens.flag_dialog import FlagDialog, rank_reasons
+from zcreview.screens.queue import QueueScreen
+from zcreview.screens.review import ReviewScreen
+from zcreview.screens.review_services import services_of
+from zcreview.screens.widgets.field_list import FieldList
+from zcreview.screens.widgets.preview_pane import PreviewPane
+from zcreview.screens.widgets.queue_list import QueueList
+from zcreview.storage import applications
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.review import Claimed
+from zcreview.storage.review_tables import AuditRow, CorrectionItemRow, FlagRow, ReturnRow
+from zcreview.storage.store import Store
 
 pytestmark = pytest.mark.anyio
 
@@ -59,7 +59,7 @@ def office(tmp_path: Path) -> Iterator[Store]:
 
 
 def ids_in_queue(store: Store) -> list[str]:
-    from storage import queue as queue_db
+    from zcreview.storage import queue as queue_db
 
     with store.session() as s:
         return [r.id for r in queue_db.page(QueueFilter(), 0, 100, session=s)]
@@ -639,7 +639,7 @@ async def test_palette_exports_the_decision_list(office: Store) -> None:
 async def test_a_on_the_queue_passes_in_two_keys(office: Store) -> None:
     """`a` claims and asks (name, title, ✓/⚠/✗); `n` releases; `a` `y` passes, committed
     before the dialog closes, and the row shows the new state."""
-    from screens.queue_pass import QueuePassDialog
+    from zcreview.screens.queue_pass import QueuePassDialog
 
     order = ids_in_queue(office)
     app = review_app(office)
@@ -692,7 +692,7 @@ async def test_a_on_the_queue_warns_on_failures_and_refuses_a_held_one(tmp_path:
         clock.advance(minutes=20)
         await pilot.press("a")
         await settle(pilot)
-        from screens.queue_pass import QueuePassDialog
+        from zcreview.screens.queue_pass import QueuePassDialog
 
         assert isinstance(app.screen, QueuePassDialog)
         assert app.screen.row.n_fail > 0

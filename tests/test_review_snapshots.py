@@ -12,12 +12,6 @@ from typing import Any
 
 import pytest
 
-from screens.review import ReviewScreen
-from screens.review_services import ReviewServices, services_of
-from screens.widgets.field_list import FieldList
-from storage.queue import QueueFilter
-from storage.review import ReviewDesk
-from storage.store import Store
 from tests.review_screen_data import (
     Clock,
     add_application,
@@ -28,6 +22,12 @@ from tests.review_screen_data import (
 )
 from zcreview.configfiles import load_config
 from zcreview.domain.corrections import policy_from_config
+from zcreview.screens.review import ReviewScreen
+from zcreview.screens.review_services import ReviewServices, services_of
+from zcreview.screens.widgets.field_list import FieldList
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.review import ReviewDesk
+from zcreview.storage.store import Store
 
 FIRST = "00000000-0000-0000-0000-000000000001"
 

@@ -8,12 +8,21 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-import storage.tables
-from storage import audit, review
-from storage.engine import make_engine
-from storage.engine import session as new_session
-from storage.office import init_office
-from storage.review import (
+from tests.review_helpers import (
+    Clock,
+    add_app,
+    audit_actions,
+    resubmit,
+    state_of,
+)
+from zcreview import storage
+from zcreview.domain.corrections import CorrectionItem, ReviewPolicy
+from zcreview.domain.workflow import State
+from zcreview.storage import audit, review
+from zcreview.storage.engine import make_engine
+from zcreview.storage.engine import session as new_session
+from zcreview.storage.office import init_office
+from zcreview.storage.review import (
     Claimed,
     ClaimedByOther,
     LeaseHeld,
@@ -22,18 +31,9 @@ from storage.review import (
     ReviewDesk,
     VersionConflict,
 )
-from storage.review_tables import DecisionRow, ReturnRow
-from storage.store import Store
-from storage.transitions import db_now
-from tests.review_helpers import (
-    Clock,
-    add_app,
-    audit_actions,
-    resubmit,
-    state_of,
-)
-from zcreview.domain.corrections import CorrectionItem, ReviewPolicy
-from zcreview.domain.workflow import State
+from zcreview.storage.review_tables import DecisionRow, ReturnRow
+from zcreview.storage.store import Store
+from zcreview.storage.transitions import db_now
 
 ITEM = CorrectionItem(
     "assessments[1]", "任现职以来考核 > 第2条", "ASSESS-UNIT", "考核单位与社保缴费单位不一致"

@@ -8,21 +8,21 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from screens.app import ZcReviewApp
-from screens.confirm import ConfirmScreen
-from screens.flag_dialog import FlagDialog
-from screens.queue import QueueScreen
-from screens.review import ReviewScreen
-from screens.review_services import services_of
-from screens.widgets.field_list import FieldList
-from screens.widgets.queue_list import QueueList
-from storage import applications
-from storage import queue as queue_db
-from storage.queue import QueueFilter
-from storage.review_tables import FlagRow
-from storage.store import Store
 from tests.review_screen_data import fill, new_office, review_app, settle
 from zcreview.domain.workflow import State
+from zcreview.screens.app import ZcReviewApp
+from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.flag_dialog import FlagDialog
+from zcreview.screens.queue import QueueScreen
+from zcreview.screens.review import ReviewScreen
+from zcreview.screens.review_services import services_of
+from zcreview.screens.widgets.field_list import FieldList
+from zcreview.screens.widgets.queue_list import QueueList
+from zcreview.storage import applications
+from zcreview.storage import queue as queue_db
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.review_tables import FlagRow
+from zcreview.storage.store import Store
 
 pytestmark = pytest.mark.anyio
 
@@ -75,7 +75,7 @@ def type_ahead(app: ZcReviewApp, *keys: str) -> None:
 def audit_of(store: Store, app_id: str) -> list[str]:
     from sqlmodel import col, select
 
-    from storage.review_tables import AuditRow
+    from zcreview.storage.review_tables import AuditRow
 
     with store.session() as s:
         rows = s.exec(
@@ -248,9 +248,9 @@ async def test_a_on_the_queue_keeps_the_cursor_and_warns_of_flags_and_upper_retu
 ) -> None:
     from datetime import date
 
-    from screens.queue_pass import QueuePassDialog
     from tests.review_screen_data import return_from_above
     from zcreview.domain.corrections import CorrectionItem
+    from zcreview.screens.queue_pass import QueuePassDialog
 
     order = ids_in(office)
     desk = services_of(review_app(office)).desk("张审核")
@@ -301,9 +301,9 @@ async def test_a_on_the_queue_keeps_the_cursor_and_warns_of_flags_and_upper_retu
 
 
 def test_a_heading_never_shows_a_tick_above_failing_rows() -> None:
-    from screens.review_items import build_items
     from tests.factories import make_application
     from zcreview.domain.checks.base import CheckResult, Severity
+    from zcreview.screens.review_items import build_items
 
     app = make_application(0)
     assert len(app.continuing_education) >= 2
@@ -333,7 +333,7 @@ def test_every_shown_field_has_a_chinese_label() -> None:
     from pydantic import BaseModel
 
     import zcreview.domain.model as model
-    from screens.widgets.sections import _fields, label_of
+    from zcreview.screens.widgets.sections import _fields, label_of
 
     raw = []
     for cls in vars(model).values():
@@ -350,7 +350,7 @@ def test_every_shown_field_has_a_chinese_label() -> None:
 
 
 async def test_help_rows_pair_each_key_with_its_own_action(office: Store) -> None:
-    from screens.help import binding_rows
+    from zcreview.screens.help import binding_rows
 
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
@@ -382,7 +382,7 @@ async def test_the_palette_speaks_chinese_and_offers_office_commands(office: Sto
         assert "路径申请与审核" in screen_text(app), (app.screen, screen_text(app))
         await pilot.press("enter")
         await settle(pilot)
-        from screens.paths import PathsScreen
+        from zcreview.screens.paths import PathsScreen
 
         assert isinstance(app.screen, PathsScreen)
         await pilot.press("ctrl+p", *"zzzz")
@@ -397,8 +397,8 @@ async def test_the_palette_speaks_chinese_and_offers_office_commands(office: Sto
 
 @pytest.fixture
 def big_office(tmp_path: Path) -> Iterator[Store]:
-    from storage.store import open_store
     from tests import tui_data
+    from zcreview.storage.store import open_store
 
     store = open_store(tmp_path / "big")
     tui_data.fill(store, 300)
@@ -415,9 +415,9 @@ def count_of(store: Store, flt: QueueFilter) -> int:
 
 
 async def test_search_looks_everywhere_restarts_and_clears_with_escape(big_office: Store) -> None:
-    from screens.widgets.queue_tree import QueueTree, Selection
-    from screens.widgets.search_box import SearchBox
     from tests import tui_data
+    from zcreview.screens.widgets.queue_tree import QueueTree, Selection
+    from zcreview.screens.widgets.search_box import SearchBox
 
     app = review_app(big_office)
     async with app.run_test(size=WIDE) as pilot:
@@ -469,7 +469,7 @@ async def test_search_looks_everywhere_restarts_and_clears_with_escape(big_offic
 
 
 async def test_g_and_G_move_in_the_tree(big_office: Store) -> None:
-    from screens.widgets.queue_tree import QueueTree
+    from zcreview.screens.widgets.queue_tree import QueueTree
 
     app = review_app(big_office)
     async with app.run_test(size=WIDE) as pilot:
@@ -508,7 +508,7 @@ async def test_at_80x24_the_title_keeps_the_state_and_the_flag_dialog_fits(
 async def test_at_80x24_paths_and_outbox_show_state_and_bytes(office: Store) -> None:
     from textual.widgets import DataTable
 
-    from screens.outbox import OutboxScreen
+    from zcreview.screens.outbox import OutboxScreen
 
     app = review_app(office)
     async with app.run_test(size=NARROW) as pilot:
@@ -586,7 +586,7 @@ def listing_rows(listing: QueueList) -> list[queue_db.QueueRow]:
 
 
 async def test_h_shows_the_history_of_the_application(office: Store) -> None:
-    from screens.history import HistoryScreen
+    from zcreview.screens.history import HistoryScreen
 
     app = review_app(office)
     async with app.run_test(size=NARROW) as pilot:
@@ -641,8 +641,8 @@ async def test_pinyin_initials_find_names(tmp_path: Path) -> None:
 
 
 async def test_space_marks_and_a_passes_the_marked_without_failures(tmp_path: Path) -> None:
-    from screens.bulk_pass import BulkPassDialog
     from tests.review_screen_data import add_application
+    from zcreview.screens.bulk_pass import BulkPassDialog
 
     store = new_office(tmp_path / "home")
     first = add_application(store, 0)
@@ -728,7 +728,7 @@ def test_deadline_wording() -> None:
 async def test_u_with_marks_opens_the_report_with_the_marked_passed_ones_chosen(
     office: Store,
 ) -> None:
-    from screens.report import ReportScreen
+    from zcreview.screens.report import ReportScreen
 
     order = ids_in(office)
     pass_first(office, order[0])

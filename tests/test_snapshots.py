@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from screens.app import ZcReviewApp, make_app
-from storage.store import Store, open_store
 from tests import tui_data
 from tests.tui_data import settle
 from zcreview.context import Context
+from zcreview.screens.app import ZcReviewApp, make_app
 from zcreview.settings import Settings
+from zcreview.storage.store import Store, open_store
 
 
 @pytest.fixture

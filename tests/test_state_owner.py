@@ -117,7 +117,7 @@ def test_only_the_transitions_module_writes_state_and_version() -> None:
 def test_the_scan_finds_a_direct_write() -> None:
     """The scan itself: each kind of direct write is reported."""
     sample = """
-from storage.tables import ApplicationRow
+from zcreview.storage.tables import ApplicationRow
 row.state = "已上报"
 row.version += 1
 ApplicationRow(id="x", state="待审核")

@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 
-from storage import applications, queue
-from storage.store import Store
 from tests.factories import make_application
 from zcreview.configfiles import default_config
 from zcreview.domain.checks import Severity, counts, run_all
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
+from zcreview.storage import applications, queue
+from zcreview.storage.store import Store
 
 
 def stored(app: Application, store: Store) -> Application:

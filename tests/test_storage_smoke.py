@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from storage.engine import make_engine, sqlite_url
-from storage.migrations import (
+from zcreview.storage.engine import make_engine, sqlite_url
+from zcreview.storage.migrations import (
     KNOWN_VERSIONS,
     LATEST_VERSION,
     MIGRATIONS,
@@ -19,8 +19,8 @@ from storage.migrations import (
     migrate,
     recorded_versions,
 )
-from storage.store import Store, open_store
-from storage.tables import SchemaVersion
+from zcreview.storage.store import Store, open_store
+from zcreview.storage.tables import SchemaVersion
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ def test_up_to_date_database_opens_without_importing_area_tables(tmp_path: Path)
     code = (
         "import sys; from pathlib import Path; from storage.store import open_store; "
         f"open_store(Path({str(tmp_path)!r})).dispose(); "
-        "print(sorted(m for m in ('storage.review_tables', 'storage.sync_tables') "
+        "print(sorted(m for m in ('zcreview.storage.review_tables', 'zcreview.storage.sync_tables') "
         "if m in sys.modules))"
     )
     out = subprocess.run(

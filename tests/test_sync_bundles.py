@@ -19,10 +19,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from storage import applications
-from storage.office import add_reviewer, init_office
-from storage.store import Store, open_store
-from storage.sync_tables import OutboxBatch
 from tests.factories import credit_code
 from tests.sync_helpers import (
     LEVEL,
@@ -37,6 +33,10 @@ from tests.sync_helpers import (
 from tests.sync_helpers import state_of as state
 from zcreview.cli import main
 from zcreview.domain.workflow import State
+from zcreview.storage import applications
+from zcreview.storage.office import add_reviewer, init_office
+from zcreview.storage.store import Store, open_store
+from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.sync import folder as folder_mod
 from zcreview.sync.folder import (
     BundleError,

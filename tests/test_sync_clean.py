@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from storage.applications import load_revision
-from storage.office import add_reviewer
-from storage.store import open_store
 from tests.factories import application_dict, credit_code
 from tests.sync_helpers import LEVEL, SERIES, YEAR, passed_app
 from tests.test_sync_bundles import make_side, write_bundle
 from tests.test_sync_cli import REPORT_ALL, office_home, run
+from zcreview.storage.applications import load_revision
+from zcreview.storage.office import add_reviewer
+from zcreview.storage.store import open_store
 from zcreview.sync.folder import export_key, import_dir, trust
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 

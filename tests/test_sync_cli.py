@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from storage import office
-from storage.store import open_store
 from tests.conftest import REPO
 from tests.factories import credit_code
 from tests.sync_helpers import (
@@ -25,6 +23,8 @@ from tests.sync_helpers import (
 )
 from zcreview.cli import main
 from zcreview.domain.workflow import State
+from zcreview.storage import office
+from zcreview.storage.store import open_store
 
 
 @pytest.fixture

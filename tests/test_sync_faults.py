@@ -24,8 +24,6 @@ import httpx
 import pytest
 from sqlmodel import Session, col, func, select
 
-from storage import applications, audit
-from storage.sync_tables import HubDelivery, HubReturn, OutboxBatch
 from tests.conftest import REPO
 from tests.faultproxy import FaultProxy
 from tests.sync_helpers import (
@@ -45,6 +43,8 @@ from tests.sync_helpers import (
     state_of,
 )
 from zcreview.domain.workflow import State
+from zcreview.storage import applications, audit
+from zcreview.storage.sync_tables import HubDelivery, HubReturn, OutboxBatch
 from zcreview.sync import inbox as inbox_mod
 from zcreview.sync import outbox as outbox_mod
 from zcreview.sync.inbox import pull_inbox, pull_returns, push_returns
@@ -312,7 +312,7 @@ def test_hub_killed_then_restarted_on_the_same_data(tmp_path: Path, point: str) 
 KILLER = """
 import os, signal, sys
 from pathlib import Path
-from storage.store import open_store
+from zcreview.storage.store import open_store
 from zcreview.sync import inbox, outbox
 from zcreview.sync.http import HttpTransport
 

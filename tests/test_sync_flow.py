@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from storage import applications, review
-from storage.sync_tables import OutboxBatch, OutboxItem, ReturnReceived
 from tests.conftest import drop_pg_schema, pg_url_for_new_schema
 from tests.sync_helpers import (
     LEVEL,
@@ -36,6 +34,8 @@ from tests.sync_helpers import (
 )
 from zcreview.domain.checks import counts, run_all
 from zcreview.domain.workflow import State
+from zcreview.storage import applications, review
+from zcreview.storage.sync_tables import OutboxBatch, OutboxItem, ReturnReceived
 from zcreview.sync.inbox import (
     corrections_of,
     fetch_blob,
@@ -169,7 +169,7 @@ def test_report_without_hub_path_is_rejected_per_application(net: Net) -> None:
     dept = net.office("青岛市住房和城乡建设局", "主管部门")
     open_path(unit, dept, dept.name)
     with unit.store.session() as s:
-        from storage.sync_tables import SyncPath
+        from zcreview.storage.sync_tables import SyncPath
 
         fake = s.exec(select(SyncPath)).one()
         s.add(SyncPath(**{**fake.model_dump(), "path_id": "f" * 8, "level": "副高级"}))

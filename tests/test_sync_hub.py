@@ -20,8 +20,6 @@ from sqlmodel import select
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from storage.migrations import MIGRATIONS
-from storage.sync_tables import OutboxBatch
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
@@ -38,6 +36,8 @@ from tests.sync_helpers import (
     state_of,
 )
 from zcreview.domain.workflow import State
+from zcreview.storage.migrations import MIGRATIONS
+from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.sync.hub import API, create_app, openapi_document
 from zcreview.sync.inbox import fetch_blob, pull_inbox, pull_returns, push_returns
 from zcreview.sync.outbox import BatchProgress, drive, seal_batch

@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 
-from storage.sync_tables import OutboxBatch
 from tests.conftest import drop_pg_schema, pg_url_for_new_schema
 from tests.sync_helpers import (
     LEVEL,
@@ -34,6 +33,7 @@ from tests.sync_helpers import (
     passed_app,
     start_hub,
 )
+from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.sync.hub import API
 from zcreview.sync.inbox import pull_inbox
 from zcreview.sync.outbox import drive, seal_batch

@@ -16,18 +16,6 @@ import pytest
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static
 
-from screens.app import ZcReviewApp, make_app
-from screens.blob_source import make_blob_reader
-from screens.confirm import ConfirmScreen
-from screens.outbox import OutboxScreen
-from screens.path_request import PathRequestDialog
-from screens.paths import PathsScreen
-from screens.report import ReportScreen
-from storage import review
-from storage.office import add_reviewer
-from storage.review import NotAllowed, ReviewDesk
-from storage.store import Store
-from storage.sync_tables import OutboxBatch, ReturnSent, SyncPath
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
@@ -41,7 +29,19 @@ from tests.sync_helpers import (
 from zcreview.context import Context
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.domain.workflow import State
+from zcreview.screens.app import ZcReviewApp, make_app
+from zcreview.screens.blob_source import make_blob_reader
+from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.outbox import OutboxScreen
+from zcreview.screens.path_request import PathRequestDialog
+from zcreview.screens.paths import PathsScreen
+from zcreview.screens.report import ReportScreen
 from zcreview.settings import Settings
+from zcreview.storage import review
+from zcreview.storage.office import add_reviewer
+from zcreview.storage.review import NotAllowed, ReviewDesk
+from zcreview.storage.store import Store
+from zcreview.storage.sync_tables import OutboxBatch, ReturnSent, SyncPath
 from zcreview.sync.inbox import corrections_of
 
 pytestmark = pytest.mark.anyio
@@ -74,7 +74,7 @@ def office_app(net: Net, office: Office, *, synced: bool = True) -> ZcReviewApp:
 
 
 def _has_reviewer(store: Store) -> bool:
-    from storage.office import list_reviewers
+    from zcreview.storage.office import list_reviewers
 
     with store.session() as s:
         return bool(list_reviewers(session=s))
@@ -220,8 +220,8 @@ async def test_path_request_approval_report_and_receipts(net: Net) -> None:
 
 
 def _first_blob(store: Store, app_id: str) -> str:
-    from storage.applications import load_revision
     from zcreview.domain.model import iter_attachments
+    from zcreview.storage.applications import load_revision
 
     with store.session() as s:
         app = load_revision(app_id, session=s)
@@ -291,7 +291,7 @@ async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
     app = office_app(net, dept)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        from screens.widgets.queue_list import QueueList
+        from zcreview.screens.widgets.queue_list import QueueList
 
         assert app.screen.query_one(QueueList).total == 0
         await pilot.press("dollar_sign")
@@ -358,8 +358,8 @@ async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
 @pytest.fixture
 def report_office(tmp_path: Path) -> Iterator[Store]:
     """An office without sync: four passed applications and an approved path of this year."""
-    from storage.office import init_office
-    from storage.store import open_store
+    from zcreview.storage.office import init_office
+    from zcreview.storage.store import open_store
 
     store = open_store(tmp_path / "home")
     with store.session() as s:

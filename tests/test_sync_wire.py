@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from storage.sync_tables import OutboxBatch
 from tests.sync_helpers import (
     CountingProxy,
     LiveHub,
@@ -20,6 +19,7 @@ from tests.sync_helpers import (
     report,
     start_hub,
 )
+from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.sync.outbox import drive
 
 

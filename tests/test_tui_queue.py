@@ -14,21 +14,21 @@ from sqlalchemy import text
 from textual.scrollbar import ScrollBar
 from textual.widgets._toggle_button import ToggleButton
 
-from screens.app import ZcReviewApp, configure_textual, make_app
-from screens.confirm import ConfirmScreen
-from screens.detail import DetailScreen
-from screens.reviewer_picker import ReviewerPicker
-from screens.state_filter import StateFilterScreen
-from screens.widgets.queue_list import QueueList
-from screens.widgets.queue_tree import WAITING, QueueTree, Selection
-from storage import queue as queue_db
-from storage.queue import QueueFilter
-from storage.store import Store, open_store
 from tests import tui_data
 from tests.tui_data import settle
 from zcreview.context import Context
 from zcreview.domain.model import SECTIONS
+from zcreview.screens.app import ZcReviewApp, configure_textual, make_app
+from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.detail import DetailScreen
+from zcreview.screens.reviewer_picker import ReviewerPicker
+from zcreview.screens.state_filter import StateFilterScreen
+from zcreview.screens.widgets.queue_list import QueueList
+from zcreview.screens.widgets.queue_tree import WAITING, QueueTree, Selection
 from zcreview.settings import Settings
+from zcreview.storage import queue as queue_db
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.store import Store, open_store
 
 pytestmark = pytest.mark.anyio
 
@@ -377,8 +377,8 @@ async def test_paging_keys_move_the_cursor(office: Store) -> None:
 
 def test_tree_level_order_is_the_models() -> None:
     """The tree sorts levels without importing the pydantic model; the order must stay its."""
-    from screens.widgets.queue_tree import LEVEL_ORDER
     from zcreview.domain.model import LEVELS
+    from zcreview.screens.widgets.queue_tree import LEVEL_ORDER
 
     assert LEVEL_ORDER == LEVELS
 

@@ -8,15 +8,15 @@ from datetime import date
 import pytest
 from sqlmodel import col, select
 
-from storage import office
-from storage.review import ReviewDesk
-from storage.review_tables import AuditRow
-from storage.store import Store
 from tests.review_helpers import Clock, add_app, head
 from zcreview import cli
 from zcreview.cli import main
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.settings import Settings
+from zcreview.storage import office
+from zcreview.storage.review import ReviewDesk
+from zcreview.storage.review_tables import AuditRow
+from zcreview.storage.store import Store
 
 ITEM = CorrectionItem("work_summary", "工作总结", "", "请补充主要业绩", "")
 

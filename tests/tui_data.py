@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from storage import office
-from storage.store import Store
-from storage.tables import ApplicationRow, RevisionRow
 from zcreview.domain.model import Application
 from zcreview.domain.workflow import State
+from zcreview.storage import office
+from zcreview.storage.store import Store
+from zcreview.storage.tables import ApplicationRow, RevisionRow
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟"]

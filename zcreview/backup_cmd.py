@@ -40,7 +40,7 @@ def _size(n: int) -> str:
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from storage.backup import BackupError, backup
+    from zcreview.storage.backup import BackupError, backup
 
     settings = resolve_settings(args)
     try:
@@ -57,9 +57,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from storage.audit import verify_audit
-    from storage.backup import BackupError, restore
     from zcreview.context import open_context
+    from zcreview.storage.audit import verify_audit
+    from zcreview.storage.backup import BackupError, restore
 
     settings = resolve_settings(args)
     try:

@@ -163,7 +163,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     graphics = _ask_terminal_graphics(settings)
     try:
         ctx = open_context(settings=settings)
-        from screens.app import run_app  # Textual is loaded only here
+        from zcreview.screens.app import run_app  # Textual is loaded only here
     except BaseException:
         graphics()  # the terminal leaves raw mode before an error is printed
         raise

@@ -11,7 +11,7 @@ from typing import Any
 from platformdirs import user_config_path
 from pydantic import ValidationError
 
-from config import CONFIG_DIR
+from zcreview.config import CONFIG_DIR
 from zcreview.domain.catalogue import Config
 
 APP_NAME = "zcreview"

@@ -6,9 +6,9 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.store import Store, open_store
 from zcreview.errors import UserError
 from zcreview.settings import Settings, SettingsError, load_settings
+from zcreview.storage.store import Store, open_store
 
 
 class ContextError(Exception):

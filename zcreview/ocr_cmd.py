@@ -92,8 +92,8 @@ def _clock(seconds: float) -> str:
 
 
 def _docs_of(ctx: Context, args: argparse.Namespace) -> list[tuple[str, str]]:
-    from storage.applications import load_revision
-    from storage.recognised import attachment_names
+    from zcreview.storage.applications import load_revision
+    from zcreview.storage.recognised import attachment_names
 
     with ctx.store.session() as session:
         if args.all or not args.apps:
@@ -111,8 +111,8 @@ def _docs_of(ctx: Context, args: argparse.Namespace) -> list[tuple[str, str]]:
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
-    from screens.blob_source import make_blob_reader
     from zcreview.ocr_queue import OcrQueue, PageEvent
+    from zcreview.screens.blob_source import make_blob_reader
 
     ctx = open_context(args)
     out: TextIO = sys.stderr

@@ -17,8 +17,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from storage.applications import refresh_counts_of
-from storage.recognised import (
+from zcreview.domain.catalogue import Config
+from zcreview.domain.recognised import PageText, TextLine
+from zcreview.preview.document import ErrorKind, PreviewError, contain
+from zcreview.preview.ocr import Recognised, engine_version
+from zcreview.preview.worker import OCR_TIMEOUT, ProcessRunner, Runner
+from zcreview.storage.applications import refresh_counts_of
+from zcreview.storage.recognised import (
     RecognisedDoc,
     applications_with_blob,
     attachment_names,
@@ -28,12 +33,7 @@ from storage.recognised import (
     save_page,
     stored_pages,
 )
-from storage.store import Store
-from zcreview.domain.catalogue import Config
-from zcreview.domain.recognised import PageText, TextLine
-from zcreview.preview.document import ErrorKind, PreviewError, contain
-from zcreview.preview.ocr import Recognised, engine_version
-from zcreview.preview.worker import OCR_TIMEOUT, ProcessRunner, Runner
+from zcreview.storage.store import Store
 
 Doc = tuple[str, str]
 """An attachment: (SHA-256, file name)."""

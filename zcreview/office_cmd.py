@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from storage.office import add_reviewer, get_self, init_office, list_reviewers
 from zcreview.context import open_context
 from zcreview.errors import UserError
+from zcreview.storage.office import add_reviewer, get_self, init_office, list_reviewers
 
 OFFICE_TYPES = ("用人单位", "主管部门", "人社局", "呈报部门", "评委会办事机构")
 OFFICE_LEVELS = ("区县", "市直", "省直")

@@ -90,7 +90,7 @@ def register(
 
 def _actor(args: argparse.Namespace, ctx: Context) -> str:
     """Who acts, for the audit log: a registered reviewer (实名制), else the login name."""
-    from storage.office import is_reviewer
+    from zcreview.storage.office import is_reviewer
 
     named = getattr(args, "reviewer", None)
     with ctx.store.session() as s:
@@ -106,7 +106,7 @@ def _actor(args: argparse.Namespace, ctx: Context) -> str:
 def resolve_application(ref: str, session: Any) -> str:
     """The one application `ref` names (申报编号, a prefix of it, or a 身份证号); a clear
     message when it names none or several."""
-    from storage.applications import find_applications, short_id
+    from zcreview.storage.applications import find_applications, short_id
 
     found = find_applications(ref, session=session)
     if not found:
@@ -121,7 +121,7 @@ def resolve_application(ref: str, session: Any) -> str:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from storage.audit import verify_audit
+    from zcreview.storage.audit import verify_audit
 
     ctx = open_context(args)
     note = ""
@@ -164,9 +164,9 @@ def _hub_witness(ctx: Context, session: Any) -> tuple[list[Any], str]:
 
 
 def cmd_audit_show(args: argparse.Namespace) -> int:
-    from storage.applications import get_row, short_id
-    from storage.history import application_history
     from zcreview.domain.corrections import to_local
+    from zcreview.storage.applications import get_row, short_id
+    from zcreview.storage.history import application_history
 
     ctx = open_context(args)
     try:
@@ -186,9 +186,9 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export_notice(args: argparse.Namespace) -> int:
-    from storage.applications import get_row
-    from storage.review import last_return
     from zcreview.exports import write_notice_pdf, write_notice_text
+    from zcreview.storage.applications import get_row
+    from zcreview.storage.review import last_return
 
     ctx = open_context(args)
     try:
@@ -214,12 +214,12 @@ def cmd_export_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_export_list(args: argparse.Namespace) -> int:
-    from storage import audit
-    from storage.office import get_self
-    from storage.queue import QueueFilter
-    from storage.review import decision_list
     from zcreview.domain.corrections import to_local
     from zcreview.exports import write_list
+    from zcreview.storage import audit
+    from zcreview.storage.office import get_self
+    from zcreview.storage.queue import QueueFilter
+    from zcreview.storage.review import decision_list
 
     if args.out.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError(f"不支持的导出格式“{args.out.suffix}”，请使用 .csv 或 .xlsx")
@@ -258,8 +258,8 @@ def cmd_export_list(args: argparse.Namespace) -> int:
 
 
 def cmd_expire(args: argparse.Namespace) -> int:
-    from storage.review import expire_overdue
     from zcreview.domain.corrections import local_today
+    from zcreview.storage.review import expire_overdue
 
     today = args.today or local_today()
     ctx = open_context(args)

@@ -17,8 +17,8 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from screens.review_items import ReviewItem, glyph, rank
-from screens.text import clean, shown
+from zcreview.screens.review_items import ReviewItem, glyph, rank
+from zcreview.screens.text import clean, shown
 
 LABEL_CELLS = 14
 """Field labels are padded to this many cells so values line up (CJK labels count 2 a char)."""

@@ -25,14 +25,14 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from screens.evidence_match import Finding, findings
-from screens.text import clean, clean_block, fit
-from storage.recognised import RecognisedDoc
 from zcreview.domain.recognised import PageText
 from zcreview.preview.cache import Previewer, RenderedPage
 from zcreview.preview.cells import CellMode, Region
 from zcreview.preview.graphics import Protocol, kitty_delete
 from zcreview.preview.probe import DEFAULT_CELL
+from zcreview.screens.evidence_match import Finding, findings
+from zcreview.screens.text import clean, clean_block, fit
+from zcreview.storage.recognised import RecognisedDoc
 
 ZOOMS: tuple[tuple[str, Region], ...] = (
     *((name, Region.quadrant(i)) for i, name in enumerate(("左上", "右上", "左下", "右下"))),

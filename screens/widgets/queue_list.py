@@ -21,11 +21,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from screens.text import clean, fit
-from storage import queue as queue_db
-from storage.queue import DEADLINE_STATES, QueueFilter, QueueRow
-from storage.store import Store
 from zcreview.domain.workflow import State
+from zcreview.screens.text import clean, fit
+from zcreview.storage import queue as queue_db
+from zcreview.storage.queue import DEADLINE_STATES, QueueFilter, QueueRow
+from zcreview.storage.store import Store
 
 PAGE_SIZE = 200
 """Rows per storage page: a few screens' worth, so PgDn rarely waits on the database."""
@@ -555,7 +555,7 @@ class QueueList(ScrollView, can_focus=True):
         from zcreview.domain.corrections import to_local, working_days_left
 
         if self._calendar is None:
-            from screens.review_services import services_of
+            from zcreview.screens.review_services import services_of
 
             policy = services_of(self.app).policy()
             self._calendar = (policy.holidays, policy.extra_workdays)

@@ -16,11 +16,11 @@ from textual.strip import Strip
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from screens.text import clean
-from storage import queue as queue_db
-from storage.queue import TreeCount
-from storage.store import Store
 from zcreview.domain.workflow import STATE_ORDER, State
+from zcreview.screens.text import clean
+from zcreview.storage import queue as queue_db
+from zcreview.storage.queue import TreeCount
+from zcreview.storage.store import Store
 
 SHORT_STATE: dict[str, str] = {
     State.PENDING.value: "待审",

@@ -16,7 +16,6 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from screens.text import clean, clean_block, human_size
 from zcreview.domain.model import (
     SECTIONS,
     Achievement,
@@ -29,6 +28,7 @@ from zcreview.domain.model import (
     WorkRecord,
     field_label,
 )
+from zcreview.screens.text import clean, clean_block, human_size
 
 LABEL_OVERRIDES: dict[str, str] = {
     "application_kind": "申报类别",

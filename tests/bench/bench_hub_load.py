@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sqlmodel import Session, func, select
 
-from storage.sync_tables import HubDelivery
 from tests.conftest import drop_pg_schema, pg_url_for_new_schema
 from tests.factories import credit_code, default_files, make_application
 from tests.sync_helpers import LEVEL, SERIES, YEAR, start_hub
 from zcreview.domain.model import iter_attachments
+from zcreview.storage.sync_tables import HubDelivery
 from zcreview.sync.http import HttpTransport
 from zcreview.sync.protocol import BlobRef, Manifest, ManifestEntry, PathDecision, PathRequest
 from zcreview.sync.transport import OffsetMismatch

@@ -16,12 +16,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from storage.store import open_store
-from storage.tables import ApplicationRow, AttachmentRow, BlobRow, RevisionRow
 from zcreview.demo.attachments import AttachmentPool
 from zcreview.demo.generate import Generator
 from zcreview.demo.office import PackageWriter
 from zcreview.intake.importer import import_paths
+from zcreview.storage.store import open_store
+from zcreview.storage.tables import ApplicationRow, AttachmentRow, BlobRow, RevisionRow
 
 
 def _db_state(engine: Engine) -> dict[str, object]:

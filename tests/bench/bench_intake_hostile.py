@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from storage.store import open_store
 from tests.factories import application_dict, make_application, write_zip_package
 from zcreview.configfiles import default_config
 from zcreview.domain.checks import run_all
 from zcreview.intake.importer import import_paths
+from zcreview.storage.store import open_store
 
 
 def _peak_mb() -> float:

@@ -21,14 +21,14 @@ sys.path.insert(0, str(REPO))
 
 from sqlmodel import col, select  # noqa: E402
 
-from screens.queue import QueueScreen  # noqa: E402
-from screens.queue_pass import QueuePassDialog  # noqa: E402
-from screens.review import ReviewScreen  # noqa: E402
-from storage import applications  # noqa: E402
-from storage.review_tables import CorrectionItemRow, ReturnRow  # noqa: E402
-from storage.store import Store  # noqa: E402
 from tests.review_screen_data import add_application, new_office, review_app, settle  # noqa: E402
 from zcreview.domain.workflow import State  # noqa: E402
+from zcreview.screens.queue import QueueScreen  # noqa: E402
+from zcreview.screens.queue_pass import QueuePassDialog  # noqa: E402
+from zcreview.screens.review import ReviewScreen  # noqa: E402
+from zcreview.storage import applications  # noqa: E402
+from zcreview.storage.review_tables import CorrectionItemRow, ReturnRow  # noqa: E402
+from zcreview.storage.store import Store  # noqa: E402
 
 
 class Keys:

@@ -89,14 +89,14 @@ def rates(pages: int) -> dict[str, Any]:
 
 
 async def _first_text(warm: bool) -> dict[str, float]:
-    from screens.review import ReviewScreen
-    from screens.review_services import ReviewServices
-    from screens.widgets.field_list import FieldList
-    from screens.widgets.preview_pane import PreviewPane
-    from storage.queue import QueueFilter
     from tests.review_helpers import Clock
     from tests.review_screen_data import add_application, new_office, review_app
+    from zcreview.screens.review import ReviewScreen
+    from zcreview.screens.review_services import ReviewServices
+    from zcreview.screens.widgets.field_list import FieldList
+    from zcreview.screens.widgets.preview_pane import PreviewPane
     from zcreview.settings import Settings
+    from zcreview.storage.queue import QueueFilter
 
     with tempfile.TemporaryDirectory() as tmp:
         store = new_office(Path(tmp) / "home")

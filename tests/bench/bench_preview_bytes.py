@@ -23,13 +23,13 @@ from bench_preview import scanned_pdf  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.segment import Segment, Segments  # noqa: E402
 
-from screens.review import ReviewScreen  # noqa: E402
-from screens.review_services import services_of  # noqa: E402
-from screens.widgets.field_list import FieldList  # noqa: E402
-from screens.widgets.preview_pane import PreviewPane  # noqa: E402
-from storage.queue import QueueFilter  # noqa: E402
 from tests.review_screen_data import add_application, new_office, review_app, settle  # noqa: E402
 from tests.review_screen_data import scanned_pdf as real_scan  # noqa: E402
+from zcreview.screens.review import ReviewScreen  # noqa: E402
+from zcreview.screens.review_services import services_of  # noqa: E402
+from zcreview.screens.widgets.field_list import FieldList  # noqa: E402
+from zcreview.screens.widgets.preview_pane import PreviewPane  # noqa: E402
+from zcreview.storage.queue import QueueFilter  # noqa: E402
 
 GOAL = 25 * 1024
 SCAN_FILE = "学历/2012年6月本科学历.pdf"

@@ -7,7 +7,7 @@ Measures, on an office built straight through storage in a temporary directory:
   120×40 pseudo-terminal, against an empty Textual app in the same pty until its one line
   appears; medians of `--runs` alternating runs (goal: ratio ≤ 1.5). Both include interpreter
   start-up and importing Textual, so the ratio is what the queue adds. `import_floor_s` is a
-  bare `python -c "import zcreview.cli, zcreview.context, screens.app"`: the part of the start
+  bare `python -c "import zcreview.cli, zcreview.context, zcreview.screens.app"`: the part of the start
   that is imports (SQLAlchemy/SQLModel, pydantic, Textual), not the queue's queries.
 - `filter_ms`: median time from assigning a new filter (alternately a 年度/级别/系列 selection,
   a state, a search) until the list holds the new count and first rows (worker: COUNT + one
@@ -57,8 +57,8 @@ def add_indexes(home: Path) -> None:
 
 
 def build_office(home: Path, count: int) -> float:
-    from storage.store import open_store
     from tests import tui_data
+    from zcreview.storage.store import open_store
 
     t0 = time.perf_counter()
     store = open_store(home)
@@ -85,7 +85,7 @@ def time_imports() -> float:
 
     t0 = time.perf_counter()
     subprocess.run(
-        [python(), "-c", "import zcreview.cli, zcreview.context, screens.app"], check=True
+        [python(), "-c", "import zcreview.cli, zcreview.context, zcreview.screens.app"], check=True
     )
     return time.perf_counter() - t0
 
@@ -100,14 +100,14 @@ def time_empty() -> float:
 
 
 async def time_filters(home: Path, rounds: int = 30) -> tuple[list[float], list[float]]:
-    from screens.app import make_app
-    from screens.queue import QueueScreen
-    from screens.widgets.queue_list import QueueList
-    from storage.queue import QueueFilter
-    from storage.store import open_store
     from tests.tui_data import SERIES, settle
     from zcreview.context import Context
+    from zcreview.screens.app import make_app
+    from zcreview.screens.queue import QueueScreen
+    from zcreview.screens.widgets.queue_list import QueueList
     from zcreview.settings import Settings
+    from zcreview.storage.queue import QueueFilter
+    from zcreview.storage.store import open_store
 
     store = open_store(home)
     app = make_app(Context(settings=Settings(home=home), store=store))

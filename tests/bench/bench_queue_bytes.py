@@ -37,8 +37,8 @@ QUIET = 0.35
 
 
 def build_office(home: Path, count: int) -> None:
-    from storage.store import open_store
     from tests import tui_data
+    from zcreview.storage.store import open_store
 
     store = open_store(home)
     tui_data.fill(store, count)

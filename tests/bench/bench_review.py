@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_preview import scanned_pdf  # noqa: E402
 
-from screens.review import ReviewScreen  # noqa: E402
-from screens.review_services import ReviewServices  # noqa: E402
-from screens.widgets.field_list import FieldList  # noqa: E402
-from screens.widgets.preview_pane import PreviewPane  # noqa: E402
-from screens.widgets.queue_list import QueueList  # noqa: E402
 from tests.review_screen_data import Clock, fill, new_office, review_app, settle  # noqa: E402
+from zcreview.screens.review import ReviewScreen  # noqa: E402
+from zcreview.screens.review_services import ReviewServices  # noqa: E402
+from zcreview.screens.widgets.field_list import FieldList  # noqa: E402
+from zcreview.screens.widgets.preview_pane import PreviewPane  # noqa: E402
+from zcreview.screens.widgets.queue_list import QueueList  # noqa: E402
 
 OPENS = 20
 SCAN_FILE = "学历/2012年6月本科学历.pdf"

@@ -25,13 +25,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage import applications
-from storage.store import Store
 from tests.bench.sync_bench import lab_offices
 from tests.factories import default_files, make_application
 from tests.sync_helpers import LEVEL, SERIES, YEAR, start_hub
 from zcreview.domain.model import iter_attachments
 from zcreview.domain.workflow import State
+from zcreview.storage import applications
+from zcreview.storage.store import Store
 from zcreview.sync.outbox import drive, seal_batch
 
 SCANS_PER_APP = 4

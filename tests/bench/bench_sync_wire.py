@@ -22,9 +22,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.sync_tables import OutboxBatch
 from tests.bench.sync_bench import Bench, bench_lab, scanned_app
 from tests.sync_helpers import LEVEL, SERIES, YEAR, passed_app
+from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.sync.outbox import drive, seal_batch
 
 APPS = 200

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage.store import Store, open_store
 from zcreview.demo.office import build_demo_office
+from zcreview.storage.store import Store, open_store
 
 
 def build_bench_office(

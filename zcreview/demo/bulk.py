@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 from sqlalchemy import insert
 
-from storage import transitions
-from storage.applications import queue_columns
-from storage.store import Store
-from storage.tables import AttachmentRow, BlobRow, RevisionRow, utcnow
 from zcreview.demo.attachments import JPEG, PNG
 from zcreview.demo.generate import Generator
 from zcreview.demo.people import make_person
 from zcreview.domain.model import iter_attachments
+from zcreview.storage import transitions
+from zcreview.storage.applications import queue_columns
+from zcreview.storage.store import Store
+from zcreview.storage.tables import AttachmentRow, BlobRow, RevisionRow, utcnow
 
 if TYPE_CHECKING:
     from zcreview.demo.office import DemoSummary

@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import select
 
-from storage.store import Store
-from storage.tables import ApplicationRow
 from zcreview.demo.office import DemoSummary, build_demo_office
 from zcreview.domain.workflow import State
+from zcreview.storage.store import Store
+from zcreview.storage.tables import ApplicationRow
 
 
 class _Progress:
@@ -103,9 +103,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return 0
         try:
             # Textual is loaded only here, and only if the screens are installed.
-            screens = importlib.import_module("screens.app")
+            screens = importlib.import_module("zcreview.screens.app")
         except ModuleNotFoundError as exc:
-            if exc.name not in ("screens", "screens.app"):
+            if exc.name not in ("zcreview.screens", "zcreview.screens.app"):
                 raise
             print("审核界面尚未安装（screens.app），演示数据已生成；可用 zcreview open 打开。")
             return 0

@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from storage.applications import load_revision
-from storage.review import ReviewDesk, record_return_from_above
-from storage.store import Store
-from storage.tables import utcnow
 from zcreview.demo.office import StatePlan, apply_workflow_states
 from zcreview.domain.catalogue import Config
 from zcreview.domain.checks import Severity, run_all
@@ -16,6 +12,10 @@ from zcreview.domain.corrections import CorrectionItem, policy_from_config
 from zcreview.domain.model import Application
 from zcreview.domain.paths import label_for_path
 from zcreview.domain.workflow import State
+from zcreview.storage.applications import load_revision
+from zcreview.storage.review import ReviewDesk, record_return_from_above
+from zcreview.storage.store import Store
+from zcreview.storage.tables import utcnow
 
 # States a reviewer's decision produces here; the rest (已上报, 审核结束) come from other offices.
 _DECIDED = {State.IN_REVIEW, State.PASSED, State.RETURNED, State.ABANDONED}

@@ -18,10 +18,6 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from storage import transitions
-from storage.office import add_reviewer, get_self, init_office, list_reviewers
-from storage.store import Store
-from storage.tables import ApplicationRow, utcnow
 from zcreview.demo.attachments import AttachmentPool, DocSpec, Source
 from zcreview.demo.documents import draw_document
 from zcreview.demo.evidence_docs import attach_documents
@@ -30,6 +26,10 @@ from zcreview.demo.people import make_id_number, make_phone
 from zcreview.demo.units import make_credit_code
 from zcreview.domain.model import Application
 from zcreview.domain.workflow import State
+from zcreview.storage import transitions
+from zcreview.storage.office import add_reviewer, get_self, init_office, list_reviewers
+from zcreview.storage.store import Store
+from zcreview.storage.tables import ApplicationRow, utcnow
 
 OFFICE_NAME = "威海市人力资源和社会保障局"
 OFFICE_TYPE = "人社局"

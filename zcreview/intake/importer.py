@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from storage.applications import known_package_digests, record_revision
-from storage.blob_notes import record_blob_note
-from storage.tables import BlobRow
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.intake.package import DEFAULT_LIMITS, Limits, Package, find_packages, open_package
 from zcreview.intake.problems import WHOLE_FILE, PackageError, Problem, safe_text
 from zcreview.intake.validate import validate_package
+from zcreview.storage.applications import known_package_digests, record_revision
+from zcreview.storage.blob_notes import record_blob_note
+from zcreview.storage.tables import BlobRow
 
 if TYPE_CHECKING:
-    from storage.store import Store
     from zcreview.domain.catalogue import Config
+    from zcreview.storage.store import Store
 
 Outcome = Literal["new", "revision", "unchanged", "refused"]
 OUTCOMES: tuple[Outcome, ...] = ("new", "revision", "unchanged", "refused")

@@ -476,7 +476,7 @@ def _open_zip(path: Path, limits: Limits, home: Path | None) -> Package:
         tmp: _Scratch
         if home is not None:
             # Imported here: `zcreview check` reads packages without any office or storage.
-            from storage.scratch import ScratchDir
+            from zcreview.storage.scratch import ScratchDir
 
             tmp = ScratchDir(home, "intake-")
         else:

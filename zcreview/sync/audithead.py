@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
-from storage.store import Store
-from storage.sync_tables import HubAuditHead, HubOffice
-from storage.tables import utcnow
 from zcreview.domain.audit import AuditProblem
+from zcreview.storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
+from zcreview.storage.store import Store
+from zcreview.storage.sync_tables import HubAuditHead, HubOffice
+from zcreview.storage.tables import utcnow
 from zcreview.sync.protocol import AuditHead
 from zcreview.sync.transport import Transport
 

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from platformdirs import user_data_dir
 from sqlmodel import col, select
 
-from storage.office import list_reviewers
-from storage.store import Store, open_store
-from storage.tables import ApplicationRow
 from zcreview.domain.text import terminal_safe
 from zcreview.domain.workflow import State
 from zcreview.settings import Settings, SettingsError, load_settings
+from zcreview.storage.office import list_reviewers
+from zcreview.storage.store import Store, open_store
+from zcreview.storage.tables import ApplicationRow
 from zcreview.sync.transport import AwaitingReceipt, SyncError, Transport
 
 if TYPE_CHECKING:
@@ -332,7 +332,7 @@ def cmd_hub_office_add(args: argparse.Namespace) -> int:
 
 @_friendly
 def cmd_hub_office_admin(args: argparse.Namespace) -> int:
-    from storage import hub_admin
+    from zcreview.storage import hub_admin
 
     hub = _open_hub(args, create=False)
     action = args.office_command
@@ -377,7 +377,7 @@ def _status_line(st: Any) -> str:
 
 @_friendly
 def cmd_hub_audit(args: argparse.Namespace) -> int:
-    from storage import hub_audit
+    from zcreview.storage import hub_audit
 
     hub = _open_hub(args, create=False)
     try:
@@ -395,7 +395,7 @@ def cmd_hub_audit(args: argparse.Namespace) -> int:
 
 @_friendly
 def cmd_hub_backup(args: argparse.Namespace) -> int:
-    from storage.backup import BackupError, backup
+    from zcreview.storage.backup import BackupError, backup
 
     data = _hub_data(args)
     try:
@@ -408,7 +408,7 @@ def cmd_hub_backup(args: argparse.Namespace) -> int:
 
 @_friendly
 def cmd_hub_restore(args: argparse.Namespace) -> int:
-    from storage.backup import BackupError, restore
+    from zcreview.storage.backup import BackupError, restore
     from zcreview.sync.hubcore import Hub
 
     data = _hub_data(args)

@@ -83,7 +83,7 @@ def open_transport(
             give_up_after=give_up_after,
             ca_file=str(config.ca_file) if config.ca_file else None,
         )
-    from storage.store import open_store
+    from zcreview.storage.store import open_store
     from zcreview.sync.folder import FolderTransport
 
     assert config.folder is not None

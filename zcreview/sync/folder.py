@@ -30,10 +30,10 @@ from typing import Final
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from storage.blobs import sha256_file, valid_digest
-from storage.office import get_self
-from storage.store import Store
-from storage.sync_tables import (
+from zcreview.storage.blobs import sha256_file, valid_digest
+from zcreview.storage.office import get_self
+from zcreview.storage.store import Store
+from zcreview.storage.sync_tables import (
     BundleKey,
     BundleSent,
     HubBatch,
@@ -44,7 +44,7 @@ from storage.sync_tables import (
     ReturnReceived,
     SyncCursor,
 )
-from storage.tables import utcnow
+from zcreview.storage.tables import utcnow
 from zcreview.sync.hubcore import SEQ, Hub, HubError, fuzzy_score, token_hash
 from zcreview.sync.inbox import Received, _apply_return, _receive
 from zcreview.sync.outbox import apply_receipt

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from storage.engine import is_sqlite
+from zcreview.storage.engine import is_sqlite
 
 
 def advisory_key(name: str) -> int:

@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.sync_tables import HubBatch, HubDelivery, HubOffice, HubReturn
+from zcreview.storage.sync_tables import HubBatch, HubDelivery, HubOffice, HubReturn
 
 log = logging.getLogger("zcreview.hub.access")
 

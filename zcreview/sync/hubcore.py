@@ -23,18 +23,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, create_engine, or_, select
 
-from storage import hub_audit
-from storage.blobs import BlobStore, sha256_file, valid_digest
-from storage.engine import (
+from zcreview.domain.model import iter_attachments
+from zcreview.intake.clean import clean_application
+from zcreview.storage import hub_audit
+from zcreview.storage.blobs import BlobStore, sha256_file, valid_digest
+from zcreview.storage.engine import (
     is_sqlite,
     make_engine,
     normalise_url,
     private_home,
     private_sqlite_file,
 )
-from storage.hub_admin import ContactRecorder
-from storage.migrations import migrate
-from storage.sync_tables import (
+from zcreview.storage.hub_admin import ContactRecorder
+from zcreview.storage.migrations import migrate
+from zcreview.storage.sync_tables import (
     HubBatch,
     HubBlobRef,
     HubCounter,
@@ -45,9 +47,7 @@ from storage.sync_tables import (
     HubReturn,
     HubRevision,
 )
-from storage.tables import utcnow
-from zcreview.domain.model import iter_attachments
-from zcreview.intake.clean import clean_application
+from zcreview.storage.tables import utcnow
 from zcreview.sync import rereport
 from zcreview.sync.hub_locks import upload_lock
 from zcreview.sync.protocol import (

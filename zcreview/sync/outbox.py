@@ -12,12 +12,12 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from storage import transitions
-from storage.blobs import BlobStore
-from storage.store import Store
-from storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, SyncPath
-from storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
 from zcreview.domain.workflow import State
+from zcreview.storage import transitions
+from zcreview.storage.blobs import BlobStore
+from zcreview.storage.store import Store
+from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, SyncPath
+from zcreview.storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
 from zcreview.sync.protocol import (
     DEFAULT_CHUNK,
     MAX_CHUNK,

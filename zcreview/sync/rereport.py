@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage.sync_tables import HubDelivery, HubReturn
+from zcreview.storage.sync_tables import HubDelivery, HubReturn
 from zcreview.sync.protocol import EntryResult, ManifestEntry, ReturnRequest
 
 BEIJING = ZoneInfo("Asia/Shanghai")

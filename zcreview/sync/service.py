@@ -16,14 +16,14 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.office import get_self
-from storage.store import Store
-from storage.sync_links import unfinished_batch_of
-from storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, ReturnSent, SyncPath
-from storage.tables import ApplicationRow, AttachmentRow, OfficeRow, RevisionRow, utcnow
 from zcreview.domain.catalogue import Config
 from zcreview.domain.workflow import State
 from zcreview.settings import Settings
+from zcreview.storage.office import get_self
+from zcreview.storage.store import Store
+from zcreview.storage.sync_links import unfinished_batch_of
+from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, ReturnSent, SyncPath
+from zcreview.storage.tables import ApplicationRow, AttachmentRow, OfficeRow, RevisionRow, utcnow
 from zcreview.sync import audithead, inbox, outbox, paths
 from zcreview.sync.protocol import OfficeInfo, PathInfo, Receipt
 from zcreview.sync.transport import Cancelled, Refused, SyncError, Transport
