@@ -17,9 +17,9 @@ from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from zcreview.domain.catalogue import Config
+from zcreview.protocol import OfficeInfo
 from zcreview.screens.text import clean
 from zcreview.storage.tables import OfficeRow
-from zcreview.sync.protocol import OfficeInfo
 from zcreview.sync.service import REUSABLE, SyncService, suggest_upper
 from zcreview.sync.transport import SyncError
 

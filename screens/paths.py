@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from zcreview.configfiles import load_config
 from zcreview.domain.catalogue import Config
+from zcreview.protocol import PathInfo
 from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.path_request import PathChoice, PathRequestDialog
 from zcreview.screens.reason_dialog import ReasonDialog
@@ -24,7 +25,6 @@ from zcreview.screens.text import clean
 from zcreview.storage.office import get_self
 from zcreview.storage.sync_tables import SyncPath
 from zcreview.storage.tables import OfficeRow
-from zcreview.sync.protocol import PathInfo
 from zcreview.sync.service import CycleReport, local_paths, path_state_text
 from zcreview.sync.transport import SyncError
 

@@ -44,7 +44,7 @@ def queue_return_down(
     """Queue a return for the lower office the judged revision came from; None when it was not
     reported from below (then the return concerns the applicant only).
 
-    The corrections are stored in the wire form of `zcreview.sync.protocol.Correction`, so the
+    The corrections are stored in the wire form of `zcreview.protocol.Correction`, so the
     sync layer sends them as they are. The caller commits.
     """
     came = arrival_of(notice.application_id, notice.revision, session=session)

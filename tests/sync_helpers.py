@@ -22,17 +22,17 @@ from tests.conftest import REPO, drop_pg_schema, pg_url_for_new_schema
 from tests.factories import credit_code, default_files, make_application
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
+from zcreview.hub.core import Hub
+from zcreview.hub.web.app import create_app
+from zcreview.protocol import Correction
 from zcreview.storage import applications
 from zcreview.storage.office import init_office
 from zcreview.storage.review import Claimed, ReviewDesk
 from zcreview.storage.store import Store, open_store
 from zcreview.storage.tables import ApplicationRow
 from zcreview.sync.http import HttpTransport
-from zcreview.sync.hub import create_app
-from zcreview.sync.hubcore import Hub
 from zcreview.sync.outbox import BatchProgress, drive, seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
-from zcreview.sync.protocol import Correction
 
 SERIES, LEVEL, YEAR = "工程技术", "中级", 2025
 SOON = date.today() + timedelta(days=30)

@@ -172,7 +172,7 @@ def test_postgresql_office_backup_restores_into_an_empty_database(
 
 
 def test_hub_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from zcreview.sync.hubcore import Hub
+    from zcreview.hub.core import Hub
 
     hub = Hub.open(tmp_path / "hub")
     try:

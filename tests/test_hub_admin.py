@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from zcreview.cli import main
+from zcreview.hub.core import Hub
+from zcreview.hub.errors import HubError
 from zcreview.storage import hub_admin
-from zcreview.sync.hubcore import Hub, HubError
 
 CODE = "11371000MB2852312X"
 

@@ -54,7 +54,7 @@ def test_a_reporting_round_leaves_a_verifiable_trail(live_hub: Any, tmp_path: Pa
 def test_edits_and_deletions_are_detected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from zcreview.sync.hubcore import Hub
+    from zcreview.hub.core import Hub
 
     hub = Hub.open(tmp_path / "hub")
     try:
@@ -75,7 +75,7 @@ def test_edits_and_deletions_are_detected(
 
 
 def test_a_deleted_tail_is_detected(tmp_path: Path) -> None:
-    from zcreview.sync.hubcore import Hub
+    from zcreview.hub.core import Hub
 
     hub = Hub.open(tmp_path / "hub")
     try:

@@ -17,9 +17,9 @@ import pytest
 from tests.conftest import drop_pg_schema, pg_url_for_new_schema
 from tests.sync_helpers import LiveHub, start_hub
 from tests.test_sync_faults import Lab, big_app, make_lab, randomised_rounds, seal
+from zcreview.protocol import Manifest
 from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.sync.http import HttpTransport
-from zcreview.sync.protocol import Manifest
 from zcreview.sync.transport import OffsetMismatch
 
 pytestmark = pytest.mark.postgres

@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.sync_helpers import REPO, free_port
+from zcreview.hub.core import Hub
 from zcreview.settings import load_settings
 from zcreview.sync.config import open_transport
 from zcreview.sync.http import CertificateRefused, HttpTransport
-from zcreview.sync.hubcore import Hub
 
 
 def _name(cn: str) -> x509.Name:

@@ -10,8 +10,9 @@ import pytest
 
 from zcreview.configfiles import default_config
 from zcreview.domain.path_rules import PathEnd, path_problems
-from zcreview.sync.hubcore import Hub, HubError
-from zcreview.sync.protocol import PathRequest
+from zcreview.hub.core import Hub
+from zcreview.hub.errors import HubError
+from zcreview.protocol import PathRequest
 
 TODAY = date(2026, 12, 5)
 UNIT = PathEnd("威海市环翠区某建设工程有限公司", "用人单位", "区县")

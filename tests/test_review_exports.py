@@ -13,7 +13,6 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from tests.review_helpers import Clock, add_app, state_of
-from zcreview import cli
 from zcreview.cli import main
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.exports import (
@@ -44,8 +43,6 @@ def _office(store: Store) -> tuple[str, str, str]:
 
 
 def _cli(store: Store, *args: str) -> int:
-    # `cli.main` appends the extra commands on every call; start each run as a fresh process.
-    cli.EXTRA_COMMANDS.clear()
     return main(
         [
             "--home",

@@ -20,10 +20,10 @@ FIELDS = {"state", "version"}
 # Attributes named state/version on objects that are not applications: outbox and hub batches,
 # paths, returns sent, a batch driver, widgets and screen models mirroring a row they read.
 OTHER_OBJECTS: set[tuple[str, str, str]] = {
-    ("zcreview/sync/hub.py", "create_app", "app.state"),
-    ("zcreview/sync/hub.py", "_office", "request.state"),
-    ("zcreview/sync/hubcore.py", "commit", "batch.state"),
-    ("zcreview/sync/hubcore.py", "decide_path", "row.state"),
+    ("zcreview/hub/web/app.py", "create_app", "app.state"),
+    ("zcreview/hub/web/app.py", "_office", "request.state"),
+    ("zcreview/hub/commit.py", "commit", "batch.state"),
+    ("zcreview/hub/paths.py", "decide_path", "row.state"),
     ("zcreview/sync/inbox.py", "push_returns", "fresh.state"),
     ("zcreview/sync/outbox.py", "__init__", "self.state"),
     ("zcreview/sync/outbox.py", "apply_receipt", "batch.state"),

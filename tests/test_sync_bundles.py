@@ -33,6 +33,7 @@ from tests.sync_helpers import (
 from tests.sync_helpers import state_of as state
 from zcreview.cli import main
 from zcreview.domain.workflow import State
+from zcreview.protocol import Correction
 from zcreview.storage import applications
 from zcreview.storage.office import add_reviewer, init_office
 from zcreview.storage.store import Store, open_store
@@ -50,7 +51,6 @@ from zcreview.sync.folder import (
 from zcreview.sync.inbox import pull_returns, push_returns
 from zcreview.sync.outbox import drive, seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
-from zcreview.sync.protocol import Correction
 from zcreview.sync.transport import AwaitingReceipt
 
 

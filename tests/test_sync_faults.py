@@ -43,6 +43,7 @@ from tests.sync_helpers import (
     state_of,
 )
 from zcreview.domain.workflow import State
+from zcreview.protocol import DEFAULT_CHUNK, Correction, Manifest
 from zcreview.storage import applications, audit
 from zcreview.storage.sync_tables import HubDelivery, HubReturn, OutboxBatch
 from zcreview.sync import inbox as inbox_mod
@@ -50,7 +51,6 @@ from zcreview.sync import outbox as outbox_mod
 from zcreview.sync.inbox import pull_inbox, pull_returns, push_returns
 from zcreview.sync.outbox import drive, seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
-from zcreview.sync.protocol import DEFAULT_CHUNK, Correction, Manifest
 from zcreview.sync.transport import SyncError
 
 TIMEOUT = httpx.Timeout(connect=2.0, read=1.5, write=2.0, pool=2.0)

@@ -34,6 +34,7 @@ from tests.sync_helpers import (
 )
 from zcreview.domain.checks import counts, run_all
 from zcreview.domain.workflow import State
+from zcreview.protocol import Correction
 from zcreview.storage import applications, review
 from zcreview.storage.sync_tables import OutboxBatch, OutboxItem, ReturnReceived
 from zcreview.sync.inbox import (
@@ -45,7 +46,6 @@ from zcreview.sync.inbox import (
     push_returns,
 )
 from zcreview.sync.outbox import BatchProgress, SealError, drive, seal_batch
-from zcreview.sync.protocol import Correction
 
 
 @pytest.fixture(

@@ -36,13 +36,9 @@ from tests.sync_helpers import (
     state_of,
 )
 from zcreview.domain.workflow import State
-from zcreview.storage.migrations import MIGRATIONS
-from zcreview.storage.sync_tables import OutboxBatch
-from zcreview.sync.hub import API, create_app, openapi_document
-from zcreview.sync.inbox import fetch_blob, pull_inbox, pull_returns, push_returns
-from zcreview.sync.outbox import BatchProgress, drive, seal_batch
-from zcreview.sync.paths import refresh_paths, request_path
-from zcreview.sync.protocol import (
+from zcreview.hub.web.app import create_app
+from zcreview.hub.web.routes import API, openapi_document
+from zcreview.protocol import (
     CHECKSUM_MISMATCH,
     BlobRef,
     Correction,
@@ -54,6 +50,11 @@ from zcreview.sync.protocol import (
     ReturnRequest,
     digest_of,
 )
+from zcreview.storage.migrations import MIGRATIONS
+from zcreview.storage.sync_tables import OutboxBatch
+from zcreview.sync.inbox import fetch_blob, pull_inbox, pull_returns, push_returns
+from zcreview.sync.outbox import BatchProgress, drive, seal_batch
+from zcreview.sync.paths import refresh_paths, request_path
 from zcreview.sync.transport import OffsetMismatch, Refused
 
 BIG = 1_300_000

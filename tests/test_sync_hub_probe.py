@@ -33,12 +33,12 @@ from tests.sync_helpers import (
     passed_app,
     start_hub,
 )
+from zcreview.hub.web.routes import API
+from zcreview.protocol import Correction, Manifest, PathDecision, ReturnRequest
 from zcreview.storage.sync_tables import OutboxBatch
-from zcreview.sync.hub import API
 from zcreview.sync.inbox import pull_inbox
 from zcreview.sync.outbox import drive, seal_batch
 from zcreview.sync.paths import refresh_paths, request_path
-from zcreview.sync.protocol import Correction, Manifest, PathDecision, ReturnRequest
 
 SCAN = 1_200_000
 Probe = tuple[str, str, dict[str, str], bytes]

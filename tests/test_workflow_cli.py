@@ -22,7 +22,6 @@ ITEM = CorrectionItem("work_summary", "工作总结", "", "请补充主要业绩
 
 
 def _cli(store: Store, *args: str) -> int:
-    cli.EXTRA_COMMANDS.clear()  # `cli.main` registers the extra commands on every call
     return main(
         [
             "--home",

@@ -12,8 +12,6 @@ def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     """Add `backup` and `restore` to the `zcreview` parser (called by `zcreview.cli`)."""
-    if "backup" in sub.choices:
-        return
     b = sub.add_parser(
         "backup",
         parents=[common],
@@ -22,7 +20,7 @@ def register(
         "备份含个人信息和签名密钥，请妥善保管。",
     )
     b.add_argument("dest", help="a new, empty folder")
-    b.set_defaults(handler="zcreview.backup_cmd:cmd_backup")
+    b.set_defaults(handler=cmd_backup)
     r = sub.add_parser(
         "restore",
         parents=[common],
@@ -30,7 +28,7 @@ def register(
         description="把备份恢复到一个新的数据目录（PostgreSQL 用 --db 指定空数据库），恢复后校验审计日志",
     )
     r.add_argument("src", help="a folder written by `zcreview backup`")
-    r.set_defaults(handler="zcreview.backup_cmd:cmd_restore")
+    r.set_defaults(handler=cmd_restore)
 
 
 def _size(n: int) -> str:

@@ -36,7 +36,8 @@ def _common() -> argparse.ArgumentParser:
     return p
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
+    """The whole parser; without `extras` only the core commands (cheaper to import)."""
     common = _common()
     parser = argparse.ArgumentParser(
         prog="zcreview",
@@ -48,18 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reviewer", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, help_: str, handler: str) -> argparse.ArgumentParser:
+    def add(name: str, help_: str, handler: Handler) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help_, description=help_)
         p.set_defaults(handler=handler)
         return p
 
-    p = add("open", "open the review workstation (TUI) on this office", "zcreview.cli:cmd_open")
+    p = add("open", "open the review workstation (TUI) on this office", cmd_open)
     p.add_argument("--reviewer", help="reviewer name (when several are registered)")
 
     p = add(
         "init",
         "set up this office (name, 统一社会信用代码, type, level)",
-        "zcreview.office_cmd:cmd_init",
+        cmd_init,
     )
     p.add_argument("--name", required=True, help="office name")
     p.add_argument("--code", required=True, help="统一社会信用代码 (18 chars, GB 32100)")
@@ -72,9 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", dest="office_level", default="区县", help="区县 / 市直 / 省直")
     p.add_argument("--region", default="", help="所属地区, e.g. 山东省威海市环翠区")
 
-    p = add(
-        "reviewer", "manage named reviewers (实名制审核人员)", "zcreview.office_cmd:cmd_reviewer"
-    )
+    p = add("reviewer", "manage named reviewers (实名制审核人员)", cmd_reviewer)
     rsub = p.add_subparsers(dest="reviewer_command", metavar="ACTION", required=True)
     ra = rsub.add_parser("add", parents=[common], help="register a reviewer")
     ra.add_argument("name")
@@ -85,22 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "import",
         "import application packages (directories, .zip, or folders of them)",
-        "zcreview.intake.cli:cmd_import",
+        cmd_import,
     )
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
-    p = add("demo", "build a realistic demo office and open it", "zcreview.demo.cli:cmd_demo")
+    p = add("demo", "build a realistic demo office and open it", cmd_demo)
     p.add_argument("--count", type=int, default=300, help="number of applications (default 300)")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same office)")
     p.add_argument("--no-ui", action="store_true", help="build only, do not open the TUI")
 
-    add("schema", "print the JSON Schema of application.json", "zcreview.cli:cmd_schema")
+    add("schema", "print the JSON Schema of application.json", cmd_schema)
 
     p = add(
         "check",
         "run every pre-check on packages without importing them; exit 0 no ✗, 1 a ✗, 2 refused",
-        "zcreview.check_cmd:cmd_check",
+        cmd_check,
     )
     p.add_argument("paths", nargs="+", type=Path, help="package folders, .zip, or folders of them")
     p.add_argument("--json", action="store_true", help="one JSON object per package and line")
@@ -112,40 +111,62 @@ def build_parser() -> argparse.ArgumentParser:
         help="also read every attachment (OCR, about a second a page) and run the EVID checks",
     )
 
-    for extra in EXTRA_COMMANDS:
-        extra(sub, common)
+    if extras:
+        _register_extras(sub, common)
     return parser
 
 
-# Later capabilities (review exports, audit, sync, hub) register their subcommands here.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = []  # type: ignore[type-arg]
+def _register_extras(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """The review, backup, OCR, sync and hub commands: each module adds its own sub-parsers,
+    with its handlers. Imported here, not at the top: they cost start-up the workstation and the
+    core commands do not need."""
+    from zcreview import backup_cmd, ocr_cmd, review_cmd
+    from zcreview.hub import cli as hub_cli
+    from zcreview.sync import cli as sync_cli
 
-
-def _load_extras() -> None:
-    import importlib
-
-    for name in (
-        "zcreview.review_cmd",
-        "zcreview.backup_cmd",
-        "zcreview.sync.cli",
-        "zcreview.ocr_cmd",
+    for register in (
+        review_cmd.register,
+        backup_cmd.register,
+        sync_cli.register,
+        hub_cli.register,
+        ocr_cmd.register,
     ):
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        if mod.register not in EXTRA_COMMANDS:
-            EXTRA_COMMANDS.append(mod.register)
+        register(sub, common)
 
 
-def resolve_handler(spec: str) -> Handler:
-    import importlib
+# Core command handlers: each imports its module only when its command runs.
 
-    module, _, attr = spec.partition(":")
-    fn: Handler = getattr(importlib.import_module(module), attr)
-    return fn
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from zcreview.office_cmd import cmd_init as run
+
+    return run(args)
+
+
+def cmd_reviewer(args: argparse.Namespace) -> int:
+    from zcreview.office_cmd import cmd_reviewer as run
+
+    return run(args)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from zcreview.intake.cli import cmd_import as run
+
+    return run(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from zcreview.demo.cli import cmd_demo as run
+
+    return run(args)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from zcreview.check_cmd import cmd_check as run
+
+    return run(args)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -214,15 +235,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     word = _command_word(argv)
     # Importing the sync and review command modules costs a second of start-up; the workstation
     # and the core commands do not need them to parse their arguments.
-    if (word is not None and word not in CORE_COMMANDS) or "-h" in argv or "--help" in argv:
-        _load_extras()
-    parser = build_parser()
+    extras = (word is not None and word not in CORE_COMMANDS) or "-h" in argv or "--help" in argv
+    parser = build_parser(extras=extras)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
-        args.handler = "zcreview.cli:cmd_open"
+        args.handler = cmd_open
         args.reviewer = getattr(args, "reviewer", None)
+    handler: Handler = args.handler
     try:
-        return int(resolve_handler(args.handler)(args))
+        return int(handler(args))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like

@@ -25,8 +25,6 @@ def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     """Add `ocr` to the `zcreview` parser (called by `zcreview.cli`)."""
-    if "ocr" in sub.choices:
-        return
     p = sub.add_parser(
         "ocr",
         parents=[common],
@@ -42,7 +40,7 @@ def register(
     )
     p.add_argument("--jobs", type=int, default=1, help="pages read at once (one core each)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    p.set_defaults(handler="zcreview.ocr_cmd:cmd_ocr")
+    p.set_defaults(handler=cmd_ocr)
 
 
 @dataclass

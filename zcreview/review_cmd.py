@@ -18,8 +18,6 @@ def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     """Add the review subcommands to the `zcreview` parser (called by `zcreview.cli`)."""
-    if "audit" in sub.choices:  # `cli.main` run twice in one process registers extras twice
-        return
     p = sub.add_parser(
         "audit",
         parents=[common],
@@ -32,7 +30,7 @@ def register(
         parents=[common],
         help="check every entry; exit 0 if intact, 1 if edited, deleted or reordered",
     )
-    v.set_defaults(handler="zcreview.review_cmd:cmd_audit_verify")
+    v.set_defaults(handler=cmd_audit_verify)
     show = asub.add_parser(
         "show",
         parents=[common],
@@ -41,7 +39,7 @@ def register(
     show.add_argument(
         "app_id", metavar="APP", help="申报编号 (or its first 8 characters) or 身份证号"
     )
-    show.set_defaults(handler="zcreview.review_cmd:cmd_audit_show")
+    show.set_defaults(handler=cmd_audit_show)
 
     p = sub.add_parser(
         "export",
@@ -62,7 +60,7 @@ def register(
     )
     n.add_argument("--pdf", type=Path, help="write a printable PDF here")
     n.add_argument("--text", type=Path, help="write the text here (UTF-8)")
-    n.set_defaults(handler="zcreview.review_cmd:cmd_export_notice")
+    n.set_defaults(handler=cmd_export_notice)
 
     lst = esub.add_parser("list", parents=[common], help="decision list (一览表) as CSV or XLSX")
     lst.add_argument("--year", type=int, help="年度")
@@ -76,7 +74,7 @@ def register(
         "--full-id", action="store_true", help="write ID numbers unmasked (office filing only)"
     )
     lst.add_argument("--reviewer", help="who exports (recorded in the audit log)")
-    lst.set_defaults(handler="zcreview.review_cmd:cmd_export_list")
+    lst.set_defaults(handler=cmd_export_list)
 
     e = sub.add_parser(
         "expire",
@@ -85,7 +83,7 @@ def register(
         description="把超过补正期限仍未补正的申报标记为逾期放弃",
     )
     e.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
-    e.set_defaults(handler="zcreview.review_cmd:cmd_expire")
+    e.set_defaults(handler=cmd_expire)
 
 
 def _actor(args: argparse.Namespace, ctx: Context) -> str:

@@ -30,9 +30,9 @@ from tests.conftest import drop_pg_schema, pg_url_for_new_schema
 from tests.factories import credit_code, default_files, make_application
 from tests.sync_helpers import LEVEL, SERIES, YEAR, start_hub
 from zcreview.domain.model import iter_attachments
+from zcreview.protocol import BlobRef, Manifest, ManifestEntry, PathDecision, PathRequest
 from zcreview.storage.sync_tables import HubDelivery
 from zcreview.sync.http import HttpTransport
-from zcreview.sync.protocol import BlobRef, Manifest, ManifestEntry, PathDecision, PathRequest
 from zcreview.sync.transport import OffsetMismatch
 
 APPS_PER_BATCH = 2

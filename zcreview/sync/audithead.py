@@ -1,51 +1,20 @@
 """The office's audit chain head, held by the hub as a witness outside the office database.
 
 At each sync the office sends the head of its chain (seq, hash); the hub keeps the newest one
-per office and never moves it back. `zcreview audit verify` asks the hub for it when the hub is
+per office and never moves it back (`zcreview.hub.audit_head`). `zcreview audit verify` asks the hub for it when the hub is
 reachable: a chain that no longer reaches that seq, or holds another hash there, was rolled
 back or rewritten.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from zcreview.domain.audit import AuditProblem
+from zcreview.protocol import AuditHead
 from zcreview.storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
 from zcreview.storage.store import Store
-from zcreview.storage.sync_tables import HubAuditHead, HubOffice
-from zcreview.storage.tables import utcnow
-from zcreview.sync.protocol import AuditHead
 from zcreview.sync.transport import Transport
-
-# ---------------------------------------------------------------- hub side
-
-
-def keep(engine: Engine, office: HubOffice, head: AuditHead) -> AuditHead:
-    """Store `head` unless the hub holds a newer one; answer what the hub holds now."""
-    with Session(engine) as s:
-        row = s.get(HubAuditHead, office.id, with_for_update=True)
-        if row is None:
-            assert office.id is not None
-            row = HubAuditHead(office_id=office.id, seq=head.seq, hash=head.hash)
-        elif head.seq > row.seq:
-            row.seq, row.hash, row.updated_at = head.seq, head.hash, utcnow()
-        s.add(row)
-        s.commit()
-        return AuditHead(seq=row.seq, hash=row.hash)
-
-
-def held(engine: Engine, office: HubOffice) -> AuditHead:
-    """The head the hub holds for this office (seq 0 when it never sent one)."""
-    with Session(engine) as s:
-        row = s.get(HubAuditHead, office.id)
-        if row is None:
-            return AuditHead(seq=0, hash="0" * 64)
-        return AuditHead(seq=row.seq, hash=row.hash)
-
-
-# ---------------------------------------------------------------- office side
 
 
 def push(transport: Transport, store: Store) -> AuditHead | None:

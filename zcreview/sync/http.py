@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from zcreview.sync.protocol import (
+from zcreview.protocol import (
     CHECKSUM_HEADER,
     CHECKSUM_MISMATCH,
     OFFSET_HEADER,

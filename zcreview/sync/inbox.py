@@ -18,13 +18,13 @@ from zcreview.domain.catalogue import Config
 from zcreview.domain.text import clean_model
 from zcreview.domain.workflow import State, TransitionError
 from zcreview.intake.clean import clean_application
+from zcreview.protocol import BlobRef, Correction, InboxItem, ReturnItem, ReturnRequest
 from zcreview.storage import review
 from zcreview.storage.applications import record_revision
 from zcreview.storage.blobs import sha256_file
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import InboxEntry, ReturnReceived, ReturnSent, SyncCursor
 from zcreview.storage.tables import ApplicationRow, AttachmentRow, BlobRow, utcnow
-from zcreview.sync.protocol import BlobRef, Correction, InboxItem, ReturnItem, ReturnRequest
 from zcreview.sync.transport import Cancelled, Feed, Refused, SyncError, Transport
 
 Item = TypeVar("Item")

@@ -13,12 +13,7 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from zcreview.domain.workflow import State
-from zcreview.storage import transitions
-from zcreview.storage.blobs import BlobStore
-from zcreview.storage.store import Store
-from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, SyncPath
-from zcreview.storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
-from zcreview.sync.protocol import (
+from zcreview.protocol import (
     DEFAULT_CHUNK,
     MAX_CHUNK,
     MIN_CHUNK,
@@ -28,6 +23,11 @@ from zcreview.sync.protocol import (
     ManifestEntry,
     Receipt,
 )
+from zcreview.storage import transitions
+from zcreview.storage.blobs import BlobStore
+from zcreview.storage.store import Store
+from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, SyncPath
+from zcreview.storage.tables import ApplicationRow, AttachmentRow, RevisionRow, utcnow
 from zcreview.sync.transport import (
     AwaitingReceipt,
     Cancelled,

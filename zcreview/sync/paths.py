@@ -6,10 +6,10 @@ import uuid
 
 from sqlmodel import Session, col, select
 
+from zcreview.protocol import OfficeInfo, PathDecision, PathInfo, PathRequest, Role
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import SyncPath
 from zcreview.storage.tables import utcnow
-from zcreview.sync.protocol import OfficeInfo, PathDecision, PathInfo, PathRequest, Role
 from zcreview.sync.transport import SyncError, Transport
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from zcreview.domain.catalogue import Config
 from zcreview.domain.workflow import State
+from zcreview.protocol import OfficeInfo, PathInfo, Receipt
 from zcreview.settings import Settings
 from zcreview.storage.office import get_self
 from zcreview.storage.store import Store
@@ -25,7 +26,6 @@ from zcreview.storage.sync_links import unfinished_batch_of
 from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, ReturnSent, SyncPath
 from zcreview.storage.tables import ApplicationRow, AttachmentRow, OfficeRow, RevisionRow, utcnow
 from zcreview.sync import audithead, inbox, outbox, paths
-from zcreview.sync.protocol import OfficeInfo, PathInfo, Receipt
 from zcreview.sync.transport import Cancelled, Refused, SyncError, Transport
 
 DEFAULT_INTERVAL = 120.0

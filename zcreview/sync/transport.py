@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Literal
 
-from zcreview.sync.protocol import (
+from zcreview.protocol import (
     AuditHead,
     InboxPage,
     Manifest,

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from zcreview.protocol import EntryResult, ManifestEntry, ReturnRequest
 from zcreview.storage.sync_tables import HubDelivery, HubReturn
-from zcreview.sync.protocol import EntryResult, ManifestEntry, ReturnRequest
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
