@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -21,12 +21,16 @@ from textual.scrollbar import ScrollBar
 
 from zcreview.screens.queue import QueueScreen
 from zcreview.screens.reviewer_picker import ReviewerPicker
-from zcreview.screens.sync_runner import SyncingApp
+from zcreview.screens.sync_runner import SyncRunner
 from zcreview.screens.text import ascii_symbols, clean
 from zcreview.screens.widgets.ascii import AsciiScrollBarRender
+from zcreview.screens.workstation import is_top
 from zcreview.settings import Settings
 from zcreview.storage import office
 from zcreview.storage.store import Store
+
+if TYPE_CHECKING:
+    from zcreview.screens.review_services import ReviewServices
 
 SSH_FPS = 20
 """Frame rate cap: key repeat over SSH writes half the bytes at 20 fps that it does at 60."""
@@ -68,8 +72,30 @@ def _office_commands() -> type[Provider]:
     return OfficeCommands
 
 
-class ZcReviewApp(SyncingApp):
-    """The reviewer's workstation. Build it with `make_app`; it opens nothing by itself."""
+def _paths_screen() -> Screen[Any]:
+    from zcreview.screens.paths import PathsScreen
+
+    return PathsScreen()
+
+
+def _report_screen() -> Screen[Any]:
+    from zcreview.screens.report import ReportScreen
+
+    return ReportScreen()
+
+
+def _outbox_screen() -> Screen[Any]:
+    from zcreview.screens.outbox import OutboxScreen
+
+    return OutboxScreen()
+
+
+class ZcReviewApp(App[int]):
+    """The reviewer's workstation. Build it with `make_app`; it opens nothing by itself.
+
+    It holds the session's review services and its sync runner, which screens reach through
+    `zcreview.screens.workstation`.
+    """
 
     CSS_PATH = "zcreview.tcss"
     COMMANDS = App.COMMANDS | {_export_commands, _office_commands}
@@ -87,19 +113,48 @@ class ZcReviewApp(SyncingApp):
             id="app.palette",
             tooltip="按名称查找并执行命令",
         ),
+        # Off the footer (the queue's is full at 80 columns); in `?` help and the palette.
+        Binding("P", "open_paths", "路径", show=False, id="app.paths", tooltip="路径申请与审核"),
+        Binding(
+            "U",
+            "open_report",
+            "数据上报",
+            show=False,
+            id="app.report",
+            tooltip="选择通过未上报的申报并上报",
+        ),
+        Binding(
+            "dollar_sign",
+            "sync_now",
+            "立即同步",
+            show=False,
+            id="app.sync",
+            tooltip="发送待上报批次和退回，接收上报与上级退回",
+        ),
     ]
+    SCREEN_FACTORIES: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {
+        "paths": _paths_screen,
+        "report": _report_screen,
+        "outbox": _outbox_screen,
+    }
+    """Screens opened by name (`open_screen`, `open_top`); each module loads on first use."""
 
     reviewer: var[str | None] = var(None, init=False)
     """The named reviewer of this session; None = read-only browsing."""
-    terminal_graphics: object = None
-    """The terminal's pixel graphics (`zcreview.preview.probe.TerminalGraphics`), set by run_app."""
 
     @dataclass
     class _Identity(Message):
         office: str
         reviewers: list[str]
 
-    def __init__(self, ctx: OfficeContext, *, reviewer: str | None = None) -> None:
+    def __init__(
+        self,
+        ctx: OfficeContext,
+        services: ReviewServices,
+        sync: SyncRunner,
+        *,
+        reviewer: str | None = None,
+    ) -> None:
         settings = ctx.settings
         # 16-colour terminals get the ANSI theme: the terminal's own palette, no RGB guessing.
         ansi = settings.color_system == "standard"
@@ -107,6 +162,8 @@ class ZcReviewApp(SyncingApp):
         self.ctx = ctx
         self.settings: Settings = settings
         self.store = ctx.store
+        self.services = services
+        self.sync = sync
         self.ascii_mode = settings.ascii_mode
         self.requested_reviewer = reviewer or settings.reviewer
         self.office_name = ""
@@ -123,6 +180,10 @@ class ZcReviewApp(SyncingApp):
         self.sub_title = "载入中"
         self.push_screen(QueueScreen(self.store, ascii_mode=self.ascii_mode))
         self._identify()
+        self.sync.attach(self, self._show_identity, self._reload_queue)
+
+    def on_unmount(self) -> None:
+        self.sync.close()
 
     @work(thread=True, exclusive=True, group="identity")
     def _identify(self) -> None:
@@ -162,10 +223,55 @@ class ZcReviewApp(SyncingApp):
     def _show_identity(self) -> None:
         who = f"审核人：{clean(self.reviewer)}" if self.reviewer else "只读浏览（未选择审核人）"
         sep = " | " if self.ascii_mode else " · "
-        self.sub_title = sep.join(p for p in (who, self.office_name, self.sync_text) if p)
+        self.sub_title = sep.join(p for p in (who, self.office_name, self.sync.text) if p)
 
-    def show_sync_status(self) -> None:
-        self._show_identity()
+    # ----- sync: the runner's messages come to the app, which hands them back -------------
+
+    def on_sync_runner_started(self, message: SyncRunner.Started) -> None:
+        self.sync.started(message)
+
+    def on_sync_runner_progressed(self, message: SyncRunner.Progressed) -> None:
+        self.sync.progressed(message)
+
+    def on_sync_runner_finished(self, message: SyncRunner.Finished) -> None:
+        self.sync.finished(message)
+
+    def _reload_queue(self) -> None:
+        """The queue lists what a sync brought; reload it wherever it is in the stack."""
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.action_reload()
+
+    # ----- screens by name ----------------------------------------------------------------
+
+    def open_screen(self, name: str) -> None:
+        self.push_screen(self.SCREEN_FACTORIES[name]())
+
+    def open_top(self, name: str) -> None:
+        """Open a top screen over the queue: the one already open comes forward instead."""
+        from zcreview.screens.workstation import screen_name
+
+        if screen_name(self.screen) == name:
+            return
+        while is_top(self.screen) and screen_name(self.screen) != "queue":
+            self.pop_screen()
+        self.open_screen(name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open_paths", "open_report"):
+            return is_top(self.screen)
+        if action == "sync_now":
+            return self.sync.enabled
+        return super().check_action(action, parameters)
+
+    def action_open_paths(self) -> None:
+        self.open_top("paths")
+
+    def action_open_report(self) -> None:
+        self.open_top("report")
+
+    def action_sync_now(self) -> None:
+        self.sync.sync_now()
 
     # ----- global actions -----------------------------------------------------------------
 
@@ -245,9 +351,22 @@ class ZcReviewApp(SyncingApp):
         return super().get_key_display(binding)
 
 
-def make_app(ctx: OfficeContext, *, reviewer: str | None = None) -> ZcReviewApp:
-    """The app over `ctx` (settings and an opened store); nothing runs until `.run()`."""
-    return ZcReviewApp(ctx, reviewer=reviewer)
+def make_app(
+    ctx: OfficeContext,
+    services: ReviewServices | None = None,
+    sync: SyncRunner | None = None,
+    *,
+    reviewer: str | None = None,
+) -> ZcReviewApp:
+    """The app over `ctx` (settings and an opened store) with its review services and sync
+    runner (made from `ctx` when not given); nothing runs until `.run()`."""
+    if services is None:
+        from zcreview.screens.review_services import ReviewServices
+
+        services = ReviewServices(ctx.store, ctx.settings)
+    if sync is None:
+        sync = SyncRunner(ctx.settings, ctx.store)
+    return ZcReviewApp(ctx, services, sync, reviewer=reviewer)
 
 
 def configure_textual(settings: Settings) -> None:
@@ -283,16 +402,22 @@ def run_app(
     `graphics` waits for the terminal's answer already asked in the background (the CLI asks
     while the store opens); without it the terminal is asked here.
     """
-    from zcreview.preview.probe import detect_graphics
+    from zcreview.preview.probe import TerminalGraphics, detect_graphics
+    from zcreview.screens.review_services import ReviewServices
 
     configure_textual(ctx.settings)
-    app = make_app(ctx, reviewer=reviewer)
     # Asked before Textual owns the terminal (≤ 0.6 s once per terminal type, then cached).
-    app.terminal_graphics = (
+    terminal = (
         graphics()
         if graphics is not None
         else detect_graphics(ctx.settings.graphics, ctx.settings.home)
     )
+    services = ReviewServices(
+        ctx.store,
+        ctx.settings,
+        terminal=terminal if isinstance(terminal, TerminalGraphics) else None,
+    )
+    app = make_app(ctx, services, SyncRunner(ctx.settings, ctx.store), reviewer=reviewer)
     try:
         result = app.run(mouse=ctx.settings.mouse)
     finally:

@@ -16,7 +16,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from zcreview.domain.corrections import to_local
 from zcreview.exports import write_list, write_notice_pdf, write_notice_text
-from zcreview.screens.review_services import ReviewServices, services_of
+from zcreview.screens.review_services import ReviewServices
+from zcreview.screens.workstation import workstation
 from zcreview.storage import audit
 from zcreview.storage.office import get_self
 from zcreview.storage.queue import QueueFilter
@@ -161,7 +162,7 @@ class ExportListProvider(Provider):
             suffix = suffix.removeprefix("marked")
             flt = QueueFilter(ids=self._marked())
         app = self.app
-        services = services_of(app)
+        services = workstation(app).services
         actor = getattr(app, "reviewer", None) or "只读浏览"
 
         def work() -> None:

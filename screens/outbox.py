@@ -39,6 +39,8 @@ class BatchRow:
 class OutboxScreen(SyncScreen):
     """Batches newest first; the receipt of the highlighted one below."""
 
+    SCREEN_NAME = "outbox"
+
     TABLE = "#outbox-table"
 
     HELP = """
@@ -89,7 +91,7 @@ class OutboxScreen(SyncScreen):
             "接收单位",
         )
         self.query_one("#outbox-receipts", DataTable).add_columns("回执", "姓名", "单位", "原因")
-        self.syncing.sync_signal.subscribe(self, self._synced)
+        self.syncing.signal.subscribe(self, self._synced)
         self._load()
 
     def _synced(self, event: SyncEvent) -> None:
@@ -193,7 +195,7 @@ class OutboxScreen(SyncScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":
             r = self._current()
-            return r is not None and not r.done and self.syncing.sync_service.enabled
+            return r is not None and not r.done and self.syncing.service.enabled
         return True
 
     def action_resume(self) -> None:

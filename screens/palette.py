@@ -78,16 +78,16 @@ class OfficeCommands(Provider):
     """路径, 数据上报, 立即同步 and 统计 (where the app has it), by name from any screen."""
 
     def _commands(self) -> Iterable[tuple[str, str, str]]:
-        from zcreview.screens.sync_runner import TOP_SCREENS
+        from zcreview.screens.workstation import Workstation, is_top
 
         # Asked of the screen the palette was opened on (the app's check_action looks at the
         # screen on top, which is the palette itself).
-        top = type(self.screen).__name__ in TOP_SCREENS
+        top = is_top(self.screen)
         app = self.app
         for name, help_text, action in OFFICE_COMMANDS:
             if not hasattr(app, f"action_{action}"):
                 continue
-            if action == "sync_now" and not getattr(app, "sync_enabled", False):
+            if action == "sync_now" and not (isinstance(app, Workstation) and app.sync.enabled):
                 continue
             if action != "sync_now" and not top:
                 continue

@@ -70,6 +70,8 @@ class PathRow:
 class PathsScreen(SyncScreen):
     """The local mirror at once, then the hub's answer (in a worker); offline keeps the mirror."""
 
+    SCREEN_NAME = "paths"
+
     TABLE = "#paths-table"
 
     HELP = """
@@ -125,8 +127,8 @@ class PathsScreen(SyncScreen):
         # The state next to the direction: at 80 columns the office name is what gets cut.
         table.add_columns("方向", "状态", "系列·级别", "年度", "对方单位")
         self.title = "路径"
-        self.syncing.sync_signal.subscribe(self, self._synced)
-        self._load(refresh=self.syncing.sync_service.enabled)
+        self.syncing.signal.subscribe(self, self._synced)
+        self._load(refresh=self.syncing.service.enabled)
 
     def _synced(self, event: SyncEvent) -> None:
         if isinstance(event, CycleReport):
@@ -141,7 +143,7 @@ class PathsScreen(SyncScreen):
         with self.syncing.store.session() as s:
             rows = [PathRow.of(p, this_year) for p in local_paths(s)]
             me = get_self(session=s)
-        if not self.syncing.sync_service.enabled:
+        if not self.syncing.service.enabled:
             note = "未配置同步（settings.toml 无 [sync]）：只显示本地保存的路径"
             self.post_message(self._Loaded(rows, note, config, me))
             return
@@ -150,7 +152,7 @@ class PathsScreen(SyncScreen):
             return
         self.post_message(self._Loaded(rows, "正在从服务器刷新…", config, me))
         try:
-            fresh = self.syncing.sync_service.refresh_paths()
+            fresh = self.syncing.service.refresh_paths()
         except SyncError as exc:
             self.post_message(self._Loaded(rows, f"离线：显示本地保存的路径（{exc}）", config, me))
             return
@@ -229,7 +231,7 @@ class PathsScreen(SyncScreen):
             for r in sorted(self.rows, key=lambda r: -r.year)
             if r.role == "lower" and r.state == "approved"
         }
-        service = self.syncing.sync_service
+        service = self.syncing.service
         if not service.enabled:
             self.notify(
                 "未配置同步，不能申请路径：在 settings.toml 中加入 [sync]",
@@ -248,7 +250,7 @@ class PathsScreen(SyncScreen):
     @work(thread=True, group="paths-write", exit_on_error=False)
     def _send_request(self, choice: PathChoice) -> None:
         try:
-            info = self.syncing.sync_service.request_path(
+            info = self.syncing.service.request_path(
                 choice.series, choice.level, choice.upper, choice.year
             )
         except SyncError as exc:
@@ -285,7 +287,7 @@ class PathsScreen(SyncScreen):
     @work(thread=True, group="paths-write", exit_on_error=False)
     def _decide(self, path_id: str, approve: bool, reason: str) -> None:
         try:
-            info = self.syncing.sync_service.decide_path(path_id, approve, reason)
+            info = self.syncing.service.decide_path(path_id, approve, reason)
         except SyncError as exc:
             self.post_message(self._Done(f"未能提交审核结果：{exc}", error=True))
             return

@@ -24,6 +24,7 @@ from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
 from zcreview.screens.widgets.queue_tree import QueueTree, Selection
 from zcreview.screens.widgets.search_box import SearchBox
+from zcreview.screens.workstation import workstation
 from zcreview.storage import queue as queue_db
 from zcreview.storage.queue import QueueFilter, QueueRow
 from zcreview.storage.store import Store
@@ -49,6 +50,8 @@ DUE_SOON_DAYS = 2
 
 class QueueScreen(Screen[None]):
     """Owns the queue filter; the tree and the search report up, the list is bound to it."""
+
+    SCREEN_NAME = "queue"
 
     HELP = """
 ## 审核队列
@@ -415,10 +418,9 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-pass")
     def _pass_all(self, reviewer: str, app_ids: list[str]) -> None:
-        from zcreview.screens.review_services import services_of
         from zcreview.storage.review import Claimed, ReviewError
 
-        desk = services_of(self.app).desk(reviewer)
+        desk = workstation(self.app).services.desk(reviewer)
         passed: list[str] = []
         left: list[str] = []
         for app_id in app_ids:
@@ -483,9 +485,8 @@ class QueueScreen(Screen[None]):
             self.notify("已取消“临近期限”筛选", timeout=3, markup=False)
             return
         from zcreview.domain.corrections import add_working_days, local_today
-        from zcreview.screens.review_services import services_of
 
-        services = services_of(self.app)
+        services = workstation(self.app).services
         policy = services.policy()
         today = local_today(services.now())
         due_by = add_working_days(today, DUE_SOON_DAYS, policy.holidays, policy.extra_workdays)
@@ -553,11 +554,10 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-pass")
     def _claim(self, reviewer: str, row: QueueRow) -> None:
-        from zcreview.screens.review_services import services_of
         from zcreview.storage.review import ReviewError
 
         try:
-            desk = services_of(self.app).desk(reviewer)
+            desk = workstation(self.app).services.desk(reviewer)
             claim = desk.claim(row.id)
             # What the review screen would show before a pass: flags and a 上级退回 list.
             flags = len(desk.flags(row.id))
@@ -572,7 +572,6 @@ class QueueScreen(Screen[None]):
 
     def on_queue_screen__claimed(self, message: _Claimed) -> None:
         from zcreview.screens.queue_pass import QueuePassDialog
-        from zcreview.screens.review_services import services_of
         from zcreview.storage.review import Claimed
 
         claim, row = message.claim, message.row
@@ -595,7 +594,7 @@ class QueueScreen(Screen[None]):
 
         self.app.push_screen(
             QueuePassDialog(
-                services_of(self.app),
+                workstation(self.app).services,
                 reviewer,
                 row,
                 claim.version,
@@ -608,12 +607,11 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-pass")
     def _release(self, reviewer: str, app_id: str) -> None:
-        from zcreview.screens.review_services import services_of
         from zcreview.storage.review import ReviewError
 
         try:
             with contextlib.suppress(ReviewError):  # else the lease simply runs out
-                services_of(self.app).desk(reviewer).release(app_id)
+                workstation(self.app).services.desk(reviewer).release(app_id)
         finally:
             self.post_message(self._Released())
 

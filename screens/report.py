@@ -19,6 +19,7 @@ from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.sync_runner import SyncEvent
 from zcreview.screens.sync_screen import SyncScreen
 from zcreview.screens.text import clean, clean_block, human_size
+from zcreview.screens.workstation import workstation
 from zcreview.storage.sync_tables import OutboxBatch, SyncPath
 from zcreview.sync.outbox import STATE_LABELS, BatchProgress, SealError, approved_path, seal_batch
 from zcreview.sync.service import (
@@ -66,6 +67,8 @@ class PathState:
 
 class ReportScreen(SyncScreen):
     """Owns the marks and the watched batch; the list, progress and receipts show them."""
+
+    SCREEN_NAME = "report"
 
     TABLE = "#report-apps"
 
@@ -140,7 +143,7 @@ class ReportScreen(SyncScreen):
             "选", "姓名", "单位", "职称", "附件", "备注"
         )
         self.query_one("#report-receipts", DataTable).add_columns("回执", "姓名", "单位", "原因")
-        self.syncing.sync_signal.subscribe(self, self._synced)
+        self.syncing.signal.subscribe(self, self._synced)
         self.set_interval(1.0, self._stall_check)
         self._load(self._wanted)
 
@@ -274,7 +277,7 @@ class ReportScreen(SyncScreen):
         left = ""
         if p is not None and p.bytes_total:
             left = f"，还剩 {human_size(max(p.bytes_total - p.bytes_sent, 0))}"
-        service = self.syncing.sync_service
+        service = self.syncing.service
         when = (
             f"{duration(float(service.interval))}后自动重试"
             if service.enabled and service.interval > 0
@@ -481,7 +484,7 @@ class ReportScreen(SyncScreen):
         self.marked.clear()
         self._set_rate(Text(f"批次 {message.batch_id[:8]} 已封存，正在发送…"))
         self.query_one("#report-progress", ProgressBar).display = True
-        if self.syncing.sync_service.enabled:
+        if self.syncing.service.enabled:
             self.syncing.drive_batch(message.batch_id)
         else:
             self._set_rate(
@@ -492,9 +495,7 @@ class ReportScreen(SyncScreen):
     # ----- navigation ---------------------------------------------------------------------
 
     def action_outbox(self) -> None:
-        from zcreview.screens.outbox import OutboxScreen
-
-        self.app.push_screen(OutboxScreen())
+        workstation(self.app).open_screen("outbox")
 
 
 def _this_year() -> int:

@@ -53,12 +53,13 @@ from zcreview.screens.review_items import (
     problem_indexes,
     rank,
 )
-from zcreview.screens.review_services import ReviewServices, services_of
+from zcreview.screens.review_services import ReviewServices
 from zcreview.screens.text import clean, shown
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.screens.widgets.key_bar import KeyBar
 from zcreview.screens.widgets.preview_pane import PreviewPane, PreviewTarget
+from zcreview.screens.workstation import workstation
 from zcreview.storage import queue as queue_db
 from zcreview.storage.applications import get_row, load_revision, short_id
 from zcreview.storage.blob_notes import attachment_notes
@@ -1073,7 +1074,9 @@ def open_review(
             screen.reopen(queue_filter, index, reviewer=reviewer, total=total)
             return screen
         app.uninstall_screen(REVIEW_SCREEN)
-    screen = ReviewScreen(services_of(app), queue_filter, index, reviewer=reviewer, total=total)
+    screen = ReviewScreen(
+        workstation(app).services, queue_filter, index, reviewer=reviewer, total=total
+    )
     app.install_screen(screen, REVIEW_SCREEN)
     return screen
 

@@ -7,21 +7,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from zcreview.configfiles import load_config
-from zcreview.domain.catalogue import Config
-from zcreview.domain.corrections import ReviewPolicy, local_today, policy_from_config
-from zcreview.ocr_queue import OcrQueue
-from zcreview.preview.cache import Previewer
-from zcreview.preview.cells import CellMode
-from zcreview.preview.graphics import Protocol, choose_protocol
-from zcreview.preview.probe import DEFAULT_CELL, TerminalGraphics
-from zcreview.screens.blob_source import make_blob_reader
 from zcreview.settings import Settings
-from zcreview.storage.review import ReviewDesk
 from zcreview.storage.store import Store
 from zcreview.storage.tables import utcnow
+
+# The app builds these services before its first paint; what they use (review storage, the
+# previewer, OCR, the catalogue) loads on first use instead.
+if TYPE_CHECKING:
+    from zcreview.domain.catalogue import Config
+    from zcreview.domain.corrections import ReviewPolicy
+    from zcreview.ocr_queue import OcrQueue
+    from zcreview.preview.cache import Previewer
+    from zcreview.preview.cells import CellMode
+    from zcreview.preview.graphics import Protocol
+    from zcreview.preview.probe import TerminalGraphics
+    from zcreview.storage.review import ReviewDesk
 
 
 @dataclass
@@ -37,7 +39,8 @@ class ReviewServices:
     settings: Settings
     clock: Callable[[], datetime] | None = None
     isolate_previews: bool = True
-    config_loader: Callable[[], Config] = load_config
+    config_loader: Callable[[], Config] | None = None
+    """Where the configuration comes from; None: the shipped files with the user's overrides."""
     lease_renewal_seconds: float | None = None
     """How often an open review renews its claim; None: at half the configured lease."""
     terminal: TerminalGraphics | None = None
@@ -62,10 +65,17 @@ class ReviewServices:
         `zcreview.configfiles.ConfigError`)."""
         with self._lock:
             if self._config is None:
-                self._config = self.config_loader()
+                if self.config_loader is None:
+                    from zcreview.configfiles import load_config
+
+                    self._config = load_config()
+                else:
+                    self._config = self.config_loader()
             return self._config
 
     def policy(self) -> ReviewPolicy:
+        from zcreview.domain.corrections import policy_from_config
+
         return policy_from_config(self.config())
 
     def renewal_interval(self) -> float:
@@ -77,6 +87,8 @@ class ReviewServices:
 
     def desk(self, reviewer: str) -> ReviewDesk:
         """The reviewer's desk; each of its methods is one committed transaction."""
+        from zcreview.storage.review import ReviewDesk
+
         return ReviewDesk(self.store.engine, reviewer, self.policy(), clock=self.clock)
 
     def now(self) -> datetime:
@@ -84,10 +96,15 @@ class ReviewServices:
 
     def today(self) -> date:
         """Today in Beijing (deadlines and checks use the office's calendar)."""
+        from zcreview.domain.corrections import local_today
+
         return local_today(self.now())
 
     @property
     def previewer(self) -> Previewer:
+        from zcreview.preview.cache import Previewer
+        from zcreview.screens.blob_source import make_blob_reader
+
         with self._lock:
             if self._previewer is None:
                 self._previewer = Previewer(make_blob_reader(self), isolate=self.isolate_previews)
@@ -99,6 +116,9 @@ class ReviewServices:
         enabled = self.isolate_previews if self.recognise is None else self.recognise
         if not enabled:
             return None
+        from zcreview.ocr_queue import OcrQueue
+        from zcreview.screens.blob_source import make_blob_reader
+
         config = self.config()  # before the lock: config() takes it too
         with self._lock:
             if self._ocr is None:
@@ -115,6 +135,8 @@ class ReviewServices:
     def graphics_protocol(self, capabilities: set[str] | None = None) -> Protocol:
         """kitty/sixel when the user's setting forces it or the terminal said so at start-up
         (``capabilities``, if given, stand in for the terminal's answer); else half-blocks."""
+        from zcreview.preview.graphics import choose_protocol
+
         setting = self.settings.graphics
         if capabilities is None and self.terminal is not None:
             return self.terminal.protocol if setting == "auto" else choose_protocol(setting, set())
@@ -122,6 +144,8 @@ class ReviewServices:
 
     def cell_pixels(self) -> tuple[int, int]:
         """A terminal cell's (width, height) in pixels, as the terminal reported it."""
+        from zcreview.preview.probe import DEFAULT_CELL
+
         return self.terminal.cell if self.terminal is not None else DEFAULT_CELL
 
     def exports_dir(self) -> Path:
@@ -138,20 +162,3 @@ class ReviewServices:
             if self._ocr is not None:
                 self._ocr.close()
                 self._ocr = None
-
-
-def services_of(app: Any) -> ReviewServices:
-    """The app's review services, made on first use from its store and settings.
-
-    Tests may set `app.review_services` before running the app to freeze the clock.
-    """
-    services = getattr(app, "review_services", None)
-    if not isinstance(services, ReviewServices):
-        terminal = getattr(app, "terminal_graphics", None)
-        services = ReviewServices(
-            app.store,
-            app.settings,
-            terminal=terminal if isinstance(terminal, TerminalGraphics) else None,
-        )
-        app.review_services = services
-    return services

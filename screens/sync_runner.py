@@ -1,4 +1,4 @@
-"""Background sync for the workstation: the app base that runs sync cycles in a worker.
+"""Background sync for the workstation: an object the app holds, running cycles in workers.
 
 A cycle (zcreview.sync.service.SyncService.cycle) sends unfinished batches and queued returns,
 then pulls the inbox (records only) and returns from above. It runs periodically (`[sync]
@@ -9,12 +9,11 @@ subscribe to `sync_signal` for progress and finished cycles.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from textual import work
 from textual.app import App
-from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.signal import Signal
 
@@ -30,9 +29,6 @@ if TYPE_CHECKING:
 
 SyncEvent: TypeAlias = "BatchProgress | CycleReport"
 """What `sync_signal` publishes: progress of a batch being sent, or a finished cycle."""
-
-TOP_SCREENS = frozenset({"QueueScreen", "PathsScreen", "ReportScreen", "OutboxScreen"})
-"""Screens from which 路径 and 数据上报 open (not from inside a review that holds a claim)."""
 
 
 def status_text(report: CycleReport | None, apps: int, returns: int) -> str:
@@ -54,141 +50,123 @@ def status_text(report: CycleReport | None, apps: int, returns: int) -> str:
     return f"已同步 {to_local(report.finished_at):%H:%M}" + tail
 
 
-class SyncingApp(App[int]):
-    """App base owning the office's SyncService and the background cycle.
+class SyncRunner:
+    """The office's SyncService and its background cycles, for one app.
 
-    Subclasses provide `settings` and `store` before mounting and call `show_sync_status` from
-    wherever they compose the sub-title.
+    Cycles run in the app's thread workers and report through messages posted to the app,
+    which hands them back to `started`, `progressed` and `finished` on the UI thread (the app
+    is the message target; this object is not in the DOM). `on_status` is called with the
+    header's new sync word; `on_changed` when a cycle brought new applications or returns.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Off the footer (the queue's is full at 80 columns); in `?` help and the palette.
-        Binding("P", "open_paths", "路径", show=False, id="app.paths", tooltip="路径申请与审核"),
-        Binding(
-            "U",
-            "open_report",
-            "数据上报",
-            show=False,
-            id="app.report",
-            tooltip="选择通过未上报的申报并上报",
-        ),
-        Binding(
-            "dollar_sign",
-            "sync_now",
-            "立即同步",
-            show=False,
-            id="app.sync",
-            tooltip="发送待上报批次和退回，接收上报与上级退回",
-        ),
-    ]
-
-    settings: Settings
-    store: Store
-
     @dataclass
-    class SyncStarted(Message):
+    class Started(Message):
         text: str
 
     @dataclass
-    class SyncProgressed(Message):
+    class Progressed(Message):
         progress: BatchProgress
 
         def can_replace(self, message: Message) -> bool:
             # Coalesce: only the newest progress of a batch matters to the screen.
             return (
-                isinstance(message, SyncingApp.SyncProgressed)
+                isinstance(message, SyncRunner.Progressed)
                 and message.progress.batch_id == self.progress.batch_id
             )
 
     @dataclass
-    class SyncFinished(Message):
+    class Finished(Message):
         report: CycleReport | None
         text: str
 
-    sync_text: str = ""
-    """The header's sync word; empty when sync is not configured."""
-
-    _sync_service: SyncService | None = None
-    _sync_again = False
-    _sync_started = ""
-    _sync_signal: Signal[SyncEvent] | None = None
+    def __init__(
+        self, settings: Settings, store: Store, service: SyncService | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self._service = service
+        self.text = ""
+        """The header's sync word; empty when sync is not configured."""
+        self._app: App[Any] | None = None
+        self._on_status: Callable[[], None] = lambda: None
+        self._on_changed: Callable[[], None] = lambda: None
+        self._again = False
+        self._started_text = ""
+        self._signal: Signal[SyncEvent] | None = None
 
     # ----- set-up -------------------------------------------------------------------------
 
     @property
-    def sync_service(self) -> SyncService:
+    def service(self) -> SyncService:
         """The office's sync service (made on first use from the settings and the store)."""
-        if self._sync_service is None:
+        if self._service is None:
             from zcreview.sync.service import SyncService
 
-            self._sync_service = SyncService(self.settings, self.store)
-        return self._sync_service
-
-    @sync_service.setter
-    def sync_service(self, service: SyncService) -> None:
-        self._sync_service = service
+            self._service = SyncService(self.settings, self.store)
+        return self._service
 
     @property
-    def sync_signal(self) -> Signal[SyncEvent]:
+    def app(self) -> App[Any]:
+        assert self._app is not None, "SyncRunner.attach(app) first"
+        return self._app
+
+    @property
+    def signal(self) -> Signal[SyncEvent]:
         """Published on the UI thread: each BatchProgress and each finished CycleReport."""
-        if self._sync_signal is None:
-            self._sync_signal = Signal(self, "sync")
-        return self._sync_signal
+        if self._signal is None:
+            self._signal = Signal(self.app, "sync")
+        return self._signal
 
-    def on_mount(self) -> None:
-        if not self._sync_configured():
-            return  # nothing to sync: never load the sync stack
-        self.call_after_refresh(self._start_sync)
+    def attach(
+        self, app: App[Any], on_status: Callable[[], None], on_changed: Callable[[], None]
+    ) -> None:
+        """Bind to the mounted app: start periodic cycles when the office syncs."""
+        self._app, self._on_status, self._on_changed = app, on_status, on_changed
+        if self.configured():
+            app.call_after_refresh(self._start)  # after the first paint: the stack is heavy
 
-    def _start_sync(self) -> None:
-        service = self.sync_service
+    def _start(self) -> None:
+        service = self.service
         if not service.enabled:
             return
-        self.sync_text = "同步：未开始"
+        self._set_text("同步：未开始")
         if service.interval > 0:
-            self.set_interval(service.interval, self.sync_now)
+            self.app.set_interval(service.interval, self.sync_now)
             self.sync_now()
 
-    def on_unmount(self) -> None:
-        if self._sync_service is not None:
-            self._sync_service.close()
-
-    def show_sync_status(self) -> None:
-        """Hook: subclasses put `sync_text` into the header."""
+    def close(self) -> None:
+        if self._service is not None:
+            self._service.close()
 
     # ----- running ------------------------------------------------------------------------
 
-    def _sync_configured(self) -> bool:
+    def configured(self) -> bool:
         """A [sync] table exists (or a test injected a service): decided without importing."""
-        return self._sync_service is not None or isinstance(self.settings.extra.get("sync"), dict)
+        return self._service is not None or isinstance(self.settings.extra.get("sync"), dict)
 
     @property
-    def sync_enabled(self) -> bool:
+    def enabled(self) -> bool:
         """Whether this office syncs, known without loading the sync stack when it does not."""
-        return self._sync_configured() and self.sync_service.enabled
+        return self.configured() and self.service.enabled
 
     def sync_now(self) -> None:
         """Start a cycle in the background; if one is running, run another right after it."""
-        if not self.sync_enabled:
+        if not self.enabled:
             return
-        if any(w.group == "sync" and w.is_running for w in self.workers):
-            self._sync_again = True
+        if any(w.group == "sync" and w.is_running for w in self.app.workers):
+            self._again = True
             return
-        self._sync_worker()
+        self.app.run_worker(self._loop, thread=True, group="sync", exit_on_error=False)
 
-    def action_sync_now(self) -> None:
-        self.sync_now()
-
-    @work(thread=True, group="sync", exit_on_error=False)
-    def _sync_worker(self) -> None:
+    def _loop(self) -> None:
         while True:
-            self._sync_again = False
-            if self.run_sync_cycle() is None:
+            self._again = False
+            if self.run_cycle() is None:
                 return
-            if not self._sync_again:
+            if not self._again:
                 return
 
-    def run_sync_cycle(self) -> CycleReport | None:
+    def run_cycle(self) -> CycleReport | None:
         """One cycle in the calling thread, with its messages posted to the app.
 
         Returns None when cancelled (the app is closing). Tests call it directly.
@@ -196,11 +174,11 @@ class SyncingApp(App[int]):
         from zcreview.sync.service import CycleReport, pending_work
         from zcreview.sync.transport import Cancelled, SyncError
 
-        service = self.sync_service
+        service = self.service
         with self.store.session() as s:
             apps, returns = pending_work(s)
         started = f"正在上报 {apps} 份" if apps else "同步中"
-        self.post_message(self.SyncStarted(started))
+        self.app.post_message(self.Started(started))
         try:
             report = service.cycle(self._post_progress)
         except Cancelled:
@@ -209,25 +187,29 @@ class SyncingApp(App[int]):
             report = CycleReport(finished_at=utcnow(), offline=True, error=str(exc))
         with self.store.session() as s:
             apps, returns = pending_work(s)
-        self.post_message(self.SyncFinished(report, status_text(report, apps, returns)))
+        self.app.post_message(self.Finished(report, status_text(report, apps, returns)))
         return report
 
     def _post_progress(self, progress: BatchProgress) -> None:
-        self.post_message(self.SyncProgressed(progress))
+        self.app.post_message(self.Progressed(progress))
 
     def drive_batch(self, batch_id: str) -> None:
         """Send one batch now (after sealing, or 续传), in the background."""
-        if self.sync_service.enabled:
-            self._drive_worker(batch_id)
+        if self.service.enabled:
+            self.app.run_worker(
+                lambda: self._drive(batch_id),
+                thread=True,
+                group="sync-drive",
+                exit_on_error=False,
+            )
 
-    @work(thread=True, group="sync-drive", exit_on_error=False)
-    def _drive_worker(self, batch_id: str) -> None:
+    def _drive(self, batch_id: str) -> None:
         from zcreview.sync.service import CycleReport, pending_work
         from zcreview.sync.transport import Cancelled, Refused, SyncError
 
-        self.post_message(self.SyncStarted(f"正在上报批次 {batch_id[:8]}"))
+        self.app.post_message(self.Started(f"正在上报批次 {batch_id[:8]}"))
         try:
-            receipt = self.sync_service.drive(batch_id, self._post_progress)
+            receipt = self.service.drive(batch_id, self._post_progress)
         except Cancelled:
             return
         except Refused as exc:
@@ -238,71 +220,40 @@ class SyncingApp(App[int]):
             report = CycleReport(finished_at=utcnow(), receipts=[receipt])
         with self.store.session() as s:
             apps, returns = pending_work(s)
-        self.post_message(self.SyncFinished(report, status_text(report, apps, returns)))
+        self.app.post_message(self.Finished(report, status_text(report, apps, returns)))
 
-    # ----- messages (UI thread) -----------------------------------------------------------
+    # ----- messages, handed over by the app (UI thread) -----------------------------------
 
-    def on_syncing_app_sync_started(self, message: SyncStarted) -> None:
-        self._sync_started = message.text
-        self._set_sync_text(message.text)
+    def started(self, message: Started) -> None:
+        self._started_text = message.text
+        self._set_text(message.text)
 
-    def on_syncing_app_sync_progressed(self, message: SyncProgressed) -> None:
+    def progressed(self, message: Progressed) -> None:
         p = message.progress
         if p.bytes_total and p.state in ("uploading", "offered"):
             pct = min(100, p.bytes_sent * 100 // max(1, p.bytes_total))
-            self._set_sync_text(f"{self._sync_started} {pct}%")
-        self.sync_signal.publish(p)
+            self._set_text(f"{self._started_text} {pct}%")
+        self.signal.publish(p)
 
-    def on_syncing_app_sync_finished(self, message: SyncFinished) -> None:
-        self._set_sync_text(message.text)
+    def finished(self, message: Finished) -> None:
+        self._set_text(message.text)
         report = message.report
         if report is None:
             return
-        self.sync_signal.publish(report)
+        self.signal.publish(report)
         if report.changed:
-            # The queue lists what arrived; reload it wherever it is in the stack.
-            for screen in self.screen_stack:
-                reload = getattr(screen, "action_reload", None)
-                if type(screen).__name__ == "QueueScreen" and callable(reload):
-                    reload()
+            self._on_changed()
         if report.received:
-            self.notify(f"收到下级上报 {report.received} 份", title="同步", markup=False)
+            self.app.notify(f"收到下级上报 {report.received} 份", title="同步", markup=False)
         if report.returns_received:
-            self.notify(
+            self.app.notify(
                 f"上级退回 {report.returns_received} 份，请在队列中查看",
                 title="同步",
                 severity="warning",
                 markup=False,
             )
 
-    def _set_sync_text(self, text: str) -> None:
-        if text != self.sync_text:
-            self.sync_text = text
-            self.show_sync_status()
-
-    # ----- navigation ---------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("open_paths", "open_report"):
-            return type(self.screen).__name__ in TOP_SCREENS
-        if action == "sync_now":
-            return self.sync_enabled
-        return super().check_action(action, parameters)
-
-    def action_open_paths(self) -> None:
-        from zcreview.screens.paths import PathsScreen
-
-        self._open_top(PathsScreen)
-
-    def action_open_report(self) -> None:
-        from zcreview.screens.report import ReportScreen
-
-        self._open_top(ReportScreen)
-
-    def _open_top(self, kind: type) -> None:
-        """Open a top screen over the queue: the one already open comes forward instead."""
-        if isinstance(self.screen, kind):
-            return
-        while type(self.screen).__name__ in TOP_SCREENS - {"QueueScreen"}:
-            self.pop_screen()
-        self.push_screen(kind())
+    def _set_text(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self._on_status()

@@ -8,7 +8,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from zcreview.screens.sync_runner import SyncingApp
+from zcreview.screens.sync_runner import SyncRunner
+from zcreview.screens.workstation import workstation
 
 
 class SyncScreen(Screen[None]):
@@ -24,10 +25,9 @@ class SyncScreen(Screen[None]):
     ]
 
     @property
-    def syncing(self) -> SyncingApp:
-        """The app, with its sync service, store and signal."""
-        assert isinstance(self.app, SyncingApp)
-        return self.app
+    def syncing(self) -> SyncRunner:
+        """The app's sync runner, with its service, store and signal."""
+        return workstation(self.app).sync
 
     @property
     def table(self) -> DataTable[object]:

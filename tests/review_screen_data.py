@@ -106,11 +106,8 @@ def review_app(
 ) -> ZcReviewApp:
     """The workstation over `store` with a frozen clock and in-process previews."""
     settings = Settings(home=store.home, ascii_mode=ascii_mode)
-    app = make_app(Context(settings=settings, store=store), reviewer=reviewer)
-    app.review_services = ReviewServices(  # type: ignore[attr-defined]
-        store, settings, clock=clock or Clock(), isolate_previews=False
-    )
-    return app
+    services = ReviewServices(store, settings, clock=clock or Clock(), isolate_previews=False)
+    return make_app(Context(settings=settings, store=store), services, reviewer=reviewer)
 
 
 UPPER_OFFICE = "山东省人力资源和社会保障厅"

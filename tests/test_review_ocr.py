@@ -14,7 +14,7 @@ from tests.ocr_pages import scanned_pdf
 from tests.review_helpers import Clock
 from tests.review_screen_data import add_application, new_office, review_app, settle
 from zcreview.screens.review import ReviewScreen
-from zcreview.screens.review_services import ReviewServices, services_of
+from zcreview.screens.review_services import ReviewServices
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.screens.widgets.preview_pane import PreviewPane
 from zcreview.settings import Settings
@@ -47,7 +47,7 @@ def screen_text(app: object) -> str:
 async def open_at_certificate(pilot: object) -> ReviewScreen:
     app = pilot.app  # type: ignore[attr-defined]
     await settle(pilot)
-    screen = ReviewScreen(services_of(app), QueueFilter(), 0, reviewer=app.reviewer, total=None)
+    screen = ReviewScreen(app.services, QueueFilter(), 0, reviewer=app.reviewer, total=None)
     app.push_screen(screen)
     await settle(pilot)
     assert screen.loaded is not None and screen.loaded.application is not None
@@ -75,7 +75,7 @@ async def test_text_appears_once_read_and_the_open_never_waits(office: Store) ->
         recognise=True,
         ocr_reader=slow_reader,
     )
-    app.review_services = services  # type: ignore[attr-defined]
+    app.services = services
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_at_certificate(pilot)
         pane = screen.query_one(PreviewPane)

@@ -31,7 +31,6 @@ from zcreview.screens.exports_ui import export_list
 from zcreview.screens.flag_dialog import FlagDialog, rank_reasons
 from zcreview.screens.queue import QueueScreen
 from zcreview.screens.review import ReviewScreen
-from zcreview.screens.review_services import services_of
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.screens.widgets.preview_pane import PreviewPane
 from zcreview.screens.widgets.queue_list import QueueList
@@ -91,7 +90,7 @@ async def open_review(pilot: object, index: int = 0) -> ReviewScreen:
     """Open position `index` of the whole queue in the review screen, as Enter does."""
     app = pilot.app  # type: ignore[attr-defined]
     await settle(pilot)
-    screen = ReviewScreen(services_of(app), QueueFilter(), index, reviewer=app.reviewer, total=None)
+    screen = ReviewScreen(app.services, QueueFilter(), index, reviewer=app.reviewer, total=None)
     app.push_screen(screen)
     await settle(pilot)
     assert screen.loaded is not None and screen.loaded.application is not None
@@ -277,7 +276,7 @@ async def test_pass_under_a_state_filter_opens_the_one_that_moved_up(office: Sto
     flt = QueueFilter(states=frozenset({State.PENDING.value, State.IN_REVIEW.value}))
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
-        screen = ReviewScreen(services_of(app), flt, 0, reviewer="张审核")
+        screen = ReviewScreen(app.services, flt, 0, reviewer="张审核")
         app.push_screen(screen)
         await settle(pilot)
         await pilot.press("a", "y")
@@ -437,8 +436,8 @@ async def test_open_review_renews_its_lease(office: Store) -> None:
     first = ids_in_queue(office)[0]
     clock = Clock()
     app = review_app(office, clock=clock)
-    services_of(app).lease_renewal_seconds = 0.05  # type: ignore[attr-defined]
-    other = services_of(review_app(office, "李审核", clock=clock)).desk("李审核")
+    app.services.lease_renewal_seconds = 0.05
+    other = review_app(office, "李审核", clock=clock).services.desk("李审核")
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_review(pilot)
         for _ in range(2):  # two renewals, 10 minutes apart on the office clock
@@ -587,7 +586,7 @@ async def test_export_notice_and_list(office: Store) -> None:
     final = next(p for p in exports.iterdir() if p.name.startswith("补正告知书-"))
     assert "号码无法接通" in final.with_suffix(".txt").read_text(encoding="utf-8")
     assert "export" in audit_actions(office, app_id)
-    path, count = export_list(app.review_services, QueueFilter(), ".xlsx", "张审核")  # type: ignore[attr-defined]
+    path, count = export_list(app.services, QueueFilter(), ".xlsx", "张审核")
     assert path.exists() and count == 4
 
 
@@ -676,7 +675,7 @@ async def test_a_on_the_queue_warns_on_failures_and_refuses_a_held_one(tmp_path:
     store = new_office(tmp_path / "home")
     first = add_application(store, 0, basic__unit_rank="5/3", basic__current_specialty="其他")
     clock = Clock()
-    services_of(review_app(store, "李审核", clock=clock)).desk("李审核").claim(first)
+    review_app(store, "李审核", clock=clock).services.desk("李审核").claim(first)
     app = review_app(store, clock=clock)
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)

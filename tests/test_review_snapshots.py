@@ -23,7 +23,7 @@ from tests.review_screen_data import (
 from zcreview.configfiles import load_config
 from zcreview.domain.corrections import policy_from_config
 from zcreview.screens.review import ReviewScreen
-from zcreview.screens.review_services import ReviewServices, services_of
+from zcreview.screens.review_services import ReviewServices
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.storage.queue import QueueFilter
 from zcreview.storage.review import ReviewDesk
@@ -60,7 +60,7 @@ def _open(index: int = 0, *keys: str) -> Any:
     async def run_before(pilot: Any) -> None:
         app = pilot.app
         await settle(pilot)
-        services: ReviewServices = services_of(app)
+        services: ReviewServices = app.services
         app.push_screen(ReviewScreen(services, QueueFilter(), index, reviewer=app.reviewer))
         await settle(pilot)
         for key in keys:

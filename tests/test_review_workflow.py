@@ -15,7 +15,6 @@ from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.flag_dialog import FlagDialog
 from zcreview.screens.queue import QueueScreen
 from zcreview.screens.review import ReviewScreen
-from zcreview.screens.review_services import services_of
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.screens.widgets.queue_list import QueueList
 from zcreview.storage import applications
@@ -99,7 +98,7 @@ def screen_text(app: ZcReviewApp) -> str:
 async def open_at(pilot: object, flt: QueueFilter, index: int = 0) -> ReviewScreen:
     app = pilot.app  # type: ignore[attr-defined]
     await settle(pilot)
-    screen = ReviewScreen(services_of(app), flt, index, reviewer=app.reviewer, total=None)
+    screen = ReviewScreen(app.services, flt, index, reviewer=app.reviewer, total=None)
     app.push_screen(screen)
     await settle(pilot)
     assert screen.loaded is not None and screen.loaded.application is not None
@@ -107,7 +106,7 @@ async def open_at(pilot: object, flt: QueueFilter, index: int = 0) -> ReviewScre
 
 
 def pass_first(store: Store, app_id: str) -> None:
-    desk = services_of(review_app(store)).desk("张审核")
+    desk = review_app(store).services.desk("张审核")
     claim = desk.claim(app_id)
     desk.pass_application(app_id, claim.version)
 
@@ -210,7 +209,7 @@ def return_one(store: Store, app_id: str, deadline_days: int = 5) -> None:
     from tests.review_helpers import T0
     from zcreview.domain.corrections import CorrectionItem
 
-    desk = services_of(review_app(store)).desk("张审核")
+    desk = review_app(store).services.desk("张审核")
     claim = desk.claim(app_id)
     items = [
         CorrectionItem("work_summary", "工作总结", "", "", "请补充主要业绩"),
@@ -253,7 +252,7 @@ async def test_a_on_the_queue_keeps_the_cursor_and_warns_of_flags_and_upper_retu
     from zcreview.screens.queue_pass import QueuePassDialog
 
     order = ids_in(office)
-    desk = services_of(review_app(office)).desk("张审核")
+    desk = review_app(office).services.desk("张审核")
     desk.claim(order[3])
     desk.set_flag(
         order[3], "work_summary", reason_id="", reason="", note="补充业绩", label="工作总结"
@@ -530,7 +529,7 @@ async def test_an_expired_claim_says_so_and_taking_it_over_is_announced(office: 
 
     first = ids_in(office)[0]
     clock = Clock()
-    services_of(review_app(office, "李审核", clock=clock)).desk("李审核").claim(first)
+    review_app(office, "李审核", clock=clock).services.desk("李审核").claim(first)
     clock.advance(minutes=20)
     app = review_app(office, clock=clock)
     async with app.run_test(size=WIDE) as pilot:

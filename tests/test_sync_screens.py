@@ -1,7 +1,7 @@
 """路径, 数据上报 and background sync in the TUI, driven with Pilot against a real hub.
 
 Every office app runs with `[sync] interval = 0`: no timer, so cycles run only when a test asks
-(`$`, or `run_sync_cycle` in a thread) and the assertions never race a background sync.
+(`$`, or `sync.run_cycle` in a thread) and the assertions never race a background sync.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ async def until(pilot: Any, condition: Any, what: str) -> None:
 
 async def sync_once(pilot: Any) -> None:
     """One background cycle, run to its end, with its messages handled."""
-    await asyncio.to_thread(pilot.app.run_sync_cycle)
+    await asyncio.to_thread(pilot.app.sync.run_cycle)
     await settle(pilot)
 
 
@@ -180,7 +180,7 @@ async def test_path_request_approval_report_and_receipts(net: Net) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("dollar_sign")
-        await until(pilot, lambda: "已同步" in app.sync_text, "the first sync")
+        await until(pilot, lambda: "已同步" in app.sync.text, "the first sync")
         await pilot.press("U")
         await settle(pilot)
         screen = app.screen
@@ -295,7 +295,7 @@ async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
 
         assert app.screen.query_one(QueueList).total == 0
         await pilot.press("dollar_sign")
-        await until(pilot, lambda: "已同步" in app.sync_text, "the sync")
+        await until(pilot, lambda: "已同步" in app.sync.text, "the sync")
         await until(pilot, lambda: app.screen.query_one(QueueList).total == 1, "the inbox row")
         assert state_of(dept.store, a1) == State.PENDING.value
 

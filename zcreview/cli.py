@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zcreview import __version__
+from zcreview.commands import Handler, add_command
 from zcreview.errors import UserError
 
 if TYPE_CHECKING:
     from zcreview.settings import Settings
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def _common() -> argparse.ArgumentParser:
@@ -50,9 +49,7 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_: str, handler: Handler) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
-        p.set_defaults(handler=handler)
-        return p
+        return add_command(common, sub, name, help_, handler)
 
     p = add("open", "open the review workstation (TUI) on this office", cmd_open)
     p.add_argument("--reviewer", help="reviewer name (when several are registered)")

@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from zcreview.domain.workflow import State
 from zcreview.screens.text import clean, fit
+from zcreview.screens.workstation import Workstation, workstation
 from zcreview.storage import queue as queue_db
 from zcreview.storage.queue import DEADLINE_STATES, QueueFilter, QueueRow
 from zcreview.storage.store import Store
@@ -555,9 +556,7 @@ class QueueList(ScrollView, can_focus=True):
         from zcreview.domain.corrections import to_local, working_days_left
 
         if self._calendar is None:
-            from zcreview.screens.review_services import services_of
-
-            policy = services_of(self.app).policy()
+            policy = workstation(self.app).services.policy()
             self._calendar = (policy.holidays, policy.extra_workdays)
         holidays, workdays = self._calendar
         today = to_local(self.now()).date()
@@ -574,8 +573,9 @@ class QueueList(ScrollView, can_focus=True):
 
     def now(self) -> datetime:
         """The office clock: the review services' (frozen in tests), else the real one."""
-        clock = getattr(getattr(self.app, "review_services", None), "clock", None)
-        return clock() if callable(clock) else datetime.now(UTC)
+        app = self.app
+        clock = app.services.clock if isinstance(app, Workstation) else None
+        return clock() if clock is not None else datetime.now(UTC)
 
     def _checks(self, row: QueueRow, width: int, base: Style, is_cursor: bool) -> Iterable[Segment]:
         marks = ("+", "!", "x") if self._ascii else ("✓", "⚠", "✗")

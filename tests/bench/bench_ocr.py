@@ -109,7 +109,7 @@ async def _first_text(warm: bool) -> dict[str, float]:
         services = ReviewServices(
             store, Settings(home=store.home), clock=Clock(), isolate_previews=True
         )
-        app.review_services = services  # type: ignore[attr-defined]
+        app.services = services
         ocr = services.ocr
         assert ocr is not None
         if warm:

@@ -26,7 +26,6 @@ from rich.segment import Segment, Segments  # noqa: E402
 from tests.review_screen_data import add_application, new_office, review_app, settle  # noqa: E402
 from tests.review_screen_data import scanned_pdf as real_scan  # noqa: E402
 from zcreview.screens.review import ReviewScreen  # noqa: E402
-from zcreview.screens.review_services import services_of  # noqa: E402
 from zcreview.screens.widgets.field_list import FieldList  # noqa: E402
 from zcreview.screens.widgets.preview_pane import PreviewPane  # noqa: E402
 from zcreview.storage.queue import QueueFilter  # noqa: E402
@@ -58,7 +57,7 @@ async def measure(data: bytes, seed: int) -> dict[str, Any]:
         app = review_app(store)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = ReviewScreen(services_of(app), QueueFilter(), 0, reviewer=app.reviewer)
+            screen = ReviewScreen(app.services, QueueFilter(), 0, reviewer=app.reviewer)
             app.push_screen(screen)
             await settle(pilot)
             await pilot.press("p")

@@ -50,7 +50,7 @@ async def run(home: Path) -> dict[str, Any]:
     fill(store, OPENS + 5, first_files={SCAN_FILE: big})
     app = review_app(store)
     services = ReviewServices(store, app.settings, clock=Clock(), isolate_previews=True)
-    app.review_services = services  # type: ignore[attr-defined]
+    app.services = services
     out: dict[str, Any] = {"scan_pdf_bytes": len(big), "cpus": os.cpu_count()}
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

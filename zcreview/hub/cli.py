@@ -8,18 +8,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
 
+from zcreview.commands import command_adder
 from zcreview.domain.text import terminal_safe
 from zcreview.errors import UserError
 from zcreview.hub.core import Hub
 from zcreview.hub.errors import HubError
 
-Handler = Callable[[argparse.Namespace], int]
 DEFAULT_PORT = 8765
 
 
@@ -28,16 +27,7 @@ def register(
 ) -> None:
     """Add the `serve` and `hub` commands to the `zcreview` parser."""
 
-    def add(
-        parent: argparse._SubParsersAction[argparse.ArgumentParser],
-        name: str,
-        help_: str,
-        handler: Handler | None = None,
-    ) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, parents=[common], help=help_, description=help_)
-        if handler is not None:
-            p.set_defaults(handler=handler)
-        return p
+    add = command_adder(common)
 
     def hub_data(p: argparse.ArgumentParser) -> None:
         p.add_argument(

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from zcreview.commands import Handler, command_adder
 from zcreview.domain.text import terminal_safe
 from zcreview.domain.workflow import State
 from zcreview.settings import Settings, SettingsError, load_settings
@@ -20,7 +21,6 @@ from zcreview.storage.store import Store, open_store
 from zcreview.storage.tables import ApplicationRow
 from zcreview.sync.transport import AwaitingReceipt, SyncError, Transport
 
-Handler = Callable[[argparse.Namespace], int]
 CLI_GIVE_UP = 300.0
 
 
@@ -33,16 +33,7 @@ def register(
 ) -> None:
     """Add the sync, path, report and bundle commands to the `zcreview` parser."""
 
-    def add(
-        parent: argparse._SubParsersAction[argparse.ArgumentParser],
-        name: str,
-        help_: str,
-        handler: Handler | None = None,
-    ) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, parents=[common], help=help_, description=help_)
-        if handler is not None:
-            p.set_defaults(handler=handler)
-        return p
+    add = command_adder(common)
 
     p = add(
         sub, "sync", "send queued batches and returns, fetch inbox and returns (once)", cmd_sync
