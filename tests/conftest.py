@@ -109,3 +109,11 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 def anyio_backend() -> str:
     """Pilot tests (marked anyio) run on asyncio, Textual's loop."""
     return "asyncio"
+
+
+@pytest.fixture
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped configuration only, never the developer's own files (an empty user dir)."""
+    empty = tmp_path / "user-config"
+    empty.mkdir()
+    monkeypatch.setenv("ZCREVIEW_CONFIG_DIR", str(empty))

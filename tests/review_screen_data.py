@@ -128,10 +128,3 @@ def return_from_above(
             app_id, UPPER_OFFICE, "省厅审核人", items, deadline, session=s, now=T0
         )
         s.commit()
-
-
-async def settle(pilot: Any, rounds: int = 6) -> None:
-    """Let workers finish and the messages they post land."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()

@@ -40,13 +40,8 @@ from zcreview.storage.tables import ApplicationRow, AttachmentRow, BlobRow, Revi
 CONFIG = default_config()
 MB = 1024 * 1024
 
-
-@pytest.fixture(autouse=True)
-def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see the shipped configuration only, never the developer's own files."""
-    empty = tmp_path / "user-config"
-    empty.mkdir()
-    monkeypatch.setenv("ZCREVIEW_CONFIG_DIR", str(empty))
+# Tests see the shipped configuration only, never the developer's own files.
+pytestmark = pytest.mark.usefixtures("no_user_config")
 
 
 def run(store: Store, *paths: Path, **kw: Any) -> ImportReport:

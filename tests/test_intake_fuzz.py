@@ -62,12 +62,8 @@ HOSTILE_VALUES: list[Any] = [
 ]
 RAW_LITERALS = [b"1e400", b"-1e400", b"NaN", b"Infinity", b"9" * 5000, b"1" * 30, b"tru", b"\xff"]
 
-
-@pytest.fixture(autouse=True)
-def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = tmp_path / "user-config"
-    empty.mkdir()
-    monkeypatch.setenv("ZCREVIEW_CONFIG_DIR", str(empty))
+# Tests see the shipped configuration only, never the developer's own files.
+pytestmark = pytest.mark.usefixtures("no_user_config")
 
 
 def _small_base() -> tuple[dict[str, Any], dict[str, bytes]]:

@@ -30,12 +30,8 @@ from zcreview.storage.tables import ApplicationRow
 CONFIG = default_config()
 FIRST_PDF = "学历/2012年6月本科学历.pdf"  # named by every factory application
 
-
-@pytest.fixture(autouse=True)
-def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = tmp_path / "user-config"
-    empty.mkdir()
-    monkeypatch.setenv("ZCREVIEW_CONFIG_DIR", str(empty))
+# Tests see the shipped configuration only, never the developer's own files.
+pytestmark = pytest.mark.usefixtures("no_user_config")
 
 
 def run(store: Store, path: Path) -> PackageResult:

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.ocr_pages import scanned_pdf
+from tests.pilot_helpers import open_review, screen_text, settle
 from tests.review_helpers import Clock
-from tests.review_screen_data import add_application, new_office, review_app, settle
+from tests.review_screen_data import add_application, new_office, review_app
 from zcreview.screens.review import ReviewScreen
 from zcreview.screens.review_services import ReviewServices
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.screens.widgets.preview_pane import PreviewPane
 from zcreview.settings import Settings
-from zcreview.storage.queue import QueueFilter
 from zcreview.storage.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -39,18 +39,8 @@ def office(tmp_path: Path) -> Iterator[Store]:
         store.dispose()
 
 
-def screen_text(app: object) -> str:
-    strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
-    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
-
-
 async def open_at_certificate(pilot: object) -> ReviewScreen:
-    app = pilot.app  # type: ignore[attr-defined]
-    await settle(pilot)
-    screen = ReviewScreen(app.services, QueueFilter(), 0, reviewer=app.reviewer, total=None)
-    app.push_screen(screen)
-    await settle(pilot)
-    assert screen.loaded is not None and screen.loaded.application is not None
+    screen = await open_review(pilot)
     await pilot.press("p")  # type: ignore[attr-defined]
     assert screen.query_one(FieldList).go_to_path(CERTIFICATE_PATH)
     await settle(pilot)

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import col, select
 from textual.widgets import Static
 
+from tests.pilot_helpers import open_review, screen_text, settle
 from tests.review_screen_data import (
     Clock,
     add_application,
@@ -19,12 +20,10 @@ from tests.review_screen_data import (
     preview_files,
     return_from_above,
     review_app,
-    settle,
 )
 from zcreview.configfiles import load_config
 from zcreview.domain.corrections import CorrectionItem, add_working_days
 from zcreview.domain.workflow import State
-from zcreview.screens.app import ZcReviewApp
 from zcreview.screens.composer import ReturnComposer
 from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.exports_ui import export_list
@@ -79,22 +78,6 @@ def audit_actions(store: Store, app_id: str) -> list[str]:
             .order_by(col(AuditRow.seq))
         ).all()
         return [r.action for r in rows]
-
-
-def screen_text(app: ZcReviewApp) -> str:
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
-
-
-async def open_review(pilot: object, index: int = 0) -> ReviewScreen:
-    """Open position `index` of the whole queue in the review screen, as Enter does."""
-    app = pilot.app  # type: ignore[attr-defined]
-    await settle(pilot)
-    screen = ReviewScreen(app.services, QueueFilter(), index, reviewer=app.reviewer, total=None)
-    app.push_screen(screen)
-    await settle(pilot)
-    assert screen.loaded is not None and screen.loaded.application is not None
-    return screen
 
 
 async def go_to(pilot: object, screen: ReviewScreen, path: str) -> None:
@@ -342,7 +325,7 @@ async def test_resubmission_shows_changes_and_answered_items(office: Store) -> N
 
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
-        screen = await open_review(pilot, ids_in_queue(office).index(target))
+        screen = await open_review(pilot, index=ids_in_queue(office).index(target))
         ctx = screen.loaded.resubmission  # type: ignore[union-attr]
         assert ctx is not None
         labels = [i.label for i in screen.items if i.kind in ("change", "heading")]

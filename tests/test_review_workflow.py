@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from tests.review_screen_data import fill, new_office, review_app, settle
+from tests.pilot_helpers import open_review, screen_text, settle
+from tests.review_screen_data import fill, new_office, review_app
 from zcreview.domain.workflow import State
 from zcreview.screens.app import ZcReviewApp
 from zcreview.screens.confirm import ConfirmScreen
@@ -90,21 +91,6 @@ def said(app: ZcReviewApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-def screen_text(app: ZcReviewApp) -> str:
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
-
-
-async def open_at(pilot: object, flt: QueueFilter, index: int = 0) -> ReviewScreen:
-    app = pilot.app  # type: ignore[attr-defined]
-    await settle(pilot)
-    screen = ReviewScreen(app.services, flt, index, reviewer=app.reviewer, total=None)
-    app.push_screen(screen)
-    await settle(pilot)
-    assert screen.loaded is not None and screen.loaded.application is not None
-    return screen
-
-
 def pass_first(store: Store, app_id: str) -> None:
     desk = review_app(store).services.desk("张审核")
     claim = desk.claim(app_id)
@@ -123,7 +109,7 @@ async def test_reopen_asks_stays_on_the_application_and_walking_away_restores_it
     passed = QueueFilter(states=frozenset({State.PASSED.value}))
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
-        screen = await open_at(pilot, passed, 1)
+        screen = await open_review(pilot, passed, 1)
         target = screen.loaded.app_id if screen.loaded else ""
         assert target == ids_in(office, passed)[1]
         await pilot.press("o")
@@ -158,7 +144,7 @@ async def test_reopen_asks_stays_on_the_application_and_walking_away_restores_it
 async def test_ctrl_d_in_the_flag_dialog_removes_the_flag(office: Store) -> None:
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
-        screen = await open_at(pilot, QueueFilter())
+        screen = await open_review(pilot, QueueFilter())
         app_id = screen.loaded.app_id if screen.loaded else ""
         assert screen.query_one(FieldList).go_to_path("work_summary")
         await pilot.press("f", "tab", *"补充业绩", "enter")
@@ -224,7 +210,7 @@ async def test_a_returned_application_shows_its_items_and_deadline(office: Store
     returned = QueueFilter(states=frozenset({State.RETURNED.value}))
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
-        screen = await open_at(pilot, returned)
+        screen = await open_review(pilot, returned)
         assert screen.loaded is not None and screen.loaded.app_id == target
         headings = [i.label for i in screen.items if i.kind == "heading"]
         assert headings[0].startswith("已退回（张审核 ") and "共 2 项" in headings[0]
@@ -353,7 +339,7 @@ async def test_help_rows_pair_each_key_with_its_own_action(office: Store) -> Non
 
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
-        screen = await open_at(pilot, QueueFilter())
+        screen = await open_review(pilot, QueueFilter())
         rows = dict((d, k) for k, d in binding_rows(app, ReviewScreen.BINDINGS))
         assert rows["下一问题"] == "] / n" and rows["上一问题"] == "[ / N"
         assert rows["下一项"] == "j / ↓" and rows["第一项"] == "g / home"
@@ -491,7 +477,7 @@ async def test_at_80x24_the_title_keeps_the_state_and_the_flag_dialog_fits(
 ) -> None:
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
-        screen = await open_at(pilot, QueueFilter())
+        screen = await open_review(pilot, QueueFilter())
         await pilot.resize_terminal(*NARROW)
         await settle(pilot)
         title = screen_text(app).splitlines()[1]
@@ -589,7 +575,7 @@ async def test_h_shows_the_history_of_the_application(office: Store) -> None:
 
     app = review_app(office)
     async with app.run_test(size=NARROW) as pilot:
-        screen = await open_at(pilot, QueueFilter())
+        screen = await open_review(pilot, QueueFilter())
         assert screen.query_one(FieldList).go_to_path("work_summary")
         await pilot.press("f", "tab", *"补充业绩", "enter")
         await settle(pilot)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests import tui_data
-from tests.tui_data import settle
+from tests.pilot_helpers import settle
 from zcreview.context import Context
 from zcreview.screens.app import ZcReviewApp, make_app
 from zcreview.settings import Settings

@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static
 
+from tests.pilot_helpers import settle, until
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
@@ -47,7 +48,6 @@ from zcreview.sync.inbox import corrections_of
 pytestmark = pytest.mark.anyio
 
 REVIEWER = "王审核"
-WAIT = 30.0
 """Bound on waiting for a background worker (a real hub on loopback answers in milliseconds)."""
 
 
@@ -78,23 +78,6 @@ def _has_reviewer(store: Store) -> bool:
 
     with store.session() as s:
         return bool(list_reviewers(session=s))
-
-
-async def settle(pilot: Any, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await asyncio.wait_for(pilot.app.workers.wait_for_complete(), WAIT)
-        await pilot.pause()
-
-
-async def until(pilot: Any, condition: Any, what: str) -> None:
-    """Wait (bounded) until `condition()` holds, letting workers and messages run."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await settle(pilot, 1)
-        await pilot.pause(0.05)
 
 
 async def sync_once(pilot: Any) -> None:

@@ -15,7 +15,7 @@ from textual.scrollbar import ScrollBar
 from textual.widgets._toggle_button import ToggleButton
 
 from tests import tui_data
-from tests.tui_data import settle
+from tests.pilot_helpers import screen_text, settle
 from zcreview.context import Context
 from zcreview.domain.model import SECTIONS
 from zcreview.screens.app import ZcReviewApp, configure_textual, make_app
@@ -60,12 +60,6 @@ def _app(store: Store, *reviewers: str, reviewer: str | None = None) -> ZcReview
         tui_data.add_reviewers(store, *reviewers)
     settings = Settings(home=store.home)
     return make_app(Context(settings=settings, store=store), reviewer=reviewer)
-
-
-def screen_text(app: ZcReviewApp) -> str:
-    """What the terminal shows, as text (one line per row)."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
 
 
 def db_count(store: Store, flt: QueueFilter) -> int:

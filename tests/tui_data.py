@@ -231,10 +231,3 @@ def add_reviewers(store: Store, *names: str) -> None:
         for name in names:
             office.add_reviewer(session=session, name=name)
         session.commit()
-
-
-async def settle(pilot: Any) -> None:
-    """Let an app's workers finish and the messages they post land (Pilot helper)."""
-    for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()

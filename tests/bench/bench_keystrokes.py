@@ -21,7 +21,8 @@ sys.path.insert(0, str(REPO))
 
 from sqlmodel import col, select  # noqa: E402
 
-from tests.review_screen_data import add_application, new_office, review_app, settle  # noqa: E402
+from tests.pilot_helpers import settle  # noqa: E402
+from tests.review_screen_data import add_application, new_office, review_app  # noqa: E402
 from zcreview.domain.workflow import State  # noqa: E402
 from zcreview.screens.queue import QueueScreen  # noqa: E402
 from zcreview.screens.queue_pass import QueuePassDialog  # noqa: E402

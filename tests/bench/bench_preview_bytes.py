@@ -23,7 +23,8 @@ from bench_preview import scanned_pdf  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.segment import Segment, Segments  # noqa: E402
 
-from tests.review_screen_data import add_application, new_office, review_app, settle  # noqa: E402
+from tests.pilot_helpers import settle  # noqa: E402
+from tests.review_screen_data import add_application, new_office, review_app  # noqa: E402
 from tests.review_screen_data import scanned_pdf as real_scan  # noqa: E402
 from zcreview.screens.review import ReviewScreen  # noqa: E402
 from zcreview.screens.widgets.field_list import FieldList  # noqa: E402

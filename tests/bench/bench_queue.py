@@ -100,7 +100,8 @@ def time_empty() -> float:
 
 
 async def time_filters(home: Path, rounds: int = 30) -> tuple[list[float], list[float]]:
-    from tests.tui_data import SERIES, settle
+    from tests.pilot_helpers import settle
+    from tests.tui_data import SERIES
     from zcreview.context import Context
     from zcreview.screens.app import make_app
     from zcreview.screens.queue import QueueScreen

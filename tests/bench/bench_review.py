@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_preview import scanned_pdf  # noqa: E402
 
-from tests.review_screen_data import Clock, fill, new_office, review_app, settle  # noqa: E402
+from tests.pilot_helpers import settle  # noqa: E402
+from tests.review_screen_data import Clock, fill, new_office, review_app  # noqa: E402
 from zcreview.screens.review import ReviewScreen  # noqa: E402
 from zcreview.screens.review_services import ReviewServices  # noqa: E402
 from zcreview.screens.widgets.field_list import FieldList  # noqa: E402

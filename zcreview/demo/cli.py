@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import time
@@ -101,14 +100,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _write_planted(ctx.settings.home, summary.planted)
         if getattr(args, "no_ui", False):
             return 0
-        try:
-            # Textual is loaded only here, and only if the screens are installed.
-            screens = importlib.import_module("zcreview.screens.app")
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("zcreview.screens", "zcreview.screens.app"):
-                raise
-            print("审核界面尚未安装（screens.app），演示数据已生成；可用 zcreview open 打开。")
-            return 0
-        return int(screens.run_app(ctx))
+        from zcreview.screens.app import run_app  # Textual is loaded only here
+
+        return int(run_app(ctx))
     finally:
         ctx.store.dispose()

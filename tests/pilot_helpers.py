@@ -1,0 +1,51 @@
+"""Pilot helpers shared by the workstation's tests and benches: let the app settle, read the
+screen as text, wait (bounded) for a condition, open the review screen as Enter does."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from zcreview.screens.review import ReviewScreen
+from zcreview.storage.queue import QueueFilter
+
+WAIT = 30.0
+"""Seconds a helper waits for workers or a condition before the test fails (not hangs)."""
+
+
+async def settle(pilot: Any, rounds: int = 6) -> None:
+    """Let the app's workers finish and the messages they post land."""
+    for _ in range(rounds):
+        await asyncio.wait_for(pilot.app.workers.wait_for_complete(), WAIT)
+        await pilot.pause()
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows, as text (one line per row)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+async def until(pilot: Any, condition: Callable[[], object], what: str) -> None:
+    """Wait (bounded) until `condition()` holds, letting workers and messages run."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await settle(pilot, 1)
+        await pilot.pause(0.05)
+
+
+async def open_review(pilot: Any, flt: QueueFilter | None = None, index: int = 0) -> ReviewScreen:
+    """Open position `index` of `flt` (the whole queue) in the review screen, as Enter does."""
+    app = pilot.app
+    await settle(pilot)
+    screen = ReviewScreen(
+        app.services, flt or QueueFilter(), index, reviewer=app.reviewer, total=None
+    )
+    app.push_screen(screen)
+    await settle(pilot)
+    assert screen.loaded is not None and screen.loaded.application is not None
+    return screen
