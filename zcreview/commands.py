@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from functools import partial
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 Handler: TypeAlias = Callable[[argparse.Namespace], int]
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -25,8 +24,18 @@ def add_command(
     return p
 
 
-def command_adder(
-    common: argparse.ArgumentParser,
-) -> Callable[..., argparse.ArgumentParser]:
+class AddCommand(Protocol):
+    def __call__(
+        self, parent: SubParsers, name: str, help_: str, handler: Handler | None = None
+    ) -> argparse.ArgumentParser: ...
+
+
+def command_adder(common: argparse.ArgumentParser) -> AddCommand:
     """`add_command` with the common options bound: `add(parent, name, help, handler)`."""
-    return partial(add_command, common)
+
+    def add(
+        parent: SubParsers, name: str, help_: str, handler: Handler | None = None
+    ) -> argparse.ArgumentParser:
+        return add_command(common, parent, name, help_, handler)
+
+    return add
