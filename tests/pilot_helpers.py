@@ -10,6 +10,9 @@ from typing import Any
 from zcreview.screens.review import ReviewScreen
 from zcreview.storage.queue import QueueFilter
 
+WIDE = (120, 40)
+NARROW = (80, 24)
+"""Terminal sizes the Pilot tests run at: a wide terminal and the 80×24 minimum."""
 WAIT = 30.0
 """Seconds a helper waits for workers or a condition before the test fails (not hangs)."""
 

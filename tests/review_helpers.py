@@ -92,3 +92,18 @@ def audit_actions(store: Store) -> list[str]:
 
     with store.session() as s:
         return [r.action for r in s.exec(select(AuditRow).order_by(col(AuditRow.seq))).all()]
+
+
+def run_cli(store: Store, *args: str) -> int:
+    """`zcreview ARGS…` on this office (its home and database), in-process; the exit status."""
+    from zcreview.cli import main
+
+    return main(
+        [
+            "--home",
+            str(store.home),
+            "--db",
+            store.engine.url.render_as_string(hide_password=False),
+            *args,
+        ]
+    )

@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import text
 
-from tests.review_helpers import Clock, add_app, state_of
-from zcreview.cli import main
+from tests.review_helpers import Clock, add_app, run_cli, state_of
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.exports import (
     LIST_HEADERS,
@@ -40,18 +39,6 @@ def _office(store: Store) -> tuple[str, str, str]:
     c = desk.claim(returned)
     desk.return_application(returned, [ITEM], c.version, deadline=date(2025, 6, 20))
     return passed, returned, pending
-
-
-def _cli(store: Store, *args: str) -> int:
-    return main(
-        [
-            "--home",
-            str(store.home),
-            "--db",
-            store.engine.url.render_as_string(hide_password=False),
-            *args,
-        ]
-    )
 
 
 ROW = DecisionListRow(
@@ -132,49 +119,49 @@ def test_decision_list_of_a_selection(store: Store) -> None:
 def test_cli_export_list_csv_and_xlsx(store: Store, tmp_path: Path) -> None:
     _office(store)
     out = tmp_path / "一览表.xlsx"
-    assert _cli(store, "export", "list", "--year", "2025", "--out", str(out)) == 0
+    assert run_cli(store, "export", "list", "--year", "2025", "--out", str(out)) == 0
     ws = load_workbook(out).active
     assert ws is not None and ws.max_row == 5  # title, header, three applications
     csv_out = tmp_path / "passed.csv"
-    assert _cli(store, "export", "list", "--state", "通过未上报", "--out", str(csv_out)) == 0
+    assert run_cli(store, "export", "list", "--state", "通过未上报", "--out", str(csv_out)) == 0
     with csv_out.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["状态"] for r in rows] == ["通过未上报"]
     assert rows[0]["审核人"] == "张审核"
-    assert _cli(store, "export", "list", "--out", str(tmp_path / "x.txt")) == 2
+    assert run_cli(store, "export", "list", "--out", str(tmp_path / "x.txt")) == 2
 
 
 def test_cli_export_notice(
     store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, returned, pending = _office(store)
-    assert _cli(store, "export", "notice", returned) == 0
+    assert run_cli(store, "export", "notice", returned) == 0
     printed = capsys.readouterr().out
     assert "一次性告知" in printed and "2025年6月20日" in printed
     pdf, txt = tmp_path / "notice.pdf", tmp_path / "notice.txt"
-    assert _cli(store, "export", "notice", returned, "--pdf", str(pdf), "--text", str(txt)) == 0
+    assert run_cli(store, "export", "notice", returned, "--pdf", str(pdf), "--text", str(txt)) == 0
     assert txt.read_text(encoding="utf-8") == printed
     assert pdf.read_bytes().startswith(b"%PDF")
     assert "考核单位与社保缴费单位不一致" in PdfReader(pdf).pages[0].extract_text()
-    assert _cli(store, "export", "notice", pending) == 2
+    assert run_cli(store, "export", "notice", pending) == 2
     assert "没有退回记录" in capsys.readouterr().err
 
 
 def test_cli_expire(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     _, returned, _ = _office(store)
-    assert _cli(store, "expire", "--today", "2025-06-20") == 0
+    assert run_cli(store, "expire", "--today", "2025-06-20") == 0
     assert state_of(store, returned) == "已退回"
-    assert _cli(store, "expire", "--today", "2025-06-21") == 0
+    assert run_cli(store, "expire", "--today", "2025-06-21") == 0
     assert returned in capsys.readouterr().out
     assert state_of(store, returned) == "逾期放弃"
 
 
 def test_cli_audit_verify(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     _office(store)
-    assert _cli(store, "audit", "verify") == 0
+    assert run_cli(store, "audit", "verify") == 0
     assert "校验通过" in capsys.readouterr().out
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET payload = '{}' WHERE seq = 2"))
-    assert _cli(store, "audit", "verify") == 1
+    assert run_cli(store, "audit", "verify") == 1
     err = capsys.readouterr().err
     assert "第 2 条" in err and "被修改" in err

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.ocr_pages import scanned_pdf
-from tests.pilot_helpers import open_review, screen_text, settle
+from tests.pilot_helpers import NARROW, WIDE, open_review, screen_text, settle
 from tests.review_helpers import Clock
 from tests.review_screen_data import add_application, new_office, review_app
 from zcreview.screens.review import ReviewScreen
@@ -23,8 +23,6 @@ from zcreview.storage.store import Store
 
 pytestmark = pytest.mark.anyio
 
-WIDE = (120, 40)
-NARROW = (80, 24)
 CERTIFICATE_PATH = "education.basis.attachments[0]"
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import col, select
 from textual.widgets import Static
 
-from tests.pilot_helpers import open_review, screen_text, settle
+from tests.pilot_helpers import NARROW, WIDE, open_review, screen_text, settle
 from tests.review_screen_data import (
     Clock,
     add_application,
@@ -40,9 +40,6 @@ from zcreview.storage.review_tables import AuditRow, CorrectionItemRow, FlagRow,
 from zcreview.storage.store import Store
 
 pytestmark = pytest.mark.anyio
-
-WIDE = (120, 40)
-NARROW = (80, 24)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from tests.pilot_helpers import open_review, screen_text, settle
+from tests.pilot_helpers import NARROW, WIDE, open_review, screen_text, settle
 from tests.review_screen_data import fill, new_office, review_app
 from zcreview.domain.workflow import State
 from zcreview.screens.app import ZcReviewApp
@@ -25,9 +25,6 @@ from zcreview.storage.review_tables import FlagRow
 from zcreview.storage.store import Store
 
 pytestmark = pytest.mark.anyio
-
-WIDE = (120, 40)
-NARROW = (80, 24)
 
 
 @pytest.fixture

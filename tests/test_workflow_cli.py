@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlmodel import col, select
 
-from tests.review_helpers import Clock, add_app, head
+from tests.review_helpers import Clock, add_app, head, run_cli
 from zcreview import cli
 from zcreview.cli import main
 from zcreview.domain.corrections import CorrectionItem
@@ -19,18 +19,6 @@ from zcreview.storage.review_tables import AuditRow
 from zcreview.storage.store import Store
 
 ITEM = CorrectionItem("work_summary", "工作总结", "", "请补充主要业绩", "")
-
-
-def _cli(store: Store, *args: str) -> int:
-    return main(
-        [
-            "--home",
-            str(store.home),
-            "--db",
-            store.engine.url.render_as_string(hide_password=False),
-            *args,
-        ]
-    )
 
 
 def _returned(store: Store, seed: int, **overrides: str) -> str:
@@ -46,18 +34,18 @@ def test_export_notice_by_id_number_or_prefix(
 ) -> None:
     returned = _returned(store, 1)
     person = head(store, returned).basic.id_number
-    assert _cli(store, "export", "notice", person) == 0
+    assert run_cli(store, "export", "notice", person) == 0
     assert "请补充主要业绩" in capsys.readouterr().out
-    assert _cli(store, "export", "notice", returned[:8]) == 0
+    assert run_cli(store, "export", "notice", returned[:8]) == 0
     assert "请补充主要业绩" in capsys.readouterr().out
-    assert _cli(store, "export", "notice", "370000190001010000") == 2
+    assert run_cli(store, "export", "notice", "370000190001010000") == 2
     assert "没有申报编号或身份证号为“370000190001010000”的申报" in capsys.readouterr().err
     # the same person twice: the message lists both, by the 编号 the screens show
     second = add_app(store, 2, basic__id_number=person)
-    assert _cli(store, "export", "notice", person) == 2
+    assert run_cli(store, "export", "notice", person) == 2
     err = capsys.readouterr().err
     assert "对应 2 份申报" in err and returned[:8] in err and second[:8] in err
-    assert _cli(store, "export", "notice", second) == 2
+    assert run_cli(store, "export", "notice", second) == 2
     assert "没有退回记录" in capsys.readouterr().err
 
 
@@ -70,12 +58,12 @@ def test_an_unregistered_reviewer_is_refused_and_not_audited(
         office.add_reviewer(session=s, name="张审核")
         s.commit()
     out = Path(str(tmp_path)) / "list.csv"
-    assert _cli(store, "export", "list", "--out", str(out), "--reviewer", "冒名者") == 2
+    assert run_cli(store, "export", "list", "--out", str(out), "--reviewer", "冒名者") == 2
     assert "未登记的审核人：冒名者" in capsys.readouterr().err
     with store.session() as s:
         actors = set(s.exec(select(AuditRow.actor).where(col(AuditRow.action) == "export")).all())
     assert actors == set()
-    assert _cli(store, "export", "list", "--out", str(out), "--reviewer", "张审核") == 0
+    assert run_cli(store, "export", "list", "--out", str(out), "--reviewer", "张审核") == 0
     with store.session() as s:
         actors = set(s.exec(select(AuditRow.actor).where(col(AuditRow.action) == "export")).all())
     assert actors == {"张审核"}
@@ -127,7 +115,7 @@ def test_xlsx_is_typed_titled_and_set_up_for_printing(store: Store, tmp_path: ob
         s.commit()
     returned = _returned(store, 1)
     out = Path(str(tmp_path)) / "list.xlsx"
-    assert _cli(store, "export", "list", "--year", "2025", "--out", str(out)) == 0
+    assert run_cli(store, "export", "list", "--year", "2025", "--out", str(out)) == 0
     ws = load_workbook(out).active
     assert ws is not None
     title = str(ws["A1"].value)
@@ -181,7 +169,7 @@ def test_audit_show_lists_the_history_in_order(
     desk.set_flag(app_id, "work_summary", reason="业绩不具体", label="工作总结")
     desk.remove_flag(app_id, "work_summary")
     desk.return_application(app_id, [ITEM], claim.version, deadline=date(2025, 6, 20))
-    assert _cli(store, "audit", "show", app_id[:8]) == 0
+    assert run_cli(store, "audit", "show", app_id[:8]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == f"申报编号 {app_id}（{app_id[:8]}）"
     events = [line.split("  ", 1)[1] for line in lines[2:]]
@@ -196,4 +184,4 @@ def test_audit_show_lists_the_history_in_order(
     assert len(events) == 5
     stamps = [line[:16] for line in lines[2:]]
     assert stamps == sorted(stamps)  # in time order
-    assert _cli(store, "audit", "show", "nobody") == 2
+    assert run_cli(store, "audit", "show", "nobody") == 2
