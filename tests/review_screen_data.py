@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.factories import default_files, make_application
+from tests.office_helpers import set_up_office
 from tests.review_helpers import T0, Clock
 from zcreview.configfiles import load_config
 from zcreview.context import Context
@@ -20,7 +21,7 @@ from zcreview.preview.sniff import sniff_mime
 from zcreview.screens.app import ZcReviewApp, make_app
 from zcreview.screens.review_services import ReviewServices
 from zcreview.settings import Settings
-from zcreview.storage import applications, office
+from zcreview.storage import applications
 from zcreview.storage.review import record_return_from_above
 from zcreview.storage.store import Store, open_store
 
@@ -38,19 +39,14 @@ def scanned_pdf() -> bytes:
 
 
 def new_office(home: Path) -> Store:
-    store = open_store(home)
-    with store.session() as s:
-        office.init_office(
-            session=s,
-            name=OFFICE,
-            credit_code="11371000004172021N",
-            office_type="人社局",
-            office_level="市直",
-        )
-        for name in REVIEWERS:
-            office.add_reviewer(session=s, name=name)
-        s.commit()
-    return store
+    return set_up_office(
+        open_store(home),
+        OFFICE,
+        "11371000004172021N",
+        office_type="人社局",
+        office_level="市直",
+        reviewers=REVIEWERS,
+    )
 
 
 def store_files(app: Application, store: Store, files: dict[str, bytes] | None = None) -> None:

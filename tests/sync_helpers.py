@@ -20,13 +20,13 @@ from starlette.testclient import TestClient
 
 from tests.conftest import REPO, drop_pg_schema, pg_url_for_new_schema
 from tests.factories import credit_code, default_files, make_application
+from tests.office_helpers import set_up_office
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
 from zcreview.hub.core import Hub
 from zcreview.hub.web.app import create_app
 from zcreview.protocol import Correction
 from zcreview.storage import applications
-from zcreview.storage.office import init_office
 from zcreview.storage.review import Claimed, ReviewDesk
 from zcreview.storage.store import Store, open_store
 from zcreview.storage.tables import ApplicationRow
@@ -154,11 +154,7 @@ class Net:
         code = credit_code(org=uuid.uuid4().hex[:8].upper())  # hex: all in the code alphabet
         _, token = self.hub.add_office(name, code, office_type, "区县")
         store = open_store(self.tmp / f"office-{len(self.offices)}", store_url)
-        with store.session() as s:
-            init_office(
-                session=s, name=name, credit_code=code, office_type=office_type, office_level="区县"
-            )
-            s.commit()
+        set_up_office(store, name, code, office_type=office_type)
         office = Office(name, code, store, self.transport(token), token)
         self.offices.append(office)
         return office

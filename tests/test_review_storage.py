@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
+from tests.office_helpers import set_up_office
 from tests.review_helpers import (
     Clock,
     add_app,
@@ -21,7 +22,6 @@ from zcreview.domain.workflow import State
 from zcreview.storage import audit, review
 from zcreview.storage.engine import make_engine
 from zcreview.storage.engine import session as new_session
-from zcreview.storage.office import init_office
 from zcreview.storage.review import (
     Claimed,
     ClaimedByOther,
@@ -195,15 +195,7 @@ def test_return_from_passed_directly_and_validation(store: Store) -> None:
 
 def test_office_name_and_policy_reach_the_notice(store: Store) -> None:
     clock = Clock()
-    with store.session() as s:
-        init_office(
-            session=s,
-            name="济南市历下区人社局",
-            credit_code="x",
-            office_type="人社局",
-            office_level="区县",
-        )
-        s.commit()
+    set_up_office(store, "济南市历下区人社局", "x", office_type="人社局")
     desk = ReviewDesk(
         store.engine, "张审核", ReviewPolicy(return_deadline_working_days=2), clock=clock
     )

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests.factories import credit_code
+from tests.office_helpers import set_up_office
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
@@ -35,7 +36,7 @@ from zcreview.cli import main
 from zcreview.domain.workflow import State
 from zcreview.protocol import Correction
 from zcreview.storage import applications
-from zcreview.storage.office import add_reviewer, init_office
+from zcreview.storage.office import add_reviewer
 from zcreview.storage.store import Store, open_store
 from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.sync import folder as folder_mod
@@ -69,13 +70,8 @@ class Side:
 
 def make_side(tmp: Path, name: str, org: str, usb: Path, office_type: str = "用人单位") -> Side:
     home = tmp / org
-    store = open_store(home)
     code = credit_code(org=org)
-    with store.session() as s:
-        init_office(
-            session=s, name=name, credit_code=code, office_type=office_type, office_level="区县"
-        )
-        s.commit()
+    store = set_up_office(open_store(home), name, code, office_type=office_type)
     (home / "settings.toml").write_text(
         f'[sync]\ntransport = "folder"\nfolder = "{usb}"\n', encoding="utf-8"
     )

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlmodel import col, select
 
+from tests.office_helpers import set_up_office
 from tests.review_helpers import Clock, add_app, head, run_cli
 from zcreview import cli
 from zcreview.cli import main
@@ -104,15 +105,13 @@ def test_xlsx_is_typed_titled_and_set_up_for_printing(store: Store, tmp_path: ob
 
     from zcreview.exports import LIST_HEADERS
 
-    with store.session() as s:
-        office.init_office(
-            session=s,
-            name="威海市人力资源和社会保障局",
-            credit_code="11371000004172021N",
-            office_type="人社局",
-            office_level="市直",
-        )
-        s.commit()
+    set_up_office(
+        store,
+        "威海市人力资源和社会保障局",
+        "11371000004172021N",
+        office_type="人社局",
+        office_level="市直",
+    )
     returned = _returned(store, 1)
     out = Path(str(tmp_path)) / "list.xlsx"
     assert run_cli(store, "export", "list", "--year", "2025", "--out", str(out)) == 0
