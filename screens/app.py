@@ -353,19 +353,13 @@ class ZcReviewApp(App[int]):
 
 def make_app(
     ctx: OfficeContext,
-    services: ReviewServices | None = None,
-    sync: SyncRunner | None = None,
+    services: ReviewServices,
+    sync: SyncRunner,
     *,
     reviewer: str | None = None,
 ) -> ZcReviewApp:
     """The app over `ctx` (settings and an opened store) with its review services and sync
-    runner (made from `ctx` when not given); nothing runs until `.run()`."""
-    if services is None:
-        from zcreview.screens.review_services import ReviewServices
-
-        services = ReviewServices(ctx.store, ctx.settings)
-    if sync is None:
-        sync = SyncRunner(ctx.settings, ctx.store)
+    runner; nothing runs until `.run()`."""
     return ZcReviewApp(ctx, services, sync, reviewer=reviewer)
 
 

@@ -7,8 +7,14 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from zcreview.context import Context
+from zcreview.screens.app import ZcReviewApp, make_app
 from zcreview.screens.review import ReviewScreen
+from zcreview.screens.review_services import ReviewServices
+from zcreview.screens.sync_runner import SyncRunner
+from zcreview.settings import Settings
 from zcreview.storage.queue import QueueFilter
+from zcreview.storage.store import Store
 
 WIDE = (120, 40)
 NARROW = (80, 24)
@@ -52,3 +58,16 @@ async def open_review(pilot: Any, flt: QueueFilter | None = None, index: int = 0
     await settle(pilot)
     assert screen.loaded is not None and screen.loaded.application is not None
     return screen
+
+
+def workstation_app(
+    settings: Settings,
+    store: Store,
+    *,
+    services: ReviewServices | None = None,
+    reviewer: str | None = None,
+) -> ZcReviewApp:
+    """The workstation over `store`, wired as `run_app` wires it (services, sync runner)."""
+    ctx = Context(settings=settings, store=store)
+    services = services or ReviewServices(store, settings)
+    return make_app(ctx, services, SyncRunner(settings, store), reviewer=reviewer)

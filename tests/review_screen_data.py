@@ -10,15 +10,15 @@ from typing import Any
 
 from tests.factories import default_files, make_application
 from tests.office_helpers import set_up_office
+from tests.pilot_helpers import workstation_app
 from tests.review_helpers import T0, Clock
 from zcreview.configfiles import load_config
-from zcreview.context import Context
 from zcreview.domain.checks import counts, run_all
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
 from zcreview.preview.sniff import sniff_mime
-from zcreview.screens.app import ZcReviewApp, make_app
+from zcreview.screens.app import ZcReviewApp
 from zcreview.screens.review_services import ReviewServices
 from zcreview.settings import Settings
 from zcreview.storage import applications
@@ -103,7 +103,7 @@ def review_app(
     """The workstation over `store` with a frozen clock and in-process previews."""
     settings = Settings(home=store.home, ascii_mode=ascii_mode)
     services = ReviewServices(store, settings, clock=clock or Clock(), isolate_previews=False)
-    return make_app(Context(settings=settings, store=store), services, reviewer=reviewer)
+    return workstation_app(settings, store, services=services, reviewer=reviewer)
 
 
 UPPER_OFFICE = "山东省人力资源和社会保障厅"

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from tests import tui_data
-from tests.pilot_helpers import settle
-from zcreview.context import Context
-from zcreview.screens.app import ZcReviewApp, make_app
+from tests.pilot_helpers import settle, workstation_app
+from zcreview.screens.app import ZcReviewApp
 from zcreview.settings import Settings
 from zcreview.storage.store import Store, open_store
 
@@ -28,7 +27,7 @@ def office(tmp_path: Path) -> Iterator[Store]:
 
 
 def _app(store: Store, **settings: Any) -> ZcReviewApp:
-    app = make_app(Context(settings=Settings(home=store.home, **settings), store=store))
+    app = workstation_app(Settings(home=store.home, **settings), store)
     return app
 
 

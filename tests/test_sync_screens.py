@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static
 
-from tests.pilot_helpers import settle, until
+from tests.pilot_helpers import settle, until, workstation_app
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
@@ -27,10 +27,9 @@ from tests.sync_helpers import (
     passed_app,
     state_of,
 )
-from zcreview.context import Context
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.domain.workflow import State
-from zcreview.screens.app import ZcReviewApp, make_app
+from zcreview.screens.app import ZcReviewApp
 from zcreview.screens.blob_source import make_blob_reader
 from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.outbox import OutboxScreen
@@ -70,7 +69,7 @@ def office_app(net: Net, office: Office, *, synced: bool = True) -> ZcReviewApp:
     if synced:
         extra["sync"] = {"transport": "http", "url": net.url, "token": office.token, "interval": 0}
     settings = Settings(home=office.store.home, extra=extra)
-    return make_app(Context(settings=settings, store=office.store), reviewer=REVIEWER)
+    return workstation_app(settings, office.store, reviewer=REVIEWER)
 
 
 def _has_reviewer(store: Store) -> bool:
@@ -379,7 +378,7 @@ def report_office(tmp_path: Path) -> Iterator[Store]:
 
 def _report_app(store: Store) -> ZcReviewApp:
     settings = Settings(home=store.home)
-    return make_app(Context(settings=settings, store=store), reviewer=REVIEWER)
+    return workstation_app(settings, store, reviewer=REVIEWER)
 
 
 async def _two_marked(pilot: Any) -> None:

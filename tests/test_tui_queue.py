@@ -15,10 +15,9 @@ from textual.scrollbar import ScrollBar
 from textual.widgets._toggle_button import ToggleButton
 
 from tests import tui_data
-from tests.pilot_helpers import screen_text, settle
-from zcreview.context import Context
+from tests.pilot_helpers import screen_text, settle, workstation_app
 from zcreview.domain.model import SECTIONS
-from zcreview.screens.app import ZcReviewApp, configure_textual, make_app
+from zcreview.screens.app import ZcReviewApp, configure_textual
 from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.detail import DetailScreen
 from zcreview.screens.reviewer_picker import ReviewerPicker
@@ -59,7 +58,7 @@ def _app(store: Store, *reviewers: str, reviewer: str | None = None) -> ZcReview
     if reviewers:
         tui_data.add_reviewers(store, *reviewers)
     settings = Settings(home=store.home)
-    return make_app(Context(settings=settings, store=store), reviewer=reviewer)
+    return workstation_app(settings, store, reviewer=reviewer)
 
 
 def db_count(store: Store, flt: QueueFilter) -> int:
@@ -408,7 +407,7 @@ async def test_ascii_mode_shows_no_ambiguous_width_character(
         monkeypatch.setattr(owner, attr, getattr(owner, attr))
     settings = Settings(home=office.home, ascii_mode=True)
     configure_textual(settings)
-    app = make_app(Context(settings=settings, store=office))
+    app = workstation_app(settings, office)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)  # no reviewer registered: a warning notice is up
         seen = {"queue": ambiguous_on_screen(app)}

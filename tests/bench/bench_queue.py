@@ -100,10 +100,8 @@ def time_empty() -> float:
 
 
 async def time_filters(home: Path, rounds: int = 30) -> tuple[list[float], list[float]]:
-    from tests.pilot_helpers import settle
+    from tests.pilot_helpers import settle, workstation_app
     from tests.tui_data import SERIES
-    from zcreview.context import Context
-    from zcreview.screens.app import make_app
     from zcreview.screens.queue import QueueScreen
     from zcreview.screens.widgets.queue_list import QueueList
     from zcreview.settings import Settings
@@ -111,7 +109,7 @@ async def time_filters(home: Path, rounds: int = 30) -> tuple[list[float], list[
     from zcreview.storage.store import open_store
 
     store = open_store(home)
-    app = make_app(Context(settings=Settings(home=home), store=store))
+    app = workstation_app(Settings(home=home), store)
     filters: list[QueueFilter] = []
     for year in (2025, 2024):
         for level in ("中级", "副高级"):
