@@ -37,20 +37,16 @@ from zcreview.storage import applications
 from zcreview.storage.office import add_reviewer, init_office
 from zcreview.storage.store import Store, open_store
 from zcreview.storage.sync_tables import OutboxBatch
-from zcreview.sync import folder as folder_mod
-from zcreview.sync.folder import (
-    BundleError,
-    FolderTransport,
-    NotYet,
-    export_key,
-    import_batch,
-    import_dir,
-    trust,
-)
+from zcreview.sync import bundle_files
+from zcreview.sync.bundle_files import BundleError, NotYet
+from zcreview.sync.bundle_import import import_batch, import_dir
+from zcreview.sync.bundle_trust import export_key, trust
+from zcreview.sync.folder import FolderTransport
 from zcreview.sync.inbox import pull_returns, push_returns
 from zcreview.sync.outbox import drive, seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.protocol import Correction
+from zcreview.sync.sealing import scan_records
 from zcreview.sync.transport import AwaitingReceipt
 
 
@@ -251,7 +247,7 @@ def test_tampered_bundles_are_refused(pair: tuple[Side, Side]) -> None:
     data = bytearray(blob.read_bytes())
     data[100] ^= 0xFF
     blob.write_bytes(bytes(data))
-    with pytest.raises(BundleError, match=f"{blob.name} 校验失败"):
+    with pytest.raises(BundleError, match=f"{blob.name} 第 1 段解密失败"):
         import_batch(dept.store, bundle)
     data[100] ^= 0xFF
     blob.write_bytes(bytes(data))
@@ -259,7 +255,7 @@ def test_tampered_bundles_are_refused(pair: tuple[Side, Side]) -> None:
     manifest = bundle / "manifest.json"
     saved = manifest.read_bytes()
     doc = json.loads(saved)
-    doc["sealed_by"] = "李冒名"
+    doc["recipient"] = "91370000MA00000000"  # readable by someone else
     manifest.write_bytes(json.dumps(doc, ensure_ascii=False).encode())
     with pytest.raises(BundleError, match=r"manifest\.json：内容与签名不符"):
         import_batch(dept.store, bundle)
@@ -408,25 +404,27 @@ def test_disk_full_leaves_nothing_half_written(
     batch_id = seal(unit, [a1])
     bundle = unit.usb / batch_id
 
-    monkeypatch.setattr(folder_mod, "os_write", Full(300_000))
+    monkeypatch.setattr(bundle_files, "os_write", Full(300_000))
     with pytest.raises(BundleError, match=r"磁盘空间不足.*未写完的部分已删除"):
         drive(batch_id, unit.transport, unit.store)
     assert not (bundle / "manifest.json").exists()
     parts = list((bundle / "blobs").glob(".*.part"))
-    assert all(p.stat().st_size % (256 * 1024) == 0 for p in parts)  # whole chunks only
+    for part in parts:  # whole sealed records of whole chunks only
+        plain, _, whole = scan_records(part)
+        assert whole == part.stat().st_size and plain % (256 * 1024) == 0
     with unit.store.session() as s:
         row = s.get(OutboxBatch, batch_id)
         assert row is not None and "磁盘空间不足" in row.last_error
 
     # Room for the attachments but not for the manifest.
-    monkeypatch.setattr(folder_mod, "os_write", FullFor("manifest", Full(0)))
+    monkeypatch.setattr(bundle_files, "os_write", FullFor("manifest", Full(0)))
     with pytest.raises(BundleError, match=r"manifest\.json"):
         drive(batch_id, unit.transport, unit.store)
     assert sorted(p.name for p in bundle.iterdir()) == ["blobs"]  # no manifest, no temp file
     with pytest.raises(BundleError, match=r"manifest\.json 缺失"):
         import_batch(dept.store, bundle)
 
-    monkeypatch.setattr(folder_mod, "os_write", os.write)
+    monkeypatch.setattr(bundle_files, "os_write", os.write)
     with pytest.raises(AwaitingReceipt):
         drive(batch_id, unit.transport, unit.store)
     assert import_batch(dept.store, bundle).receipt is not None

@@ -664,7 +664,7 @@ def cmd_report(
 
 
 def import_dir_of(store: Store, folder: Path, receipts_to: Path | None = None) -> list[Any]:
-    from zcreview.sync.folder import import_dir
+    from zcreview.sync.bundle_import import import_dir
 
     return list(import_dir(store, folder, receipts_to))
 
@@ -698,7 +698,7 @@ def _print_imported(results: list[Any]) -> int:
 
 @_friendly
 def cmd_bundle_key(args: argparse.Namespace) -> int:
-    from zcreview.sync.folder import export_key
+    from zcreview.sync.bundle_trust import export_key
     from zcreview.sync.signing import fingerprint
 
     _, store = _office(args)
@@ -709,7 +709,7 @@ def cmd_bundle_key(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(key.dumps())
         return 0
-    from zcreview.sync.folder import write_atomic
+    from zcreview.sync.bundle_files import write_atomic
 
     write_atomic(args.out, key.dumps().encode())
     _say(f"已写出本单位公钥：{args.out}（指纹 {fingerprint(key.public_key)}）")
@@ -718,7 +718,7 @@ def cmd_bundle_key(args: argparse.Namespace) -> int:
 
 @_friendly
 def cmd_bundle_trust(args: argparse.Namespace) -> int:
-    from zcreview.sync.folder import trust
+    from zcreview.sync.bundle_trust import trust
     from zcreview.sync.signing import PublicKeyFile, fingerprint
 
     try:

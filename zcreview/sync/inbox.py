@@ -106,7 +106,8 @@ class Received:
     """Why an application was refused (`invalid`): entry, field and problem, in Chinese."""
 
 
-def _receive(session: Session, item: InboxItem) -> Received:
+def receive(session: Session, item: InboxItem) -> Received:
+    """Record one delivered application (once by its hub seq), cleaned and validated."""
     item = item.model_copy(update={"from_office": clean_model(item.from_office)})
     app_id = str(item.application_id)
     if session.get(InboxEntry, item.seq) is not None:
@@ -156,7 +157,7 @@ def pull_inbox(transport: Transport, store: Store) -> list[Received]:
     Each page is applied and its cursor stored in one transaction, then acknowledged.
     Attachments stay on the hub until `fetch_blob` (or `prefetch`) asks for them.
     """
-    return _pull(transport, store, "inbox", transport.inbox, _receive)
+    return _pull(transport, store, "inbox", transport.inbox, receive)
 
 
 def fetch_blob(store: Store, transport: Transport, sha256: str) -> Path:
@@ -232,7 +233,8 @@ class Applied:
     note: str
 
 
-def _apply_return(session: Session, item: ReturnItem) -> Applied:
+def apply_return(session: Session, item: ReturnItem) -> Applied:
+    """Apply one return from above (once by return id); not committed."""
     item = clean_model(item)  # reasons and messages from above are shown and printed here
     return_id = str(item.return_id)
     app_id = str(item.application_id)
@@ -282,7 +284,7 @@ def _apply_return(session: Session, item: ReturnItem) -> Applied:
 
 def pull_returns(transport: Transport, store: Store) -> list[Applied]:
     """Apply returns from above idempotently by return id, then store the cursor and ack it."""
-    return _pull(transport, store, "returns", transport.returns, _apply_return)
+    return _pull(transport, store, "returns", transport.returns, apply_return)
 
 
 def corrections_of(
