@@ -14,8 +14,10 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
+from zcreview.storage.office import get_self
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import (
+    BundleKey,
     BundleOrigin,
     HubCounter,
     HubDelivery,
@@ -68,6 +70,15 @@ def local_hub(store: Store) -> tuple[Hub, HubOffice]:
     hub = Hub(store.engine, store.home / "bundle-hub", isolate_offices=False)
     hub.blobs = store.blobs  # imported attachments land in the office's own blob store
     return hub, row
+
+
+def bundle_hub_if_any(store: Store) -> tuple[Hub, HubOffice] | None:
+    """The bundle hub when it can hold anything: the office is initialised and trusts another
+    office's key (bundles come only from trusted offices)."""
+    with store.session() as s:
+        if get_self(session=s) is None or s.exec(select(BundleKey.credit_code)).first() is None:
+            return None
+    return local_hub(store)
 
 
 def hub_row(store: Store, code: str) -> HubOffice:

@@ -374,9 +374,13 @@ class FolderTransport(Transport):
             info = hub.decide_path(me, path_id, decision)
         except HubError as exc:
             raise Refused(exc.status, exc.code, exc.message.split(" / ")[0]) from None
-        folder = self.folder / PATHS / path_id
-        self._publish(folder, PATH_DECISION, DECISION_SIGNATURE, "path-decision", info)
+        self.publish_decision(info)
         return info
+
+    def publish_decision(self, info: PathInfo) -> None:
+        """Write a path decision of this office into the folder (unless already there)."""
+        folder = self.folder / PATHS / str(info.path_id)
+        self._publish(folder, PATH_DECISION, DECISION_SIGNATURE, "path-decision", info)
 
     def find_offices(self, query: str) -> list[OfficeInfo]:
         with self.store.session() as s:

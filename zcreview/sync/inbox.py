@@ -302,8 +302,15 @@ def corrections_of(
 # ---------------------------------------------------------------- returns sent down
 
 
-def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
-    """Deliver queued returns to the hub (idempotent by return id); returns those now sent."""
+Route = Callable[[ReturnSent], Transport | None]
+"""The transport a queued return goes down by; None keeps it queued (its folder is absent)."""
+
+
+def push_returns(
+    transport: Transport, store: Store, route: Route | None = None
+) -> list[ReturnSent]:
+    """Deliver queued returns (idempotent by return id), each by `route` (default: `transport`);
+    returns those now sent."""
     with store.session() as s:
         pending = s.exec(
             select(ReturnSent)
@@ -312,6 +319,9 @@ def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
         ).all()
     sent: list[ReturnSent] = []
     for row in pending:
+        via = transport if route is None else route(row)
+        if via is None:
+            continue
         request = ReturnRequest(
             application_id=uuid.UUID(row.application_id),
             revision=row.revision,
@@ -319,7 +329,7 @@ def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
             deadline=row.deadline,
             message=row.message,
         )
-        item = transport.send_return(row.return_id, request)
+        item = via.send_return(row.return_id, request)
         with store.session() as s:
             fresh = s.get(ReturnSent, row.return_id)
             assert fresh is not None
