@@ -1,0 +1,168 @@
+"""Transports per direction: a department reports upward over HTTP (a real `zcreview serve` on a
+loopback port) and serves a unit below it that brings folder bundles on a USB stick — without
+touching its settings.toml. Run with the department's database on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.bundle_helpers import make_side
+from tests.factories import credit_code
+from tests.sync_helpers import (
+    LEVEL,
+    SERIES,
+    SOON,
+    YEAR,
+    LiveHub,
+    first_file,
+    pass_here,
+    passed_app,
+    return_here,
+    state_of,
+)
+from zcreview.cli import main
+from zcreview.domain.workflow import State
+from zcreview.storage import applications
+from zcreview.storage.office import add_reviewer, init_office
+from zcreview.storage.store import open_store
+from zcreview.sync.http import HttpTransport
+from zcreview.sync.inbox import pull_inbox
+from zcreview.sync.paths import decide_path, refresh_paths
+from zcreview.sync.protocol import Correction
+
+
+def run(capsys: pytest.CaptureFixture[str], home: Path, *argv: str) -> tuple[int, str]:
+    code = main(["--home", str(home), *argv])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_http_upward_and_a_usb_office_below(
+    live_hub: LiveHub, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub = live_hub
+    # One hub serves both backends' runs: codes and names of their own.
+    tag = uuid.uuid4().hex[:8].upper()  # hex: all in the credit-code alphabet
+    dept_name, dept_code = f"荣成市工业和信息化局{tag}", credit_code(org=tag)
+    bureau_name, bureau_code = f"荣成市人力资源和社会保障局{tag}", credit_code(org=tag[::-1])
+    _, dept_token = hub.admin.add_office(dept_name, dept_code, "主管部门", "区县")
+    _, bureau_token = hub.admin.add_office(bureau_name, bureau_code, "人社局", "区县")
+
+    # The department: HTTP upward, its database on this run's backend.
+    dept = tmp_path / "dept"
+    store = open_store(dept, db_url)
+    with store.session() as s:
+        init_office(
+            session=s, name=dept_name, credit_code=dept_code, office_type="主管部门",
+            office_level="区县",
+        )  # fmt: skip
+        add_reviewer(session=s, name="王审核")
+        s.commit()
+    settings = (
+        f'db_url = "{db_url}"\n\n[sync]\ntransport = "http"\nurl = "{hub.url}"\n'
+        f'token = "{dept_token}"\n'
+    )
+    (dept / "settings.toml").write_text(settings, encoding="utf-8")
+    # The unit below: folder bundles on a stick.
+    usb = tmp_path / "usb" / "zcreview"
+    usb.parent.mkdir()
+    unit = make_side(tmp_path, "荣成某海洋食品有限公司", tag[1:] + "A", usb)
+    with unit.store.session() as s:
+        add_reviewer(session=s, name="张审核")
+        s.commit()
+    # The bureau above: a hub office (its own transport), SQLite.
+    bureau = HttpTransport(hub.url, bureau_token, give_up_after=20, backoff_base=0.05)
+    bureau_store = open_store(tmp_path / "bureau")
+    with bureau_store.session() as s:
+        init_office(
+            session=s, name=bureau_name, credit_code=bureau_code, office_type="人社局",
+            office_level="区县",
+        )  # fmt: skip
+        s.commit()
+
+    # Keys exchanged as people do, by key files.
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for home, code in ((dept, dept_code), (unit.home, unit.code)):
+        assert run(capsys, home, "bundle", "key", "export", "--out", str(keys / code))[0] == 0
+    assert run(capsys, unit.home, "bundle", "trust", dept_name, str(keys / dept_code))[0] == 0
+    assert run(capsys, dept, "bundle", "trust", unit.code, str(keys / unit.code))[0] == 0
+
+    # 路径 from below by bundle, decided by the department while it is configured for HTTP.
+    code, out = run(
+        capsys, unit.home, "path", "request", "--series", SERIES, "--level", LEVEL,
+        "--upper", dept_name, "--year", str(YEAR),
+    )  # fmt: skip
+    assert code == 0 and "待审核" in out, out
+    code, out = run(capsys, dept, "bundle", "import", str(usb))
+    assert code == 0 and "路径申请" in out and "已导入" in out, out
+    code, out = run(capsys, dept, "path", "list")
+    assert code == 0 and "待我审核" in out and "经文件夹" in out, out
+    [line] = [ln for ln in out.splitlines() if "待我审核" in ln]
+    path_id = line.split("\t")[0]
+    code, out = run(capsys, dept, "path", "approve", path_id)
+    assert code == 0 and "审核通过" in out, out
+    assert (usb / "paths" / path_id / "decision.json").is_file()
+
+    # The department's own path upward, over HTTP, approved by the bureau.
+    code, out = run(
+        capsys, dept, "path", "request", "--series", SERIES, "--level", LEVEL,
+        "--upper", bureau_name, "--year", str(YEAR),
+    )  # fmt: skip
+    assert code == 0 and "待审核" in out, out
+    [up_path] = [p for p in refresh_paths(bureau_store, bureau) if p.role == "upper"]
+    decide_path(bureau_store, bureau, up_path.path_id, approve=True)
+    code, out = run(capsys, dept, "path", "list")
+    assert "经上报服务器" in next(ln for ln in out.splitlines() if up_path.path_id in ln), out
+
+    # The unit reports a batch by bundle (its sync reads the approval off the stick first).
+    code, out = run(capsys, unit.home, "sync")
+    assert code == 0, out
+    probe = passed_app(unit.store, 31)
+    a1 = passed_app(unit.store, 32, big={first_file(probe, unit.store): b"S" * 600_000})
+    a2 = passed_app(unit.store, 33)
+    with unit.store.session() as s:
+        id_number = applications.load_revision(a1, session=s).basic.id_number
+    code, out = run(
+        capsys, unit.home, "report", "--year", str(YEAR), "--level", LEVEL, "--series", SERIES,
+        "--reviewer", "张审核", a1, a2,
+    )  # fmt: skip
+    assert code == 0 and "等待" in out, out
+    raw = b"".join(p.read_bytes() for p in usb.rglob("*") if p.is_file())
+    assert id_number.encode() not in raw  # encrypted to the department
+
+    # The department's sync (HTTP upward) picks the batch off the stick and receives it.
+    code, out = run(capsys, dept, "sync")
+    assert code == 0 and "接收 2 份" in out, out
+    dept_store = open_store(dept, db_url)
+    try:
+        assert {state_of(dept_store, a) for a in (a1, a2)} == {State.PENDING.value}
+        # It returns one: the return goes down by bundle, the way the application came.
+        return_here(dept_store, a1, [Correction(item="basic.phone", reason="手机号有误")], SOON)
+        pass_here(dept_store, a2)
+    finally:
+        dept_store.dispose()
+    code, out = run(capsys, dept, "sync")
+    assert code == 0 and f"已退回下级：{a1}" in out, out
+    assert list((usb / "returns").iterdir())
+
+    # The return and the receipt reach the unit by bundle.
+    code, out = run(capsys, unit.home, "sync")
+    assert code == 0, out
+    assert state_of(unit.store, a1) == State.RETURNED_FROM_ABOVE.value
+    assert state_of(unit.store, a2) == State.REPORTED.value
+
+    # And the department reports upward over HTTP: the bureau receives it.
+    code, out = run(
+        capsys, dept, "report", "--year", str(YEAR), "--level", LEVEL, "--series", SERIES,
+        "--reviewer", "王审核", a2,
+    )  # fmt: skip
+    assert code == 0 and "接收 1 份" in out, out
+    assert [r.application_id for r in pull_inbox(bureau, bureau_store)] == [a2]
+    bureau.close()
+    bureau_store.dispose()
+    unit.store.dispose()
+    store.dispose()
