@@ -8,8 +8,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable, Static
 
-from tests.bundle_helpers import make_side
+from tests.bundle_helpers import make_side, seal
 from tests.factories import credit_code
 from tests.sync_helpers import (
     LEVEL,
@@ -17,21 +18,32 @@ from tests.sync_helpers import (
     SOON,
     YEAR,
     LiveHub,
+    Net,
     first_file,
+    open_path,
     pass_here,
     passed_app,
+    report,
     return_here,
     state_of,
 )
+from tests.test_sync_screens import cell_texts, office_app, settle, sync_once
 from zcreview.cli import main
 from zcreview.domain.workflow import State
+from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.outbox import OutboxScreen
+from zcreview.screens.paths import PathsScreen
 from zcreview.storage import applications
 from zcreview.storage.office import add_reviewer, init_office
 from zcreview.storage.store import open_store
+from zcreview.sync.bundle_import import import_dir
+from zcreview.sync.bundle_trust import export_key, trust
 from zcreview.sync.http import HttpTransport
 from zcreview.sync.inbox import pull_inbox
-from zcreview.sync.paths import decide_path, refresh_paths
+from zcreview.sync.outbox import drive
+from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.protocol import Correction
+from zcreview.sync.transport import AwaitingReceipt
 
 
 def run(capsys: pytest.CaptureFixture[str], home: Path, *argv: str) -> tuple[int, str]:
@@ -166,3 +178,74 @@ def test_http_upward_and_a_usb_office_below(
     bureau_store.dispose()
     unit.store.dispose()
     store.dispose()
+
+
+@pytest.mark.anyio
+async def test_screens_show_each_direction_and_decide_a_bundle_request(
+    live_hub: LiveHub, tmp_path: Path
+) -> None:
+    """The department (HTTP upward) sees the unit's bundle request on its 路径 screen marked
+    文件夹, with the unit named as a folder office; approving it there writes the decision onto
+    the stick; a bundle batch synced in the background lands in its queue; its own batch
+    upward shows 上报服务器 in the 发件箱."""
+    net = Net(live_hub.admin, tmp_path, url=live_hub.url)
+    tag = uuid.uuid4().hex[:6].upper()
+    dept = net.office(f"文登区工业和信息化局{tag}", "主管部门")
+    bureau = net.office(f"文登区人力资源和社会保障局{tag}", "人社局")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    unit = make_side(tmp_path, f"文登某纺织有限公司{tag}", tag + "U1", usb)
+    trust(unit.store, dept.name, export_key(dept.store))
+    trust(dept.store, unit.code, export_key(unit.store))
+    info = request_path(unit.store, unit.transport, SERIES, LEVEL, dept.name, YEAR)
+    assert [r.kind for r in import_dir(dept.store, usb)] == ["path-request"]
+    open_path(dept, bureau, bureau.name)
+
+    app = office_app(net, dept)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PathsScreen)
+        table = screen.query_one(DataTable)
+        rows = {str(r[0]): (str(r[2]), str(r[5])) for r in map(table.get_row_at, range(2))}
+        assert rows["待我审核"] == ("文件夹", unit.name)
+        assert rows["本单位申请"] == ("上报服务器", bureau.name)
+        status = str(screen.query_one("#paths-status", Static).render())
+        assert f"{unit.name}（文件夹 {usb.resolve()}）" in status
+        table.move_cursor(row=[str(table.get_row_at(i)[0]) for i in range(2)].index("待我审核"))
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert "已通过" in cell_texts(app.screen.query_one(DataTable), 1)
+        assert (usb / "paths" / str(info.path_id) / "decision.json").is_file()
+
+        # The unit reads the decision and reports by bundle; the department's background
+        # cycle imports it from the stick although it reports upward over HTTP.
+        assert [i.kind for i in import_dir(unit.store, usb)] == ["path-decision"]
+        a1 = passed_app(unit.store, 41)
+        batch = seal(unit, [a1])
+        with pytest.raises(AwaitingReceipt):
+            drive(batch, unit.transport, unit.store)
+        await sync_once(pilot)
+        assert state_of(dept.store, a1) == State.PENDING.value
+        assert (usb / "receipts" / batch / "receipt.json").is_file()
+
+        pass_here(dept.store, a1)
+        report(dept, [a1])
+        await pilot.press("q")
+        await settle(pilot)
+        await pilot.press("U")  # 数据上报, then its 发件箱
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, OutboxScreen)
+        outbox = app.screen.query_one("#outbox-table", DataTable)
+        assert cell_texts(outbox, 5) == ["上报服务器"]
+        detail = str(app.screen.query_one("#outbox-detail", Static).render())
+        assert f"{unit.name}（文件夹" in detail
+    unit.store.dispose()
+    net.close()
