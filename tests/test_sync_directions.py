@@ -39,7 +39,7 @@ from zcreview.storage.store import open_store
 from zcreview.sync.bundle_import import import_dir
 from zcreview.sync.bundle_trust import export_key, trust
 from zcreview.sync.http import HttpTransport
-from zcreview.sync.inbox import pull_inbox
+from zcreview.sync.inbox import pull_inbox, pull_returns
 from zcreview.sync.outbox import drive
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.protocol import Correction
@@ -248,4 +248,44 @@ async def test_screens_show_each_direction_and_decide_a_bundle_request(
         detail = str(app.screen.query_one("#outbox-detail", Static).render())
         assert f"{unit.name}（文件夹" in detail
     unit.store.dispose()
+    net.close()
+
+
+def test_folder_upward_and_an_http_office_below(
+    live_hub: LiveHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The other way round: a department reports upward on a stick and its unit reports to the
+    hub; with `url` and `token` beside `folder` the department serves the unit through the hub."""
+    net = Net(live_hub.admin, tmp_path, url=live_hub.url)
+    tag = uuid.uuid4().hex[:6].upper()
+    unit = net.office(f"乳山某船舶配件有限公司{tag}")
+    dept = net.office(f"乳山市工业和信息化局{tag}", "主管部门")
+    with dept.store.session() as s:
+        add_reviewer(session=s, name="王审核")
+        s.commit()
+    home = dept.store.home
+    settings = (
+        f'[sync]\ntransport = "folder"\nfolder = "{tmp_path / "usb"}"\n'
+        f'url = "{live_hub.url}"\ntoken = "{dept.token}"\n'
+    )
+    (home / "settings.toml").write_text(settings, encoding="utf-8")
+    (tmp_path / "usb").mkdir()
+
+    info = request_path(unit.store, unit.transport, SERIES, LEVEL, dept.name, YEAR)
+    code, out = run(capsys, home, "path", "list")
+    [line] = [ln for ln in out.splitlines() if str(info.path_id) in ln]
+    assert "待我审核" in line and "经上报服务器" in line, out
+    code, out = run(capsys, home, "path", "approve", str(info.path_id))
+    assert code == 0 and "审核通过" in out, out
+    assert [p.state for p in refresh_paths(unit.store, unit.transport)] == ["approved"]
+
+    a1 = passed_app(unit.store, 51)
+    report(unit, [a1])
+    code, out = run(capsys, home, "sync")
+    assert code == 0 and "收到上报" in out, out
+    return_here(dept.store, a1, [Correction(item="basic.phone", reason="手机号有误")], SOON)
+    code, out = run(capsys, home, "sync")
+    assert code == 0 and f"已退回下级：{a1}" in out, out
+    assert not (tmp_path / "usb" / "returns").exists()  # by the hub, not onto the stick
+    assert [a.applied for a in pull_returns(unit.transport, unit.store)] == [True]
     net.close()
