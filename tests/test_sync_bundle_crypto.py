@@ -16,6 +16,7 @@ import pytest
 from tests.bundle_helpers import Side, bundle_pair, counts, make_side, write_bundle
 from tests.sync_helpers import first_file, passed_app
 from zcreview.storage import applications
+from zcreview.storage.sync_tables import BundleKey
 from zcreview.sync.bundle_files import BundleError
 from zcreview.sync.bundle_import import import_batch
 from zcreview.sync.bundle_trust import export_key, sign_and_write, trust
@@ -165,10 +166,17 @@ def test_missing_keys_are_named(pair: tuple[Side, Side], tmp_path: Path) -> None
         import_batch(dept.store, bundle)
     moved.rename(key)
 
-    # An office whose key file has no encryption key (an older export) gets nothing in clear.
+    # An older key file (no encryption key) does not take the known encryption key away.
     old = PublicKeyFile(dept.name, dept.code, export_key(dept.store).public_key)
     assert "encryption_key" not in old.dumps()
-    trust(unit.store, dept.name, PublicKeyFile.loads(old.dumps(), "old.json"))
+    assert trust(unit.store, dept.name, PublicKeyFile.loads(old.dumps(), "old.json")).enc_key
+    # An office trusted before encryption keys existed gets nothing in clear.
+    with unit.store.session() as s:
+        row = s.get(BundleKey, dept.code)
+        assert row is not None
+        row.enc_key = None
+        s.add(row)
+        s.commit()
     a2 = passed_app(unit.store, 29)
     from zcreview.sync.outbox import seal_batch
 

@@ -55,7 +55,9 @@ def trust(store: Store, name: str, key: PublicKeyFile) -> BundleKey:
             credit_code=key.credit_code, name=key.name, public_key=key.public_key
         )
         row.name, row.public_key, row.trusted_at = key.name, key.public_key, utcnow()
-        row.enc_key = key.encryption_key
+        # An older key file (no encryption key) never takes a known one away: that would let
+        # bundles to this office go out in clear again.
+        row.enc_key = key.encryption_key or row.enc_key
         s.add(row)
         hub_office(s, OfficeInfo(name=key.name, credit_code=key.credit_code))
         s.commit()
