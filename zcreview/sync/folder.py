@@ -86,6 +86,8 @@ class FolderTransport(Transport):
     is in the folder; until then it raises AwaitingReceipt and the batch waits in 确认中.
     """
 
+    VIA = "folder"
+
     def __init__(self, folder: Path, store: Store, *, own_store: bool = False) -> None:
         self.folder = folder
         self.store = store

@@ -70,7 +70,7 @@ def request_path_to(
         PathRequest(upper_office=office.credit_code, series=series, level=level, year=year),
     )
     with store.session() as s:
-        mirror(s, info, "lower")
+        mirror(s, info, "lower", transport.VIA)
         s.commit()
     return info
 
@@ -80,7 +80,7 @@ def refresh_paths(store: Store, transport: Transport) -> list[SyncPath]:
     fetched = [(info, role) for role in ("lower", "upper") for info in transport.list_paths(role)]
     with store.session() as s:
         for info, role in fetched:
-            mirror(s, info, role)  # type: ignore[arg-type]
+            mirror(s, info, role, transport.VIA)  # type: ignore[arg-type]
         s.commit()
         return local_paths(s)
 
@@ -93,7 +93,7 @@ def decide_path(
         raise PathError("审核不通过须写明原因（--reason）")
     info = transport.decide_path(path_id, PathDecision(approve=approve, reason=reason))
     with store.session() as s:
-        mirror(s, info, "upper")
+        mirror(s, info, "upper", transport.VIA)
         s.commit()
     return info
 

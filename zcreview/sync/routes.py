@@ -48,7 +48,7 @@ VIA_LABELS: dict[str, str] = {"http": "上报服务器", "folder": "文件夹", 
 
 
 def via_of(transport: Transport) -> Via:
-    return "folder" if isinstance(transport, FolderTransport) else "http"
+    return "folder" if transport.VIA == "folder" else "http"
 
 
 def _feeds(up: Transport, hub: Transport | None) -> Transport | None:
