@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 
-from tests.bundle_helpers import make_side, seal
+from tests.bundle_helpers import bundle_pair, make_side, seal
 from tests.factories import credit_code
 from tests.sync_helpers import (
     LEVEL,
@@ -36,6 +36,9 @@ from zcreview.screens.paths import PathsScreen
 from zcreview.storage import applications
 from zcreview.storage.office import add_reviewer, init_office
 from zcreview.storage.store import open_store
+from zcreview.storage.sync_tables import SyncPath
+from zcreview.sync import routes
+from zcreview.sync.bundle_files import BundleError
 from zcreview.sync.bundle_import import import_dir
 from zcreview.sync.bundle_trust import export_key, trust
 from zcreview.sync.http import HttpTransport
@@ -289,3 +292,34 @@ def test_folder_upward_and_an_http_office_below(
     assert not (tmp_path / "usb" / "returns").exists()  # by the hub, not onto the stick
     assert [a.applied for a in pull_returns(unit.transport, unit.store)] == [True]
     net.close()
+
+
+def test_answers_wait_for_the_stick(tmp_path: Path) -> None:
+    """A decision made and a return queued while the lower office's stick is out are written
+    onto it by the next sync once it is back; nothing is lost or written twice."""
+    with bundle_pair(tmp_path) as (unit, dept):
+        a1 = passed_app(unit.store, 61)
+        batch = seal(unit, [a1])
+        with pytest.raises(AwaitingReceipt):
+            drive(batch, unit.transport, unit.store)
+        info = request_path(unit.store, unit.transport, SERIES, "副高级", dept.name, YEAR)
+        imported = routes.import_from_below(dept.store, dept.transport)
+        assert sorted(i.kind for i in imported if i.changed) == ["batch", "path-request"]
+        return_here(dept.store, a1, [Correction(item="basic.phone", reason="手机号有误")], SOON)
+
+        stick = unit.usb.parent
+        stick.rename(tmp_path / "stick-out")  # pulled out
+        with pytest.raises(BundleError, match=r"审核结果已记录.*插入 U 盘后运行 zcreview sync"):
+            routes.decide_path(dept.store, dept.transport, str(info.path_id), True)
+        with dept.store.session() as s:
+            row = s.get(SyncPath, str(info.path_id))
+            assert row is not None and (row.state, row.via) == ("approved", "folder")
+        assert routes.push_returns(dept.store, dept.transport) == []  # waits, still queued
+
+        (tmp_path / "stick-out").rename(stick)  # back in
+        routes.import_from_below(dept.store, dept.transport)
+        assert [r.application_id for r in routes.push_returns(dept.store, dept.transport)] == [a1]
+        assert routes.push_returns(dept.store, dept.transport) == []
+        got = {i.kind: i for i in import_dir(unit.store, unit.usb)}
+        assert got["path-decision"].note == "approved" and got["return"].changed
+        assert state_of(unit.store, a1) == State.RETURNED_FROM_ABOVE.value

@@ -21,10 +21,12 @@ from zcreview.storage.blobs import sha256_file
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import (
     HubBatch,
+    HubPath,
     HubRevision,
     OutboxBatch,
     ReturnReceived,
     SyncCursor,
+    SyncPath,
 )
 from zcreview.sync.bundle_files import (
     BLOBS,
@@ -279,6 +281,8 @@ def import_path(store: Store, folder: Path) -> list[Imported]:
         if code != req.lower_office.credit_code or req.request.upper_office != me.credit_code:
             raise BundleError(f"{folder}：路径申请不是向本单位提出的")
         hub, _ = local_hub(store)
+        with store.session() as s:
+            known = s.get(HubPath, req.path_id) is not None
         try:
             info = hub.put_path(hub_row(store, code), req.path_id, req.request)
         except HubError as exc:
@@ -287,7 +291,7 @@ def import_path(store: Store, folder: Path) -> list[Imported]:
         with store.session() as s:
             mirror(s, info, "upper", via="folder")
             s.commit()
-        done.append(Imported("path-request", req.path_id, changed=True, note=info.state))
+        done.append(Imported("path-request", req.path_id, changed=not known, note=info.state))
     if (folder / PATH_DECISION).is_file() and signer_of(
         folder, DECISION_SIGNATURE
     ) != me.credit_code:
@@ -299,9 +303,11 @@ def import_path(store: Store, folder: Path) -> list[Imported]:
         ):
             raise BundleError(f"{folder}：路径审核结果不是给本单位的")
         with store.session() as s:
+            before = s.get(SyncPath, str(info.path_id))
+            changed = before is None or before.state != info.state
             mirror(s, info, "lower", via="folder")
             s.commit()
-        done.append(Imported("path-decision", str(info.path_id), changed=True, note=info.state))
+        done.append(Imported("path-decision", str(info.path_id), changed=changed, note=info.state))
     return done
 
 
