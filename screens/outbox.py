@@ -52,6 +52,8 @@ class OutboxScreen(SyncScreen):
 
 - `r` 立即续传所选批次；`$` 同步全部；
 - 下方列出所选批次每份申报的回执：接收，或拒收及原因；`q` 返回。
+
+“方式”一栏是批次的上报途径：上报服务器，或文件夹（U 盘，加密给接收单位）。
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
