@@ -24,7 +24,7 @@ from zcreview.storage.store import Store
 from zcreview.storage.sync_links import unfinished_batch_of
 from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, ReturnSent, SyncPath
 from zcreview.storage.tables import ApplicationRow, AttachmentRow, OfficeRow, RevisionRow, utcnow
-from zcreview.sync import audithead, inbox, outbox, paths, routes
+from zcreview.sync import audithead, inbox, outbox, paths
 from zcreview.sync.protocol import OfficeInfo, PathInfo, Receipt
 from zcreview.sync.transport import Cancelled, Refused, SyncError, Transport
 
@@ -176,6 +176,8 @@ class SyncService:
         """One round: paths, outbox (every unfinished batch), returns down, inbox (records
         only), returns from above. Never raises for the hub being away: that is `offline`."""
         with self._run_lock:
+            from zcreview.sync import routes  # the bundle stack, loaded with the first cycle
+
             t, hub = self.transport(), self.lower_hub()
             report: dict[str, object] = {}
             try:
@@ -219,6 +221,8 @@ class SyncService:
 
     def refresh_paths(self) -> list[SyncPath]:
         """Both roles, from the upward transport, the hub and the bundle hub (per direction)."""
+        from zcreview.sync import routes
+
         return routes.refresh_paths(self.store, self.transport(), self.lower_hub())
 
     def find_offices(self, query: str) -> list[OfficeInfo]:
@@ -232,6 +236,8 @@ class SyncService:
 
     def decide_path(self, path_id: str, approve: bool, reason: str = "") -> PathInfo:
         """路径审核, answered the way the request came (hub or the lower office's folder)."""
+        from zcreview.sync import routes
+
         return routes.decide_path(
             self.store, self.transport(), path_id, approve, reason, self.lower_hub()
         )
