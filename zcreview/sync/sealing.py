@@ -5,7 +5,8 @@ SHA256) from the X25519 agreement of the sender's private key and the recipient'
 bound to both credit codes and the bundle id. Either office can derive it, so the sender can
 read back what it wrote (a resumed upload, an idempotent rewrite) and nobody else can.
 
-Nonces are synthetic: the first 12 bytes of HMAC-SHA256(key, associated data ‖ plaintext).
+Nonces are synthetic: the first 12 bytes of HMAC-SHA256 (under a second key from the same HKDF)
+of the associated data and the plaintext.
 Sealing the same entry twice gives the same bytes (a rewritten file is identical), and two
 different plaintexts never share a nonce. The associated data names the bundle and the entry
 (and, for blob records, the record's index and whether it is the last), so an entry moved to
@@ -116,8 +117,8 @@ class SealKey:
         """The key of one bundle from `sender` to `recipient` (the same on both sides)."""
         shared = self._private.exchange(public_key_bytes(peer_public))
         info = b"\0".join([_INFO, sender.encode(), recipient.encode(), bundle.encode()])
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(shared)
-        return BundleCipher(key, sender, recipient, bundle)
+        keys = HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=info).derive(shared)
+        return BundleCipher(keys[:32], keys[32:], sender, recipient, bundle)
 
 
 # ---------------------------------------------------------------- sealing
@@ -125,15 +126,16 @@ class SealKey:
 
 @dataclass(frozen=True)
 class BundleCipher:
-    """The symmetric key of one bundle and what it is bound to."""
+    """The symmetric keys of one bundle (cipher, nonce MAC) and what they are bound to."""
 
     key: bytes
+    mac_key: bytes
     sender: str
     recipient: str
     bundle: str
 
     def _nonce(self, aad: bytes, data: bytes) -> bytes:
-        mac = hmac.HMAC(self.key, hashes.SHA256())
+        mac = hmac.HMAC(self.mac_key, hashes.SHA256())
         mac.update(struct.pack(">Q", len(aad)) + aad)
         mac.update(data)
         return mac.finalize()[:12]
