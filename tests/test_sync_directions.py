@@ -20,6 +20,7 @@ from tests.sync_helpers import (
     LiveHub,
     Net,
     first_file,
+    free_port,
     open_path,
     pass_here,
     passed_app,
@@ -320,4 +321,30 @@ def test_answers_wait_for_the_stick(tmp_path: Path) -> None:
         assert routes.push_returns(dept.store, dept.transport) == []
         got = {i.kind: i for i in import_dir(unit.store, unit.usb)}
         assert got["path-decision"].note == "approved" and got["return"].changed
+        assert state_of(unit.store, a1) == State.RETURNED_FROM_ABOVE.value
+
+
+def test_the_hub_out_of_reach_does_not_stop_the_sticks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A department configured for HTTP whose hub is unreachable still imports the unit's
+    stick and writes its return onto it; only the hub's part of the sync fails, saying so."""
+    with bundle_pair(tmp_path) as (unit, dept):
+        dead = f"http://127.0.0.1:{free_port()}"
+        (dept.home / "settings.toml").write_text(
+            f'[sync]\ntransport = "http"\nurl = "{dead}"\ntoken = "x"\n', encoding="utf-8"
+        )
+        a1 = passed_app(unit.store, 71)
+        batch = seal(unit, [a1])
+        with pytest.raises(AwaitingReceipt):
+            drive(batch, unit.transport, unit.store)
+        code, out = run(capsys, dept.home, "sync", "--give-up-after", "1")
+        assert code == 2 and "接收 1 份" in out and "连不上上报服务器" in out, out
+        return_here(dept.store, a1, [Correction(item="basic.phone", reason="手机号有误")], SOON)
+        code, out = run(capsys, dept.home, "sync", "--give-up-after", "1")
+        assert code == 2 and f"已退回下级：{a1}" in out and "写入文件夹" in out, out
+        assert [i.kind for i in import_dir(unit.store, unit.usb) if i.changed] == [
+            "receipt",
+            "return",
+        ]
         assert state_of(unit.store, a1) == State.RETURNED_FROM_ABOVE.value

@@ -527,6 +527,8 @@ def cmd_sync(
     # Bundles from below first (whatever the upward transport), from every exchange folder a
     # lower office used that is plugged in now.
     status = _print_imported(routes.import_from_below(store, transport))
+    for sent in routes.push_bundle_returns(store, transport):
+        _say(f"已退回下级：{sent.application_id} → {sent.to_name}（写入文件夹）")
     hub = _lower_hub(settings, args)
     try:
         status = max(status, _sync_rest(args, store, transport, hub))

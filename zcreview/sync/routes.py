@@ -158,15 +158,18 @@ def _origin_folder(store: Store, lower_id: int, up: Transport) -> Path:
 # ---------------------------------------------------------------- returns and bundles
 
 
-def return_route(store: Store, up: Transport, hub: Transport | None) -> inbox.Route:
+def return_route(
+    store: Store, up: Transport, hub: Transport | None, *, bundles_only: bool = False
+) -> inbox.Route:
     """Where each queued return goes: into the exchange folder of the office whose bundle
-    brought the application, else to the hub. None (stays queued) when that folder is absent."""
+    brought the application, else to the hub (unless `bundles_only`). None (stays queued) when
+    that folder is absent."""
     known = origins(store)
 
     def route(row: ReturnSent) -> Transport | None:
         sender = bundle_sender_of(store, row.application_id, row.revision)
         if sender is None:
-            return _feeds(up, hub) or up
+            return None if bundles_only else _feeds(up, hub) or up
         origin = known.get(sender)
         folder = Path(origin.folder) if origin is not None else None
         if folder is None and isinstance(up, FolderTransport):
@@ -181,6 +184,12 @@ def return_route(store: Store, up: Transport, hub: Transport | None) -> inbox.Ro
 def push_returns(store: Store, up: Transport, hub: Transport | None = None) -> list[ReturnSent]:
     """Send queued returns down, each by the transport its application came by."""
     return inbox.push_returns(up, store, return_route(store, up, hub))
+
+
+def push_bundle_returns(store: Store, up: Transport) -> list[ReturnSent]:
+    """Send queued returns of applications that came by bundle (the hub is not needed: a
+    county office without a network still answers the sticks that reach it)."""
+    return inbox.push_returns(up, store, return_route(store, up, None, bundles_only=True))
 
 
 def pull_inbox(store: Store, up: Transport, hub: Transport | None = None) -> list[inbox.Received]:

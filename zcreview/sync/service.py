@@ -182,6 +182,7 @@ class SyncService:
             report: dict[str, object] = {}
             try:
                 imported = routes.import_from_below(self.store, t)
+                by_folder = len(routes.push_bundle_returns(self.store, t))
                 by_bundle = sum(1 for i in imported for r in i.received if r.outcome != "unchanged")
                 report["bundle_errors"] = [f"{i.ident[:8]}：{i.error}" for i in imported if i.error]
                 routes.refresh_paths(self.store, t, hub)
@@ -192,7 +193,7 @@ class SyncService:
                     for r in results
                     if r.receipt is None and not getattr(r, "waiting", False)
                 ]
-                report["returns_sent"] = len(routes.push_returns(self.store, t, hub))
+                report["returns_sent"] = by_folder + len(routes.push_returns(self.store, t, hub))
                 got = routes.pull_inbox(self.store, t, hub)
                 report["received"] = by_bundle + sum(1 for r in got if r.outcome != "unchanged")
                 applied = inbox.pull_returns(t, self.store)
