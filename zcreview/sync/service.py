@@ -181,10 +181,12 @@ class SyncService:
             t, hub = self.transport(), self.lower_hub()
             report: dict[str, object] = {}
             try:
+                # The sticks first: they need no hub, so an offline cycle still serves them.
                 imported = routes.import_from_below(self.store, t)
                 by_folder = len(routes.push_bundle_returns(self.store, t))
                 by_bundle = sum(1 for i in imported for r in i.received if r.outcome != "unchanged")
                 report["bundle_errors"] = [f"{i.ident[:8]}：{i.error}" for i in imported if i.error]
+                report["received"], report["returns_sent"] = by_bundle, by_folder
                 routes.refresh_paths(self.store, t, hub)
                 results = outbox.drive_all(t, self.store, progress, self.cancel)
                 report["receipts"] = [r.receipt for r in results if r.receipt is not None]
