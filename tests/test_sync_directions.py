@@ -28,7 +28,7 @@ from tests.sync_helpers import (
     return_here,
     state_of,
 )
-from tests.test_sync_screens import cell_texts, office_app, settle, sync_once
+from tests.sync_screen_helpers import cell_texts, office_app, settle, sync_once
 from zcreview.cli import main
 from zcreview.domain.workflow import State
 from zcreview.screens.confirm import ConfirmScreen
