@@ -13,16 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.bundle_helpers import Side, bundle_pair, counts, make_side, write_bundle
+from tests.bundle_helpers import Side, bundle_pair, counts, make_side, seal, write_bundle
 from tests.sync_helpers import first_file, passed_app
 from zcreview.storage import applications
-from zcreview.storage.sync_tables import BundleKey
+from zcreview.storage.sync_tables import BundleKey, OutboxBatch
 from zcreview.sync.bundle_files import BundleError
 from zcreview.sync.bundle_import import import_batch
 from zcreview.sync.bundle_trust import export_key, sign_and_write, trust
 from zcreview.sync.outbox import drive
+from zcreview.sync.protocol import Manifest
 from zcreview.sync.sealing import ENCRYPTION_KEY_FILE
 from zcreview.sync.signing import PRIVATE_KEY_FILE, PublicKeyFile
+from zcreview.sync.transport import AwaitingReceipt
 
 
 @pytest.fixture
@@ -143,8 +145,6 @@ def test_a_plain_bundle_from_a_peer_with_an_encryption_key_is_refused(
     bundle = unit.usb / write_bundle(unit, [a1])
     # The unit's own key signs a manifest in clear (an old program, or a substituted file).
     with unit.store.session() as s:
-        from zcreview.storage.sync_tables import OutboxBatch
-
         row = s.get(OutboxBatch, bundle.name)
         assert row is not None
         manifest = row.manifest.encode()
@@ -177,12 +177,7 @@ def test_missing_keys_are_named(pair: tuple[Side, Side], tmp_path: Path) -> None
         row.enc_key = None
         s.add(row)
         s.commit()
-    a2 = passed_app(unit.store, 29)
-    from zcreview.sync.outbox import seal_batch
-
-    with unit.store.session() as s:
-        batch = seal_batch(s, [a2], 2025, "中级", "工程技术", "王审核", blobs=unit.store.blobs)
-        s.commit()
+    batch = seal(unit, [passed_app(unit.store, 29)])
     with pytest.raises(BundleError, match=f"没有 {dept.name} 的加密公钥"):
         drive(batch, unit.transport, unit.store)
     assert not (unit.usb / batch).exists() or not any((unit.usb / batch).rglob("*.json"))
@@ -194,3 +189,27 @@ def test_key_files_are_private(pair: tuple[Side, Side]) -> None:
         assert stat.S_IMODE((unit.home / rel).stat().st_mode) == 0o600, rel
     exported = json.loads(export_key(unit.store).dumps())
     assert exported["version"] == 2 and exported["encryption_fingerprint"]
+
+
+def test_a_bundle_an_older_program_left_in_clear_is_written_again_sealed(
+    pair: tuple[Side, Side],
+) -> None:
+    unit, dept = pair
+    a1 = passed_app(unit.store, 30)
+    batch = seal(unit, [a1])
+    bundle = unit.usb / batch
+    with unit.store.session() as s:
+        row = s.get(OutboxBatch, batch)
+        assert row is not None
+        manifest = Manifest.model_validate_json(row.manifest)
+    for blob in manifest.unique_blobs():  # as the older program wrote them: plain files
+        (bundle / "blobs").mkdir(parents=True, exist_ok=True)
+        (bundle / "blobs" / blob.sha256).write_bytes(unit.store.blobs.read(blob.sha256))
+    data = manifest.model_dump_json().encode()
+    sign_and_write(unit.store, bundle, "manifest.json", "signature.json", "batch", data)
+
+    with pytest.raises(AwaitingReceipt):
+        drive(batch, unit.transport, unit.store)
+    assert b"zcreview-sealed" in (bundle / "manifest.json").read_bytes()
+    assert all(personal_bit not in all_bytes(unit.usb) for personal_bit in personal(unit, a1))
+    assert import_batch(dept.store, bundle).receipt is not None

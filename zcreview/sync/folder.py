@@ -67,7 +67,7 @@ from zcreview.sync.protocol import (
     Role,
     Wire,
 )
-from zcreview.sync.sealing import BundleCipher, SealError, scan_records
+from zcreview.sync.sealing import BundleCipher, SealError, parse_sealed, scan_records
 from zcreview.sync.transport import (
     AwaitingReceipt,
     ChunkRejected,
@@ -131,6 +131,7 @@ class FolderTransport(Transport):
         # Before any byte is written: a receiver without an encryption key gets nothing.
         self._cipher = cipher_to(self.store, manifest.to_office, batch_id)
         written = bundle / MANIFEST
+        self._reseal_clear(bundle, digest)
         if written.is_file():
             raw = read_own(self.store, bundle, MANIFEST, manifest.to_office)
             try:
@@ -145,6 +146,8 @@ class FolderTransport(Transport):
         self._sizes = {}
         for blob in manifest.unique_blobs():
             final = bundle / BLOBS / blob.sha256
+            if final.is_file() and final.stat().st_size == blob.size:
+                final.unlink()  # in clear (an older program): a sealed file is always longer
             if blob.sha256 in known or final.is_file():  # renamed only once verified
                 continue
             part = self._part(bundle, blob.sha256)
@@ -158,6 +161,18 @@ class FolderTransport(Transport):
         return OfferAnswer(
             batch_id=manifest.batch_id, manifest_hash=digest, missing=missing, committed=committed
         )
+
+    def _reseal_clear(self, bundle: Path, digest: str) -> None:
+        """A manifest an older program wrote in clear, not yet imported, goes (with its
+        signature) and is written again sealed; one already imported stays as it is."""
+        written = bundle / MANIFEST
+        try:
+            clear = written.is_file() and parse_sealed(written.read_bytes(), str(written)) is None
+        except (OSError, SealError):
+            clear = False
+        if clear and self._receipt(bundle.name, digest) is None:
+            for name in (SIGNATURE, MANIFEST):
+                (bundle / name).unlink(missing_ok=True)
 
     @staticmethod
     def _part(bundle: Path, blob_id: str) -> Path:
