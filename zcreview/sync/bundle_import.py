@@ -210,7 +210,7 @@ def import_batch(store: Store, bundle: Path, receipts_to: Path | None = None) ->
 def _write_receipt(store: Store, out: Path, receipt: Receipt, to: str) -> None:
     """The receipt, encrypted to the sender, unless the same one is there already."""
     data = receipt.model_dump_json().encode()
-    if read_own(store, out, RECEIPT, to) != data:
+    if read_own(store, out, RECEIPT, to, sealed_only=True) != data:
         sign_and_write(store, out, RECEIPT, SIGNATURE, "receipt", data, seal_to=to)
 
 

@@ -188,13 +188,16 @@ def read_sealed(
         raise BundleError(str(exc)) from None
 
 
-def read_own(store: Store, folder: Path, file: str, recipient: str) -> bytes | None:
-    """A file this office wrote into `folder` for `recipient`, decrypted; None if unreadable."""
+def read_own(
+    store: Store, folder: Path, file: str, recipient: str, *, sealed_only: bool = False
+) -> bytes | None:
+    """A file this office wrote into `folder` for `recipient`, decrypted; None if unreadable
+    (or, with `sealed_only`, in clear: an older program's file, to be written again sealed)."""
     try:
         raw = (folder / file).read_bytes()
         sealed = parse_sealed(raw, str(folder / file))
         if sealed is None:
-            return raw
+            return None if sealed_only else raw
         cipher = own_cipher(store, recipient, folder.name)
         return None if cipher is None else cipher.open(sealed, str(folder / file))
     except (OSError, SealError):

@@ -315,7 +315,7 @@ class FolderTransport(Transport):
         self._ready()
         data = model.model_dump_json().encode()
         to = seal_to or ""
-        if read_own(self.store, folder, file, to) != data:
+        if read_own(self.store, folder, file, to, sealed_only=seal_to is not None) != data:
             sign_and_write(self.store, folder, file, sig_file, kind, data, seal_to=seal_to)
 
     def send_return(self, return_id: str, request: ReturnRequest) -> ReturnItem:
