@@ -28,7 +28,7 @@ def _refused(hub: Hub, token: str) -> bool:
     try:
         hub.authenticate(token)
     except HubError as exc:
-        return exc.status == 401
+        return exc.code == "unauthorized"
     return False
 
 

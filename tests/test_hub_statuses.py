@@ -26,4 +26,4 @@ def test_statuses_of_known_codes() -> None:
     assert status_of("unauthorized") == 401
     assert status_of("checksum_mismatch") == CHECKSUM_MISMATCH
     assert status_of("no such code") == 500
-    assert HubError("forbidden", "不行", "no").status == 403
+    assert status_of(HubError("forbidden", "不行", "no").code) == 403

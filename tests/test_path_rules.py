@@ -89,7 +89,9 @@ def test_hub_refuses_a_path_the_rules_do_not_allow(tmp_path: Path) -> None:
 
         with pytest.raises(HubError) as refused:
             request(unit, "11371002MB2852311X", series="不存在")
-        assert refused.value.status == 422 and "不在职称目录中" in refused.value.message
+        assert (
+            refused.value.code == "path_not_allowed" and "不在职称目录中" in refused.value.message
+        )
         with pytest.raises(HubError, match="只能向上级申请"):
             request(bureau, "91371002MA3C000001")
         request(unit, "11371002MB2852311X")  # 主管部门 → 区县人社局: allowed

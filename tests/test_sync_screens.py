@@ -16,16 +16,23 @@ import pytest
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static
 
-from tests.pilot_helpers import settle, until, workstation_app
+from tests.pilot_helpers import workstation_app
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
     SOON,
     LiveHub,
     Net,
-    Office,
     passed_app,
     state_of,
+)
+from tests.sync_screen_helpers import (
+    REVIEWER,
+    cell_texts,
+    office_app,
+    settle,
+    sync_once,
+    until,
 )
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.domain.workflow import State
@@ -46,9 +53,6 @@ from zcreview.sync.inbox import corrections_of
 
 pytestmark = pytest.mark.anyio
 
-REVIEWER = "王审核"
-"""Bound on waiting for a background worker (a real hub on loopback answers in milliseconds)."""
-
 
 @pytest.fixture
 def net(live_hub: LiveHub, tmp_path: Path) -> Iterator[Net]:
@@ -57,36 +61,6 @@ def net(live_hub: LiveHub, tmp_path: Path) -> Iterator[Net]:
         yield n
     finally:
         n.close()
-
-
-def office_app(net: Net, office: Office, *, synced: bool = True) -> ZcReviewApp:
-    """The workstation of `office`, its named reviewer chosen, talking to the hub."""
-    if not _has_reviewer(office.store):
-        with office.store.session() as s:
-            add_reviewer(session=s, name=REVIEWER)
-            s.commit()
-    extra: dict[str, object] = {}
-    if synced:
-        extra["sync"] = {"transport": "http", "url": net.url, "token": office.token, "interval": 0}
-    settings = Settings(home=office.store.home, extra=extra)
-    return workstation_app(settings, office.store, reviewer=REVIEWER)
-
-
-def _has_reviewer(store: Store) -> bool:
-    from zcreview.storage.office import list_reviewers
-
-    with store.session() as s:
-        return bool(list_reviewers(session=s))
-
-
-async def sync_once(pilot: Any) -> None:
-    """One background cycle, run to its end, with its messages handled."""
-    await asyncio.to_thread(pilot.app.sync.run_cycle)
-    await settle(pilot)
-
-
-def cell_texts(table: DataTable[Any], column: int) -> list[str]:
-    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
 async def request_path_on_screen(
@@ -377,8 +351,7 @@ def report_office(tmp_path: Path) -> Iterator[Store]:
 
 
 def _report_app(store: Store) -> ZcReviewApp:
-    settings = Settings(home=store.home)
-    return workstation_app(settings, store, reviewer=REVIEWER)
+    return workstation_app(Settings(home=store.home), store, reviewer=REVIEWER)
 
 
 async def _two_marked(pilot: Any) -> None:

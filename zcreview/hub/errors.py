@@ -24,11 +24,3 @@ class HubError(Exception):
         self.message = f"{zh} / {en}"
         self.offset = offset
         self.missing = missing
-
-    @property
-    def status(self) -> int:
-        """The HTTP status this refusal travels with, for transports that mirror the wire (the
-        folder transport answers as the HTTP one would); looked up in the web layer's table."""
-        from zcreview.hub.web.statuses import status_of
-
-        return status_of(self.code)
