@@ -31,7 +31,7 @@ from zcreview.storage.store import Store
 if TYPE_CHECKING:
     from zcreview.domain.corrections import CorrectionNotice
     from zcreview.screens.review import ClaimReleased
-    from zcreview.storage.review import ClaimResult, Decision
+    from zcreview.storage.review_results import ClaimResult, Decision
 
 PASSABLE_FROM_QUEUE = frozenset(
     {
@@ -416,7 +416,9 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="queue-pass")
     def _pass_all(self, reviewer: str, app_ids: list[str]) -> None:
         from zcreview.screens.review_services import services_of
-        from zcreview.storage.review import Claimed, ReviewError
+        from zcreview.screens.review_texts import claim_text
+        from zcreview.storage.review_results import Claimed
+        from zcreview.storage.transitions import ReviewError
 
         desk = services_of(self.app).desk(reviewer)
         passed: list[str] = []
@@ -425,7 +427,7 @@ class QueueScreen(Screen[None]):
             try:
                 claim = desk.claim(app_id)
                 if not isinstance(claim, Claimed):
-                    left.append(claim.message)
+                    left.append(claim_text(claim))
                     continue
                 flags = desk.flags(app_id)
                 if flags:  # flagged for correction: a return, not a pass, is what was meant
@@ -554,7 +556,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="queue-pass")
     def _claim(self, reviewer: str, row: QueueRow) -> None:
         from zcreview.screens.review_services import services_of
-        from zcreview.storage.review import ReviewError
+        from zcreview.storage.transitions import ReviewError
 
         try:
             desk = services_of(self.app).desk(reviewer)
@@ -573,7 +575,8 @@ class QueueScreen(Screen[None]):
     def on_queue_screen__claimed(self, message: _Claimed) -> None:
         from zcreview.screens.queue_pass import QueuePassDialog
         from zcreview.screens.review_services import services_of
-        from zcreview.storage.review import Claimed
+        from zcreview.screens.review_texts import claim_text, decision_text
+        from zcreview.storage.review_results import Claimed
 
         claim, row = message.claim, message.row
         reviewer = getattr(self.app, "reviewer", None)
@@ -581,7 +584,7 @@ class QueueScreen(Screen[None]):
             # Held by someone else (who, until when) or no longer in a passable state.
             self._passing = False
             self.refresh_bindings()
-            self.notify(claim.message, title="不能审核通过", severity="warning", markup=False)
+            self.notify(claim_text(claim), title="不能审核通过", severity="warning", markup=False)
             self.action_reload()
             return
 
@@ -590,7 +593,9 @@ class QueueScreen(Screen[None]):
                 self._release(reviewer, row.id)
                 return
             self._passing = False
-            self.notify(f"{row.name}：{decision.message}", title="已提交并保存", markup=False)
+            self.notify(
+                f"{row.name}：{decision_text(decision)}", title="已提交并保存", markup=False
+            )
             self.action_reload()
 
         self.app.push_screen(
@@ -599,7 +604,7 @@ class QueueScreen(Screen[None]):
                 reviewer,
                 row,
                 claim.version,
-                claim_message=claim.message,
+                claim_message=claim_text(claim),
                 flags=message.flags,
                 above=message.above,
             ),
@@ -609,7 +614,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="queue-pass")
     def _release(self, reviewer: str, app_id: str) -> None:
         from zcreview.screens.review_services import services_of
-        from zcreview.storage.review import ReviewError
+        from zcreview.storage.transitions import ReviewError
 
         try:
             with contextlib.suppress(ReviewError):  # else the lease simply runs out

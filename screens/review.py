@@ -31,6 +31,7 @@ from zcreview.domain.checks import CheckResult, PeerInfo, counts, run_all
 from zcreview.domain.corrections import (
     CorrectionItem,
     CorrectionNotice,
+    NoticeBasis,
     deadline_text,
     to_local,
     working_days_left,
@@ -54,6 +55,7 @@ from zcreview.screens.review_items import (
     rank,
 )
 from zcreview.screens.review_services import ReviewServices, services_of
+from zcreview.screens.review_texts import claim_text, decision_text
 from zcreview.screens.text import clean, shown
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.field_list import FieldList
@@ -62,24 +64,20 @@ from zcreview.screens.widgets.preview_pane import PreviewPane, PreviewTarget
 from zcreview.storage import queue as queue_db
 from zcreview.storage.applications import get_row, load_revision, short_id
 from zcreview.storage.blob_notes import attachment_notes
-from zcreview.storage.office import get_self
+from zcreview.storage.flags import list_flags
+from zcreview.storage.notices import last_return, load_notice, notice_basis
 from zcreview.storage.queue import QueueFilter
 from zcreview.storage.recognised import application_evidence
-from zcreview.storage.review import (
+from zcreview.storage.review_reads import resubmission_context, upper_return
+from zcreview.storage.review_results import (
     Claimed,
     ClaimedByOther,
     ClaimResult,
     Decision,
     ResubmissionContext,
-    ReviewError,
-    last_return,
-    list_flags,
-    load_notice,
-    notice_addressing,
-    resubmission_context,
-    upper_return,
 )
 from zcreview.storage.tables import ApplicationRow
+from zcreview.storage.transitions import ReviewError
 
 PASSABLE = frozenset({State.IN_REVIEW.value, State.RETURNED_FROM_ABOVE.value})
 RETURNABLE = frozenset({State.IN_REVIEW.value, State.PASSED.value, State.RETURNED_FROM_ABOVE.value})
@@ -120,9 +118,8 @@ class Loaded:
     """The upper office's correction list while the application is 上级退回 here."""
     returned: CorrectionNotice | None = None
     """This office's correction list while the application is 已退回 (or 逾期放弃)."""
-    office_name: str = ""
-    addressing: dict[str, str] = field(default_factory=dict)
-    """Whom a return's notice goes to (a lower office or the applicant) and the contact."""
+    basis: NoticeBasis | None = None
+    """What a return's notice is made of: the office, whom it goes to, whom to ask."""
     taken_over: str = ""
     """Said once when this reviewer took over another's expired claim by opening it."""
     next_attachment: tuple[str, str] | None = None
@@ -476,7 +473,7 @@ class ReviewScreen(Screen[int]):
                     desk.release(app_id)
                     return
                 loaded.can_decide = isinstance(claim, Claimed)
-                loaded.claim_message = claim.message
+                loaded.claim_message = claim_text(claim)
                 if isinstance(claim, Claimed) and earlier is not None:
                     loaded.taken_over = taken_over_text(*earlier, self.reviewer)
                 if isinstance(claim, ClaimedByOther):
@@ -515,12 +512,8 @@ class ReviewScreen(Screen[int]):
                 ret = last_return(loaded.app_id, session=session)
                 if ret is not None and ret.origin != "above":
                     loaded.returned = load_notice(ret, session=session)
-            me = get_self(session=session)
-            loaded.office_name = me.name if me is not None else ""
             if self.reviewer:
-                loaded.addressing = notice_addressing(
-                    loaded.app_id, head.head_revision, self.reviewer, session=session
-                )
+                loaded.basis = notice_basis(loaded.app_id, self.reviewer, session=session, head=app)
             peers = _peers(session, loaded.app_id, head.id_number)
             loaded.next_attachment = _next_attachment(
                 session, self.queue_filter, loaded.index + 1, loaded.total
@@ -879,19 +872,16 @@ class ReviewScreen(Screen[int]):
 
     def action_compose_return(self) -> None:
         loaded = self.loaded
-        if loaded is None or loaded.application is None or self.reviewer is None:
+        if loaded is None or loaded.basis is None or self.reviewer is None:
             return
         items = items_from_flags_of(loaded.flags)
         composer = ReturnComposer(
             self.services,
             self.reviewer,
-            app_id=loaded.app_id,
             version=loaded.version,
-            application=loaded.application,
-            office_name=loaded.office_name,
+            basis=loaded.basis,
             items=items,
             choices=[i for i in self.items if i.kind != "change"],
-            addressing=loaded.addressing,
         )
         self.app.push_screen(composer, self._composed)
 
@@ -907,7 +897,7 @@ class ReviewScreen(Screen[int]):
     def _after_decision(self, decision: Decision) -> None:
         self.alert = ""
         # No "（已保存）" tail: a toast wraps it into a lone "）" on the next line.
-        self.notify(decision.message, title="已提交并保存", markup=False)
+        self.notify(decision_text(decision), title="已提交并保存", markup=False)
         if decision.action == "reopen":
             # Stays on it, even when the selection (通过未上报) no longer holds it: now it can
             # be returned or passed again; leaving it releases it back to 通过未上报.
@@ -958,12 +948,12 @@ class ReviewScreen(Screen[int]):
         if loaded is None or loaded.app_id != message.app_id or not loaded.can_decide:
             return
         claim = message.claim
-        loaded.claim_message = claim.message
+        loaded.claim_message = claim_text(claim)
         if not isinstance(claim, Claimed):
             # Lost it (taken over after a stall, or its state moved): read only from now on.
             self._stop_renewal()
             loaded.can_decide = False
-            self.alert = claim.message
+            self.alert = claim_text(claim)
             self.refresh_bindings()
         self._show_status()
 

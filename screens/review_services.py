@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from zcreview.configfiles import load_config
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.catalogue import Config
 from zcreview.domain.corrections import ReviewPolicy, local_today, policy_from_config
 from zcreview.ocr_queue import OcrQueue
@@ -19,7 +20,6 @@ from zcreview.preview.graphics import Protocol, choose_protocol
 from zcreview.preview.probe import DEFAULT_CELL, TerminalGraphics
 from zcreview.screens.blob_source import make_blob_reader
 from zcreview.settings import Settings
-from zcreview.storage.review import ReviewDesk
 from zcreview.storage.store import Store
 from zcreview.storage.tables import utcnow
 
