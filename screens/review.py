@@ -4,18 +4,20 @@ Opening claims the application for this reviewer (others then see who has it unt
 `a` passes it (after a confirmation), `r` opens the return composer, `o` reopens a passed one.
 Every decision runs in a worker and is committed before the screen says so; the next
 application of the queue selection then opens by itself. J/K walk the selection.
+
+The use case (which application is at a position, what is read of it, what may be decided)
+is the desk's (`zcreview.desk`); this screen claims through it and shows what it read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from sqlmodel import Session, col, select
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,18 +29,11 @@ from textual.timer import Timer
 from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
-from zcreview.domain.checks import CheckResult, PeerInfo, counts, run_all
-from zcreview.domain.corrections import (
-    CorrectionItem,
-    CorrectionNotice,
-    NoticeBasis,
-    deadline_text,
-    to_local,
-    working_days_left,
-)
-from zcreview.domain.model import Application
+from zcreview.desk.drafts import Flag, correction_items
+from zcreview.desk.walk import Opened, Position, attachments_of, decidable
+from zcreview.domain.checks import CheckResult, counts
+from zcreview.domain.corrections import deadline_text, to_local, working_days_left
 from zcreview.domain.paths import label_for_path
-from zcreview.domain.workflow import State
 from zcreview.ocr_queue import PageEvent
 from zcreview.screens.attachment_export import save_attachment
 from zcreview.screens.composer import ReturnComposer
@@ -61,72 +56,25 @@ from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.screens.widgets.key_bar import KeyBar
 from zcreview.screens.widgets.preview_pane import PreviewPane, PreviewTarget
-from zcreview.storage import queue as queue_db
-from zcreview.storage.applications import get_row, load_revision, short_id
-from zcreview.storage.blob_notes import attachment_notes
-from zcreview.storage.flags import list_flags
-from zcreview.storage.notices import last_return, load_notice, notice_basis
+from zcreview.storage.applications import short_id
 from zcreview.storage.queue import QueueFilter
-from zcreview.storage.recognised import application_evidence
-from zcreview.storage.review_reads import resubmission_context, upper_return
-from zcreview.storage.review_results import (
-    Claimed,
-    ClaimedByOther,
-    ClaimResult,
-    Decision,
-    ResubmissionContext,
-)
-from zcreview.storage.tables import ApplicationRow
+from zcreview.storage.review_results import Claimed, ClaimResult, Decision
 from zcreview.storage.transitions import ReviewError
-
-PASSABLE = frozenset({State.IN_REVIEW.value, State.RETURNED_FROM_ABOVE.value})
-RETURNABLE = frozenset({State.IN_REVIEW.value, State.PASSED.value, State.RETURNED_FROM_ABOVE.value})
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A draft flag as the screen shows it."""
-
-    path: str
-    label: str
-    reason_id: str
-    reason: str
-    note: str
-
-    def text(self) -> str:
-        return CorrectionItem(self.path, self.label, self.reason_id, self.reason, self.note).text()
 
 
 @dataclass
-class Loaded:
-    """One queue position, read (and claimed) by the load worker."""
+class Loaded(Opened):
+    """One queue position as the screen holds it: what the desk read, the claim, the items."""
 
-    index: int
-    total: int
-    app_id: str = ""
-    state: str = ""
-    version: int = 0
-    holder: str | None = None
     can_decide: bool = False
     claim_message: str = ""
-    application: Application | None = None
-    results: list[CheckResult] = field(default_factory=list)
-    items: list[ReviewItem] = field(default_factory=list)
-    flags: list[Flag] = field(default_factory=list)
-    resubmission: ResubmissionContext | None = None
-    above: CorrectionNotice | None = None
-    """The upper office's correction list while the application is 上级退回 here."""
-    returned: CorrectionNotice | None = None
-    """This office's correction list while the application is 已退回 (or 逾期放弃)."""
-    basis: NoticeBasis | None = None
-    """What a return's notice is made of: the office, whom it goes to, whom to ask."""
     taken_over: str = ""
     """Said once when this reviewer took over another's expired claim by opening it."""
-    next_attachment: tuple[str, str] | None = None
-    error: str | None = None
-    peers: list[PeerInfo] = field(default_factory=list)
-    """The applicant's other applications, for checks run again when evidence arrives."""
-    file_notes: list[CheckResult] = field(default_factory=list)
+    items: list[ReviewItem] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, opened: Opened) -> Loaded:
+        return cls(**{f.name: getattr(opened, f.name) for f in fields(Opened)})
 
 
 class ReviewScreen(Screen[int]):
@@ -334,7 +282,7 @@ class ReviewScreen(Screen[int]):
             and loaded.application is not None
             and event.outcome in ("read", "failed")
             and event.page + 1 >= event.page_count
-            and event.sha256 in {sha for sha, _ in _attachments_of(loaded.application)}
+            and event.sha256 in {sha for sha, _ in attachments_of(loaded.application)}
         ):
             # This runs on an OCR thread: only a message may cross to the screen.
             self.post_message(self._EvidenceRead(loaded.app_id))
@@ -348,20 +296,8 @@ class ReviewScreen(Screen[int]):
         loaded = self.loaded
         if loaded is None or loaded.app_id != app_id or loaded.application is None:
             return
-        services = self.services
         app = loaded.application
-        with services.store.session() as session:
-            evidence = application_evidence(app, session=session)
-        results = (
-            run_all(
-                app,
-                services.config(),
-                today=services.today(),
-                peers=loaded.peers,
-                evidence=evidence,
-            )
-            + loaded.file_notes
-        )
+        results = self.services.walk().recheck(loaded)
         ctx = loaded.resubmission
         items = build_items(
             app,
@@ -393,17 +329,9 @@ class ReviewScreen(Screen[int]):
         ocr = self.services.ocr
         if ocr is None or loaded.application is None:
             return
-        ocr.focus(_attachments_of(loaded.application))
-        with self.services.store.session() as session:
-            rows = queue_db.page(
-                self.queue_filter, loaded.index + 1, AHEAD_APPLICATIONS, session=session
-            )
-            ahead: list[tuple[str, str]] = []
-            for row in rows:
-                try:
-                    ahead += _attachments_of(load_revision(row.id, session=session))
-                except (LookupError, ValueError):
-                    continue
+        ocr.focus(attachments_of(loaded.application))
+        walk = self.services.walk()
+        ahead = walk.attachments_ahead(self.queue_filter, loaded.index + 1, AHEAD_APPLICATIONS)
         ocr.ahead(ahead)
         if not self.services.background_ocr_started:
             self.services.background_ocr_started = True
@@ -444,43 +372,25 @@ class ReviewScreen(Screen[int]):
         worker = get_current_worker()
         services = self.services
         desk = services.desk(self.reviewer) if self.reviewer else None
+        walk = services.walk()
         try:
             if release and desk is not None:
                 with self._claim_lock:  # after a lease renewal under way, never before it
                     desk.release(release)
-            with services.store.session() as session:
-                total = queue_db.count(self.queue_filter, session=session)
-                if after is not None:
-                    pos = queue_db.position_of(after, self.queue_filter, session=session)
-                    # Still in the selection: take the one after it; gone: its place moved up.
-                    index = pos + 1 if pos is not None else index
-                if pinned is not None:
-                    app_id = pinned
-                    if queue_db.position_of(pinned, self.queue_filter, session=session) is None:
-                        total += 1  # back in the selection once released
-                elif index >= total or index < 0:
-                    self.post_message(self._Loaded(Loaded(index, total, error="END")))
-                    return
-                else:
-                    app_id = queue_db.page(self.queue_filter, index, 1, session=session)[0].id
-                before = get_row(app_id, session=session)
-                earlier = (before.holder, before.lease_until) if before is not None else None
-            loaded = Loaded(index, total, app_id)
+            where = walk.locate(self.queue_filter, index, after=after, pinned=pinned)
+            if where.app_id is None:
+                self.post_message(self._Loaded(Loaded(where.index, where.total, error="END")))
+                return
+            claim: ClaimResult | None = None
             if desk is not None:
-                claim = desk.claim(app_id)
+                claim = desk.claim(where.app_id)
                 if isinstance(claim, Claimed) and (self._leaving or worker.is_cancelled):
                     # Left (q typed ahead) or superseded while this was claiming.
-                    desk.release(app_id)
+                    desk.release(where.app_id)
                     return
-                loaded.can_decide = isinstance(claim, Claimed)
-                loaded.claim_message = claim_text(claim)
-                if isinstance(claim, Claimed) and earlier is not None:
-                    loaded.taken_over = taken_over_text(*earlier, self.reviewer)
-                if isinstance(claim, ClaimedByOther):
-                    loaded.holder = claim.holder
-            else:
-                loaded.claim_message = "只读浏览（未选择审核人）"
-            self._read(loaded, services)
+            loaded = Loaded.of(walk.read(where, self.queue_filter, self.reviewer))
+            self._claimed(loaded, where, claim)
+            self._present(loaded)
             self._schedule_ocr(loaded)
         except ReviewError as exc:
             self.post_message(self._Loaded(Loaded(index, self.total, error=str(exc))))
@@ -488,44 +398,21 @@ class ReviewScreen(Screen[int]):
         if not worker.is_cancelled:
             self.post_message(self._Loaded(loaded))
 
-    def _read(self, loaded: Loaded, services: ReviewServices) -> None:
-        config = services.config()
-        with services.store.session() as session:
-            head = get_row(loaded.app_id, session=session)
-            if head is None:
-                loaded.error = "这份申报已不存在"
-                return
-            loaded.state, loaded.version, loaded.holder = head.state, head.version, head.holder
-            try:
-                app = load_revision(loaded.app_id, session=session)
-            except (LookupError, ValueError) as exc:
-                loaded.error = f"无法读取这份申报：{exc}"
-                return
-            loaded.application = app
-            loaded.flags = [
-                Flag(f.field_path, f.label, f.reason_id, f.reason, f.note)
-                for f in list_flags(loaded.app_id, session=session)
-            ]
-            loaded.resubmission = resubmission_context(loaded.app_id, session=session)
-            loaded.above = upper_return(loaded.app_id, session=session)
-            if head.state in (State.RETURNED.value, State.ABANDONED.value):
-                ret = last_return(loaded.app_id, session=session)
-                if ret is not None and ret.origin != "above":
-                    loaded.returned = load_notice(ret, session=session)
-            if self.reviewer:
-                loaded.basis = notice_basis(loaded.app_id, self.reviewer, session=session, head=app)
-            peers = _peers(session, loaded.app_id, head.id_number)
-            loaded.next_attachment = _next_attachment(
-                session, self.queue_filter, loaded.index + 1, loaded.total
-            )
-            file_notes = attachment_notes(app, session=session)
-            evidence = application_evidence(app, session=session)
-        loaded.peers = peers
-        loaded.file_notes = file_notes
-        loaded.results = (
-            run_all(app, config, today=services.today(), peers=peers, evidence=evidence)
-            + file_notes
-        )
+    def _claimed(self, loaded: Loaded, where: Position, claim: ClaimResult | None) -> None:
+        """What the claim made of this opening: decide or read only, and what to say."""
+        if claim is None:
+            loaded.claim_message = "只读浏览（未选择审核人）"
+            return
+        loaded.can_decide = isinstance(claim, Claimed)
+        loaded.claim_message = claim_text(claim)
+        if isinstance(claim, Claimed):
+            loaded.taken_over = taken_over_text(where.holder, where.lease_until, self.reviewer)
+
+    def _present(self, loaded: Loaded) -> None:
+        """The field list's items of what was read (runs in the load worker)."""
+        app = loaded.application
+        if app is None:
+            return
         ctx = loaded.resubmission
         loaded.items = build_items(
             app,
@@ -671,14 +558,9 @@ class ReviewScreen(Screen[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         loaded = self.loaded
         state = loaded.state if loaded is not None else ""
-        if action == "pass_application":
-            return self._deciding() and state in PASSABLE
-        if action == "compose_return":
-            return self._deciding() and state in RETURNABLE
-        if action == "reopen":
-            return self._deciding() and state == State.PASSED.value
-        if action == "flag":
-            return self._deciding() and state != State.PASSED.value
+        deciding = {"pass_application": "pass", "compose_return": "return"}
+        if action in ("pass_application", "compose_return", "reopen", "flag"):
+            return self._deciding() and decidable(state, deciding.get(action, action))
         if action == "walk" and parameters:
             target = self.index + int(str(parameters[0]))
             return 0 <= target < self.total and not self._busy
@@ -798,10 +680,7 @@ class ReviewScreen(Screen[int]):
                     note=choice.note,
                     label=label,
                 )
-            flags = [
-                Flag(f.field_path, f.label, f.reason_id, f.reason, f.note)
-                for f in desk.flags(app_id)
-            ]
+            flags = desk.flags(app_id)
         except ReviewError as exc:
             self.post_message(self._Failed(str(exc)))
             return
@@ -874,7 +753,7 @@ class ReviewScreen(Screen[int]):
         loaded = self.loaded
         if loaded is None or loaded.basis is None or self.reviewer is None:
             return
-        items = items_from_flags_of(loaded.flags)
+        items = correction_items(loaded.flags)
         composer = ReturnComposer(
             self.services,
             self.reviewer,
@@ -1072,63 +951,8 @@ AHEAD_APPLICATIONS = 3
 """Applications after the open one whose attachments are read ahead of the reviewer."""
 
 
-def _attachments_of(app: Application) -> list[tuple[str, str]]:
-    docs: dict[str, str] = {}
-    for _path, ref in app.all_attachments():
-        if ref.sha256:
-            docs.setdefault(ref.sha256, ref.name)
-    return list(docs.items())
-
-
 def taken_over_text(holder: str | None, until: datetime | None, reviewer: str | None) -> str:
     """What to tell a reviewer who just took over another's expired claim ("" if not that)."""
     if not holder or holder == reviewer or until is None:
         return ""
     return f"{clean(holder)} 的领取已于 {to_local(until):%H:%M} 超时，现由您接手审核"
-
-
-def items_from_flags_of(flags: list[Flag]) -> list[CorrectionItem]:
-    """Correction items pre-filled from the draft flags (one per path, the first flag wins),
-    in platform order of the flags as listed."""
-    items: dict[str, CorrectionItem] = {}
-    for f in flags:
-        label = f.label or label_for_path(f.path)
-        items.setdefault(f.path, CorrectionItem(f.path, label, f.reason_id, f.reason, f.note))
-    return list(items.values())
-
-
-def _peers(session: Session, app_id: str, id_number: str) -> list[PeerInfo]:
-    """Other applications of the same person (ELIG-EXCL, CHANGE-SERIES)."""
-    rows = session.exec(
-        select(ApplicationRow).where(
-            col(ApplicationRow.id_number) == id_number, col(ApplicationRow.id) != app_id
-        )
-    ).all()
-    peers: list[PeerInfo] = []
-    for row in rows:
-        try:
-            other = load_revision(row.id, session=session)
-        except (LookupError, ValueError):
-            continue
-        b = other.basic
-        peers.append(PeerInfo(b.application_kind, b.year, b.level, b.series))
-    return peers
-
-
-def _next_attachment(
-    session: Session, flt: QueueFilter, index: int, total: int
-) -> tuple[str, str] | None:
-    """The first attachment of the application after this one, to draw ahead of need."""
-    if index >= total:
-        return None
-    rows = queue_db.page(flt, index, 1, session=session)
-    if not rows:
-        return None
-    try:
-        app = load_revision(rows[0].id, session=session)
-    except (LookupError, ValueError):
-        return None
-    for _path, ref in app.all_attachments():
-        if ref.sha256:
-            return ref.sha256, ref.name
-    return None

@@ -6,14 +6,12 @@ correction list and consumes them. Functions take `*, session`; the caller commi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete
 from sqlmodel import Session, col, select
 
-from zcreview.domain.corrections import CorrectionItem
 from zcreview.domain.paths import label_for_path
 from zcreview.storage import audit
 from zcreview.storage.review_tables import FlagRow
@@ -100,18 +98,3 @@ def clear_flags(app_id: str, *, session: Session, reviewer: str | None = None) -
         CursorResult[Any], session.execute(stmt.execution_options(synchronize_session="fetch"))
     )
     return int(result.rowcount)
-
-
-def items_from_flags(flags: Iterable[FlagRow]) -> list[CorrectionItem]:
-    """Correction items from draft flags, one per field path (the first flag's reason wins)."""
-    items: dict[str, CorrectionItem] = {}
-    for f in flags:
-        if f.field_path not in items:
-            items[f.field_path] = CorrectionItem(
-                field_path=f.field_path,
-                label=f.label or label_for_path(f.field_path),
-                reason_id=f.reason_id,
-                reason=f.reason,
-                note=f.note,
-            )
-    return list(items.values())

@@ -1,5 +1,5 @@
 """Read models of review: the upper office's open list, a resubmission against its return,
-an application's decisions, the 一览表 of a selection and the applicant's other applications."""
+an application's decisions and the 一览表 of a selection."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
-from zcreview.domain.checks import PeerInfo
 from zcreview.domain.corrections import CorrectionItem, CorrectionNotice, to_local
 from zcreview.domain.diff import assess_resubmission, diff_applications
 from zcreview.domain.workflow import State
@@ -89,24 +88,6 @@ def history(app_id: str, *, session: Session) -> list[DecisionRow]:
             .order_by(col(DecisionRow.at), col(DecisionRow.id))
         ).all()
     )
-
-
-def peers_of(app_id: str, id_number: str, *, session: Session) -> list[PeerInfo]:
-    """The same person's other applications (ELIG-EXCL, CHANGE-SERIES); unreadable ones skipped."""
-    rows = session.exec(
-        select(ApplicationRow).where(
-            col(ApplicationRow.id_number) == id_number, col(ApplicationRow.id) != app_id
-        )
-    ).all()
-    peers: list[PeerInfo] = []
-    for row in rows:
-        try:
-            other = load_revision(row.id, session=session)
-        except (LookupError, ValueError):
-            continue
-        b = other.basic
-        peers.append(PeerInfo(b.application_kind, b.year, b.level, b.series))
-    return peers
 
 
 def decision_list(flt: QueueFilter, *, session: Session) -> list[DecisionListRow]:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from zcreview.desk.drafts import Flag, correction_items, flags_of
 from zcreview.domain.corrections import (
     CorrectionItem,
     CorrectionNotice,
@@ -139,14 +140,15 @@ class ReviewDesk:
         with self._unit() as s:
             return flags.remove_flag(app_id, self.reviewer, field_path, session=s, now=self._now(s))
 
-    def flags(self, app_id: str, *, mine_only: bool = False) -> list[FlagRow]:
+    def flags(self, app_id: str, *, mine_only: bool = False) -> list[Flag]:
+        """Draft flags on the application (everyone's, or this reviewer's), oldest first."""
         with new_session(self.engine) as s:
             reviewer = self.reviewer if mine_only else None
-            return flags.list_flags(app_id, session=s, reviewer=reviewer)
+            return flags_of(flags.list_flags(app_id, session=s, reviewer=reviewer))
 
     def items_from_flags(self, app_id: str) -> list[CorrectionItem]:
         """The correction list the current flags would make (what `r` pre-fills)."""
-        return flags.items_from_flags(self.flags(app_id))
+        return correction_items(self.flags(app_id))
 
     def resubmission_context(self, app_id: str) -> ResubmissionContext | None:
         with new_session(self.engine) as s:
