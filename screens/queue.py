@@ -17,6 +17,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from zcreview.desk.rules import PASSABLE_FROM_QUEUE
 from zcreview.domain.workflow import STATE_ORDER, State
 from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.state_filter import StateFilterScreen
@@ -32,16 +33,6 @@ if TYPE_CHECKING:
     from zcreview.domain.corrections import CorrectionNotice
     from zcreview.screens.review import ClaimReleased
     from zcreview.storage.review_results import ClaimResult, Decision
-
-PASSABLE_FROM_QUEUE = frozenset(
-    {
-        State.PENDING.value,
-        State.IN_REVIEW.value,
-        State.RESUBMITTED.value,
-        State.RETURNED_FROM_ABOVE.value,
-    }
-)
-"""States `a` on the queue can pass: claiming them gives 审核中 (or keeps 上级退回's path)."""
 
 DUE_SOON_DAYS = 2
 """`d` shows returns due within this many working days."""

@@ -30,7 +30,8 @@ from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from zcreview.desk.drafts import Flag, correction_items
-from zcreview.desk.walk import Opened, Position, attachments_of, decidable
+from zcreview.desk.rules import decidable
+from zcreview.desk.walk import Opened, Position, attachments_of
 from zcreview.domain.checks import CheckResult, counts
 from zcreview.domain.corrections import deadline_text, to_local, working_days_left
 from zcreview.domain.paths import label_for_path

@@ -15,7 +15,6 @@ from zcreview.domain.catalogue import Config
 from zcreview.domain.checks import CheckResult, PeerInfo, run_all
 from zcreview.domain.corrections import CorrectionNotice, NoticeBasis
 from zcreview.domain.model import Application
-from zcreview.domain.workflow import TRANSITIONS, State
 from zcreview.storage import queue as queue_db
 from zcreview.storage.applications import get_row, load_revision, peers_of
 from zcreview.storage.blob_notes import attachment_notes
@@ -26,17 +25,6 @@ from zcreview.storage.recognised import application_evidence
 from zcreview.storage.review_reads import own_return, resubmission_context, upper_return
 from zcreview.storage.review_results import ResubmissionContext
 from zcreview.storage.store import Store
-
-
-def decidable(state: str, action: str) -> bool:
-    """Whether the reviewer holding an application in `state` may `pass`, `return`, `reopen`
-    or `flag` it, by the workflow's moves. Flags draft a return of an application under
-    review; a passed one is reopened first."""
-    try:
-        current = State(state)
-    except ValueError:
-        return False
-    return (current, "pass" if action == "flag" else action) in TRANSITIONS
 
 
 @dataclass(frozen=True)
