@@ -31,7 +31,7 @@ from zcreview.storage.store import Store
 
 if TYPE_CHECKING:
     from zcreview.domain.corrections import CorrectionNotice
-    from zcreview.screens.review import ClaimReleased
+    from zcreview.screens.review_release import ClaimReleased
     from zcreview.storage.review_results import ClaimResult, Decision
 
 DUE_SOON_DAYS = 2

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass, field, fields
-from datetime import datetime
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -31,10 +30,8 @@ from textual.worker import get_current_worker
 
 from zcreview.desk.drafts import Flag, correction_items
 from zcreview.desk.rules import decidable
-from zcreview.desk.walk import Opened, Position, attachments_of
-from zcreview.domain.checks import CheckResult, counts
-from zcreview.domain.corrections import deadline_text, to_local, working_days_left
-from zcreview.domain.paths import label_for_path
+from zcreview.desk.walk import Position, attachments_of
+from zcreview.domain.checks import CheckResult
 from zcreview.ocr_queue import PageEvent
 from zcreview.screens.attachment_export import save_attachment
 from zcreview.screens.composer import ReturnComposer
@@ -45,14 +42,20 @@ from zcreview.screens.flag_dialog import FlagChoice, FlagDialog
 from zcreview.screens.review_items import (
     ReviewItem,
     build_items,
-    glyph,
     item_label,
     problem_indexes,
-    rank,
 )
+from zcreview.screens.review_lines import (
+    Loaded,
+    item_line,
+    status_line,
+    taken_over_text,
+    title_line,
+)
+from zcreview.screens.review_release import release_in_background
 from zcreview.screens.review_services import ReviewServices, services_of
 from zcreview.screens.review_texts import claim_text, decision_text
-from zcreview.screens.text import clean, shown
+from zcreview.screens.text import clean
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.screens.widgets.key_bar import KeyBar
@@ -61,21 +64,6 @@ from zcreview.storage.applications import short_id
 from zcreview.storage.queue import QueueFilter
 from zcreview.storage.review_results import Claimed, ClaimResult, Decision
 from zcreview.storage.transitions import ReviewError
-
-
-@dataclass
-class Loaded(Opened):
-    """One queue position as the screen holds it: what the desk read, the claim, the items."""
-
-    can_decide: bool = False
-    claim_message: str = ""
-    taken_over: str = ""
-    """Said once when this reviewer took over another's expired claim by opening it."""
-    items: list[ReviewItem] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, opened: Opened) -> Loaded:
-        return cls(**{f.name: getattr(opened, f.name) for f in fields(Opened)})
 
 
 class ReviewScreen(Screen[int]):
@@ -460,27 +448,6 @@ class ReviewScreen(Screen[int]):
         if loaded.taken_over:
             self.notify(loaded.taken_over, title="已接手", severity="warning", markup=False)
 
-    def _show_title(self) -> None:
-        loaded = self.loaded
-        title = Text()
-        if loaded is None:
-            return
-        title.append(f"第 {loaded.index + 1} / {loaded.total} 份  ", style="dim")
-        # The state first: a narrow terminal cuts the end of the line, never the state.
-        title.append(f"状态：{loaded.state}  ", style="bold")
-        app = loaded.application
-        if app is not None:
-            b = app.basic
-            a = self._ascii
-            title.append(shown(clean(b.name), a), style="bold")
-            title.append(shown(f"  {clean(b.applying_unit)}  {b.year} {clean(b.level)} ", a))
-            title.append(shown(f"{clean(b.series)} {clean(b.title)}  ", a))
-        # The 申报编号 the command line (export notice, report) takes: its first characters.
-        title.append(f"编号 {short_id(loaded.app_id)}", style="dim")
-        if loaded.error:
-            title.append(f"\n{shown(loaded.error, self._ascii)}", style="bold red")
-        self._line("review-title", title)
-
     def _line(self, id: str, text: Text) -> None:
         """Show `text` in the title, status or item line; lay the screen out again only when
         its number of lines changes (a relayout of the screen costs more than the data)."""
@@ -489,48 +456,24 @@ class ReviewScreen(Screen[int]):
         self._lines[id] = lines
         self.query_one(f"#{id}", Static).update(text, layout=layout)
 
+    def _show_title(self) -> None:
+        if self.loaded is not None:
+            self._line("review-title", title_line(self.loaded, self._ascii))
+
     def _show_status(self) -> None:
         loaded = self.loaded
         if loaded is None:
             return
-        ok, warn, fail = counts(loaded.results)
-        sep = " | " if self._ascii else " · "
-        line = Text()
-        line.append(f"{glyph(0, self._ascii)} {ok}  ", style="green")
-        line.append(f"{glyph(1, self._ascii)} {warn}  ", style="yellow")
-        line.append(f"{glyph(2, self._ascii)} {fail}", style="bold red")
-        returned = loaded.returned
-        if returned is not None:
-            policy = self.services.policy()
-            today = self.services.today()
-            left = working_days_left(
-                today, returned.deadline, policy.holidays, policy.extra_workdays
-            )
-            line.append(f"{sep}退回补正 {len(returned.items)} 项，期限 ")
-            line.append(
-                f"{returned.deadline:%Y-%m-%d}（{deadline_text(today, returned.deadline, left)}）",
-                style="bold red" if left <= 2 else "",
-            )
-            line.append(f"{sep}e 导出告知书")
-        else:
-            line.append(f"{sep}标记 {len(loaded.flags)} 项")
-        # Claim and conflict messages name reviewers: data typed by people, cleaned like it.
-        line.append(f"{sep}{shown(clean(loaded.claim_message), self._ascii)}")
-        if loaded.taken_over:
-            line.append(f"{sep}{shown(clean(loaded.taken_over), self._ascii)}", style="yellow")
-        if self.alert:
-            line.append(f"\n{shown(clean(self.alert), self._ascii)}", style="bold red")
+        line = status_line(
+            loaded, self.alert, self.services.today(), self.services.policy(), self._ascii
+        )
         self._line("review-status", line)
 
     @on(FieldList.Highlighted)
     def _highlighted(self, event: FieldList.Highlighted) -> None:
         item = event.item
-        detail = Text()
+        detail = item_line(item, self._ascii)
         if item is not None:
-            where = label_for_path(item.path) if item.path else "整份申报"
-            detail.append(shown(where, self._ascii), style="bold")
-            for r in item.results:
-                detail.append(f"  {glyph(rank(r.severity), self._ascii)} {r.check_id}")
             ref = item.backing(self.items)
             self.preview_target = (
                 PreviewTarget(ref.sha256, ref.name, item.label)
@@ -901,31 +844,6 @@ class ReviewScreen(Screen[int]):
         self.notify(message.message, severity=message.severity, timeout=10, markup=False)  # type: ignore[arg-type]
 
 
-@dataclass
-class ClaimReleased(Message):
-    """A claim the review screen held when it was left is given back (to the screen below)."""
-
-    app_id: str
-
-
-def release_in_background(
-    app: App[object],
-    services: ReviewServices,
-    reviewer: str,
-    app_id: str,
-    lock: threading.Lock | None = None,
-) -> None:
-    """Give back a claim after the review screen is gone; the screen then on top hears of it.
-    `lock` is the screen's claim lock: a lease renewal under way finishes first."""
-
-    def release() -> None:
-        with lock or contextlib.nullcontext(), contextlib.suppress(ReviewError):
-            services.desk(reviewer).release(app_id)
-        app.call_from_thread(lambda: app.screen.post_message(ClaimReleased(app_id)))
-
-    app.run_worker(release, thread=True, group="review-release", exit_on_error=False)
-
-
 REVIEW_SCREEN = "review"
 """Name the review screen is installed under: built once per session and reused, so opening
 an application costs a load and a repaint, not composing and styling a whole screen."""
@@ -950,10 +868,3 @@ def open_review(
 
 AHEAD_APPLICATIONS = 3
 """Applications after the open one whose attachments are read ahead of the reviewer."""
-
-
-def taken_over_text(holder: str | None, until: datetime | None, reviewer: str | None) -> str:
-    """What to tell a reviewer who just took over another's expired claim ("" if not that)."""
-    if not holder or holder == reviewer or until is None:
-        return ""
-    return f"{clean(holder)} 的领取已于 {to_local(until):%H:%M} 超时，现由您接手审核"
