@@ -407,29 +407,10 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="queue-pass")
     def _pass_all(self, reviewer: str, app_ids: list[str]) -> None:
         from zcreview.screens.review_services import services_of
-        from zcreview.screens.review_texts import claim_text
-        from zcreview.storage.review_results import Claimed
-        from zcreview.storage.transitions import ReviewError
+        from zcreview.screens.review_texts import left_text
 
-        desk = services_of(self.app).desk(reviewer)
-        passed: list[str] = []
-        left: list[str] = []
-        for app_id in app_ids:
-            try:
-                claim = desk.claim(app_id)
-                if not isinstance(claim, Claimed):
-                    left.append(claim_text(claim))
-                    continue
-                flags = desk.flags(app_id)
-                if flags:  # flagged for correction: a return, not a pass, is what was meant
-                    desk.release(app_id)
-                    left.append(f"{app_id[:8]}：已标记 {len(flags)} 项需补正")
-                    continue
-                desk.pass_application(app_id, claim.version)
-                passed.append(app_id)
-            except ReviewError as exc:
-                left.append(str(exc))
-        self.post_message(self._BulkDone(passed, left))
+        passed, left = services_of(self.app).desk(reviewer).pass_several(app_ids)
+        self.post_message(self._BulkDone(passed, [left_text(x) for x in left]))
 
     def on_queue_screen__bulk_done(self, message: _BulkDone) -> None:
         self._passing = False

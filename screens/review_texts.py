@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from zcreview.desk.desk import Left
 from zcreview.domain.corrections import to_local
 from zcreview.storage.review_results import Claimed, ClaimedByOther, ClaimResult, Decision
 from zcreview.storage.transitions import ACTION_LABELS
@@ -26,3 +27,12 @@ def decision_text(decision: Decision) -> str:
         return f"已退回，补正期限 {decision.notice.deadline:%Y-%m-%d}"
     label = ACTION_LABELS.get(decision.action, decision.action)
     return f"已{label}，当前状态“{decision.state.value}”"
+
+
+def left_text(left: Left) -> str:
+    """Why a pass of several left this application as it was."""
+    if left.claim is not None:
+        return claim_text(left.claim)
+    if left.flags:
+        return f"{left.app_id[:8]}：已标记 {left.flags} 项需补正"
+    return left.error

@@ -455,3 +455,19 @@ def test_concurrent_appends_keep_one_chain(store: Store) -> None:
         assert report.ok, report.text()
         assert report.count == 40
         assert s.exec(select(ReturnRow)).all() == []
+
+
+def test_pass_several_leaves_flagged_and_held_ones(store: Store) -> None:
+    clock = Clock()
+    zhang, li = desks(store, clock)
+    plain, flagged, held = add_app(store), add_app(store), add_app(store)
+    zhang.claim(flagged)
+    zhang.set_flag(flagged, "work_summary", reason="超过1200字")
+    zhang.release(flagged)
+    li.claim(held)
+    passed, left = zhang.pass_several([plain, flagged, held])
+    assert passed == [plain] and state_of(store, plain) == State.PASSED
+    by_id = {x.app_id: x for x in left}
+    assert by_id[flagged].flags == 1 and state_of(store, flagged) == State.PENDING
+    assert isinstance(by_id[held].claim, ClaimedByOther) and by_id[held].claim.holder == "李审核"
+    assert state_of(store, held) == State.IN_REVIEW

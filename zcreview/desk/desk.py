@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
@@ -19,10 +20,21 @@ from zcreview.domain.corrections import (
 from zcreview.storage import audit, claims, decisions, flags, review_reads
 from zcreview.storage.engine import session as new_session
 from zcreview.storage.notices import last_return, load_notice
-from zcreview.storage.review_results import ClaimResult, Decision, ResubmissionContext
+from zcreview.storage.review_results import Claimed, ClaimResult, Decision, ResubmissionContext
 from zcreview.storage.review_tables import AuditRow, DecisionRow, FlagRow
 from zcreview.storage.tables import utcnow
-from zcreview.storage.transitions import NotAllowed, db_now
+from zcreview.storage.transitions import NotAllowed, ReviewError, db_now
+
+
+@dataclass(frozen=True)
+class Left:
+    """An application a pass of several left as it was, and why: a claim it could not take,
+    the number of draft flags on it (a return is what was meant), or a refusal."""
+
+    app_id: str
+    claim: ClaimResult | None = None
+    flags: int = 0
+    error: str = ""
 
 
 class ReviewDesk:
@@ -101,6 +113,29 @@ class ReviewDesk:
                 session=s,
                 now=self._now(s),
             )
+
+    def pass_several(self, app_ids: Sequence[str]) -> tuple[list[str], list[Left]]:
+        """Claim and pass each application, one committed transaction each; those held by
+        another, in a state that cannot be passed, or flagged for correction are left (a
+        flagged one is released). Returns the passed ids and what was left."""
+        passed: list[str] = []
+        left: list[Left] = []
+        for app_id in app_ids:
+            try:
+                claim = self.claim(app_id)
+                if not isinstance(claim, Claimed):
+                    left.append(Left(app_id, claim=claim))
+                    continue
+                flagged = len(self.flags(app_id))
+                if flagged:
+                    self.release(app_id)
+                    left.append(Left(app_id, flags=flagged))
+                    continue
+                self.pass_application(app_id, claim.version)
+                passed.append(app_id)
+            except ReviewError as exc:
+                left.append(Left(app_id, error=str(exc)))
+        return passed, left
 
     def reopen(self, app_id: str, expected_version: int) -> Decision:
         with self._unit() as s:
