@@ -29,6 +29,7 @@ from zcreview.domain.corrections import (
     CorrectionItem,
     NoticeBasis,
     cn_date,
+    deadline_problem,
     is_working_day,
     return_problems,
 )
@@ -59,9 +60,8 @@ def parse_deadline(text: str, today: date) -> tuple[date | None, str]:
         value = None
     if value is None:
         return None, "期限格式应为 YYYY-MM-DD，例如 2025-06-23"
-    if value < today:
-        return None, "补正期限不能早于今天"
-    return value, ""
+    problem = deadline_problem(value, today)
+    return (None, problem) if problem else (value, "")
 
 
 def problems_of(items: Sequence[CorrectionItem]) -> list[str]:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from zcreview.domain.corrections import CorrectionItem, local_today
+from zcreview.domain.corrections import CorrectionItem, deadline_problem, local_today
 from zcreview.domain.workflow import State
 from zcreview.storage.claims import check_not_held, drop_claim, set_claim
 from zcreview.storage.flags import clear_flags
@@ -105,8 +105,9 @@ def return_application(
     unfinished 数据上报 batch), NotFound.
     """
     now = now or db_now(session)
-    if deadline < local_today(now):
-        raise NotAllowed("补正期限不能早于今天")
+    late = deadline_problem(deadline, local_today(now))
+    if late:
+        raise NotAllowed(late)
     row = fetch_row(app_id, session)
     _check_decidable(row, reviewer, expected_version, session, now)
     _check_not_reporting(row, session)

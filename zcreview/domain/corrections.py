@@ -71,6 +71,11 @@ def return_problems(items: Sequence[CorrectionItem]) -> list[str]:
     return problems
 
 
+def deadline_problem(deadline: date, today: date) -> str:
+    """Why a correction deadline cannot be set ("" when it can): not before today."""
+    return "补正期限不能早于今天" if deadline < today else ""
+
+
 @dataclass(frozen=True)
 class NoticeBasis:
     """What a return's notice is made of besides its items and deadline: the judged revision,
