@@ -285,18 +285,8 @@ class ReviewScreen(Screen[int]):
         loaded = self.loaded
         if loaded is None or loaded.app_id != app_id or loaded.application is None:
             return
-        app = loaded.application
         results = self.services.walk().recheck(loaded)
-        ctx = loaded.resubmission
-        items = build_items(
-            app,
-            results,
-            ctx.report if ctx is not None else None,
-            late=bool(ctx and ctx.late),
-            ascii_mode=self._ascii,
-            above=loaded.above,
-        )
-        self.post_message(self._Rechecked(app_id, results, items))
+        self.post_message(self._Rechecked(app_id, results, self._items_of(loaded, results)))
 
     def on_review_screen__rechecked(self, message: _Rechecked) -> None:
         loaded = self.loaded
@@ -379,7 +369,7 @@ class ReviewScreen(Screen[int]):
                     return
             loaded = Loaded.of(walk.read(where, self.queue_filter, self.reviewer))
             self._claimed(loaded, where, claim)
-            self._present(loaded)
+            loaded.items = self._items_of(loaded, loaded.results)
             self._schedule_ocr(loaded)
         except ReviewError as exc:
             self.post_message(self._Loaded(Loaded(index, self.total, error=str(exc))))
@@ -397,15 +387,16 @@ class ReviewScreen(Screen[int]):
         if isinstance(claim, Claimed):
             loaded.taken_over = taken_over_text(where.holder, where.lease_until, self.reviewer)
 
-    def _present(self, loaded: Loaded) -> None:
-        """The field list's items of what was read (runs in the load worker)."""
+    def _items_of(self, loaded: Loaded, results: list[CheckResult]) -> list[ReviewItem]:
+        """The field list's items of what was read, with these check results (runs in a
+        worker: on load, and again when evidence arrives)."""
         app = loaded.application
         if app is None:
-            return
+            return []
         ctx = loaded.resubmission
-        loaded.items = build_items(
+        return build_items(
             app,
-            loaded.results,
+            results,
             ctx.report if ctx is not None else None,
             late=bool(ctx and ctx.late),
             ascii_mode=self._ascii,
