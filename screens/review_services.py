@@ -16,6 +16,8 @@ from zcreview.storage.tables import utcnow
 # The app builds these services before its first paint; what they use (review storage, the
 # previewer, OCR, the catalogue) loads on first use instead.
 if TYPE_CHECKING:
+    from zcreview.desk.desk import ReviewDesk
+    from zcreview.desk.walk import ReviewWalk
     from zcreview.domain.catalogue import Config
     from zcreview.domain.corrections import ReviewPolicy
     from zcreview.ocr_queue import OcrQueue
@@ -23,7 +25,6 @@ if TYPE_CHECKING:
     from zcreview.preview.cells import CellMode
     from zcreview.preview.graphics import Protocol
     from zcreview.preview.probe import TerminalGraphics
-    from zcreview.storage.review import ReviewDesk
 
 
 @dataclass
@@ -87,9 +88,15 @@ class ReviewServices:
 
     def desk(self, reviewer: str) -> ReviewDesk:
         """The reviewer's desk; each of its methods is one committed transaction."""
-        from zcreview.storage.review import ReviewDesk
+        from zcreview.desk.desk import ReviewDesk
 
         return ReviewDesk(self.store.engine, reviewer, self.policy(), clock=self.clock)
+
+    def walk(self) -> ReviewWalk:
+        """Reads for walking a queue selection: what is at a position, read for review."""
+        from zcreview.desk.walk import ReviewWalk
+
+        return ReviewWalk(self.store, self.config, self.today)
 
     def now(self) -> datetime:
         return self.clock() if self.clock is not None else utcnow()

@@ -4,7 +4,7 @@ A cycle (zcreview.sync.service.SyncService.cycle) sends unfinished batches and q
 then pulls the inbox (records only) and returns from above. It runs periodically (`[sync]
 interval`, seconds; 0 = only on demand) and on `$`; never on the UI thread. Its state is a
 short text in the header (同步：离线 / 正在上报 3 份 42% / 已同步 12:03); screens that care
-subscribe to `sync_signal` for progress and finished cycles.
+subscribe to the runner's `signal` for progress and finished cycles.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from zcreview.sync.service import CycleReport, SyncService
 
 SyncEvent: TypeAlias = "BatchProgress | CycleReport"
-"""What `sync_signal` publishes: progress of a batch being sent, or a finished cycle."""
+"""What `SyncRunner.signal` publishes: progress of a batch being sent, or a finished cycle."""
 
 
 def status_text(report: CycleReport | None, apps: int, returns: int) -> str:

@@ -21,7 +21,12 @@ FIRST_PAINT = (
 )
 LATER = (
     "zcreview.screens.review",
-    "zcreview.storage.review",
+    "zcreview.desk.desk",
+    "zcreview.desk.walk",
+    "zcreview.desk.drafts",
+    "zcreview.storage.decisions",
+    "zcreview.storage.claims",
+    "zcreview.storage.review_reads",
     "zcreview.preview.cache",
     "zcreview.ocr_queue",
     "zcreview.sync",

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from tests.review_helpers import Clock, add_app, run_cli, state_of
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.exports import (
     LIST_HEADERS,
@@ -22,7 +23,8 @@ from zcreview.exports import (
     write_list_xlsx,
 )
 from zcreview.storage.queue import QueueFilter
-from zcreview.storage.review import DecisionListRow, ReviewDesk, decision_list
+from zcreview.storage.review_reads import decision_list
+from zcreview.storage.review_results import DecisionListRow
 from zcreview.storage.store import Store
 
 ITEM = CorrectionItem(

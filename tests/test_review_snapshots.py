@@ -12,21 +12,21 @@ from typing import Any
 
 import pytest
 
+from tests.pilot_helpers import settle
 from tests.review_screen_data import (
     Clock,
     add_application,
     new_office,
     preview_files,
     review_app,
-    settle,
 )
 from zcreview.configfiles import load_config
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import policy_from_config
 from zcreview.screens.review import ReviewScreen
 from zcreview.screens.review_services import ReviewServices
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.storage.queue import QueueFilter
-from zcreview.storage.review import ReviewDesk
 from zcreview.storage.store import Store
 
 FIRST = "00000000-0000-0000-0000-000000000001"
