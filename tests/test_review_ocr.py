@@ -144,3 +144,30 @@ async def test_save_key_writes_the_original_bytes(
         await pilot.press("w")
         await settle(pilot)
         assert len(list((office.home / "exports").iterdir())) == 1
+
+
+async def test_a_field_shows_the_scan_of_its_record(office: Store) -> None:
+    """The cursor on 毕业学校 (a field, not the attachment row) previews the record's certificate
+    and looks for that field's value in it, instead of saying there is no attachment."""
+    app = review_app(office)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_at_certificate(pilot)
+        certificate = screen.preview_target
+        assert certificate is not None
+        fields = screen.query_one(FieldList)
+        pane = screen.query_one(PreviewPane)
+        await pilot.press("up")  # the last field of the 评审依据 record, right above its scan
+        await settle(pilot)
+        item = fields.items[fields.cursor]
+        assert item.kind == "field" and item.path.startswith("education.basis."), item.path
+        assert screen.preview_target is not None
+        assert screen.preview_target.sha == certificate.sha
+        assert "没有附件" not in screen_text(app)
+        assert fields.go_to_path("education.basis.school")
+        await settle(pilot)
+        assert pane.target is not None and pane.target.sha == certificate.sha
+        assert pane.needles == ("山东大学",)
+        # 基本信息's name has no scan of its own record: still nothing to show.
+        assert fields.go_to_path("basic.name")
+        await settle(pilot)
+        assert pane.target is None and "没有附件" in screen_text(app)

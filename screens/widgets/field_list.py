@@ -28,11 +28,12 @@ _BAKED = ("heading", "label", "muted", "ok", "warn", "fail", "flag", "flag-text"
 """Component styles drawn into the wrapped strips: a change of any of them wraps again."""
 
 
-class FieldList(ScrollView, can_focus=True):
+class FieldList(ScrollView, can_focus=True, inherit_bindings=False):
     """Items pushed down by the review screen; reports the item under the cursor.
 
     Keys live on the screen (they work whether this list or the preview pane is showing);
-    this widget only draws and moves the cursor.
+    this widget only draws and moves the cursor. It takes none of ScrollView's keys: with
+    them ↑/↓/Home/End/PgUp/PgDn scrolled the list under a cursor that stayed put.
     """
 
     DEFAULT_CSS = """
