@@ -35,6 +35,8 @@ _ZH_DATE = re.compile(
 )
 _NUMBER = re.compile(r"[0-9A-Z]{4,}")
 _SKIP_FIELDS = frozenset({"attachments", "sha256", "size", "mime"})
+_QUALIFIERS = ("基本", "不")
+"""Words that turn a grade into another one when written before it (基本合格, 不称职)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,13 @@ def find(value: str, lines: Sequence[str]) -> Finding:
         pos = flat.find(wanted)
         while pos >= 0:
             hit = Hit(index, where[pos], where[pos + len(wanted) - 1] + 1, "found")
-            if _bounded(line, hit.start, hit.end, wanted):
+            qualifier = next((q for q in _QUALIFIERS if flat[:pos].endswith(q)), "")
+            if qualifier and not wanted.startswith(_QUALIFIERS):
+                # 合格 inside 基本合格 is another grade: the scan says the qualified one.
+                start = where[pos - len(qualifier)]
+                near.append(Hit(index, start, hit.end, "differs"))
+                seen = seen or line[start : hit.end]
+            elif _bounded(line, hit.start, hit.end, wanted):
                 hits.append(hit)
             pos = flat.find(wanted, pos + 1)
         if hits or not _distinctive(wanted):

@@ -96,3 +96,12 @@ def test_whole_hours_are_looked_for_as_printed() -> None:
     values = values_at(app, "continuing_education[0].attachments[0]")
     assert str(int(row.public_hours)) in values
     assert not any(v.endswith(".0") for v in values)
+
+
+def test_a_qualified_grade_is_another_grade() -> None:
+    lines = ["年度考核登记表", "考核年度：2023年度", "考核等次：基本合格"]
+    grade = find("合格", lines)
+    assert grade.verdict == "differs" and grade.seen == "基本合格"
+    assert find("基本合格", lines).verdict == "found"
+    assert find("称职", ["考核等次：不称职"]).seen == "不称职"
+    assert find("合格", ["考核等次：合格"]).verdict == "found"
