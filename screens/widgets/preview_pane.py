@@ -28,7 +28,7 @@ from textual.worker import get_current_worker
 from zcreview.domain.recognised import PageText
 from zcreview.preview.cache import Previewer, RenderedPage
 from zcreview.preview.cells import CellMode, Region
-from zcreview.preview.graphics import Protocol, kitty_delete
+from zcreview.preview.graphics import Protocol, kitty_delete, sixel_size
 from zcreview.preview.probe import DEFAULT_CELL
 from zcreview.screens.evidence_match import Finding, findings
 from zcreview.screens.text import clean, clean_block, fit
@@ -146,6 +146,8 @@ class PreviewPane(Widget):
         self._kept: OrderedDict[Key, RenderedPage] = OrderedDict()
         self._body: list[Strip] = []
         self._graphics_on = False
+        self._graphic: tuple[Key, str] | None = None
+        """The pixels drawn over the pane, written again after each repaint of it."""
         self._recognised = recognised
         """Reads what is stored for an attachment; None: no recognition in this session."""
         if recognised is not None:
@@ -366,21 +368,33 @@ class PreviewPane(Widget):
         message.stop()
         if message.key != self._key or self.view == "text" or not self.pixels:
             return
+        # Blank the half-block picture first and draw the pixels once that is on screen: cells
+        # written after a sixel erase it, and a narrower sixel left half-blocks showing beside it.
+        self._graphics_on = True
+        self._graphic = (message.key, message.data)
+        self._rebuild()
+
+    def _write_graphics(self, key: Key, data: str) -> None:
         driver = self.app._driver
-        if driver is None:
+        if driver is None or key != self._key or not self._graphics_on:
             return
         region = self.content_region
+        # Centred in the picture's box, as the half-blocks are.
+        shift = 0
+        size = sixel_size(data) if self.protocol == "sixel" else None
+        if size is not None:
+            shift = max(0, (region.width * self.cell[0] - size[0]) // 2 // max(1, self.cell[0]))
         # Save the cursor, move to the first body row of the pane, draw, restore.
-        move = f"\x1b7\x1b[{region.y + 2};{region.x + 1}H"
+        move = f"\x1b7\x1b[{region.y + 2};{region.x + 1 + shift}H"
         clear = kitty_delete() if self.protocol == "kitty" else ""
-        driver.write(clear + move + message.data + "\x1b8")
+        driver.write(clear + move + data + "\x1b8")
         driver.flush()
-        self._graphics_on = True
 
     def _clear_graphics(self) -> None:
         if self._graphics_on and self.protocol == "kitty" and self.app._driver is not None:
             self.app._driver.write(kitty_delete())
         self._graphics_on = False
+        self._graphic = None
 
     # ----- drawing ------------------------------------------------------------------------
 
@@ -456,6 +470,8 @@ class PreviewPane(Widget):
             body = body[:height]
         self._body = body
         self.refresh()
+        if self._graphics_on and self._graphic is not None:
+            self.call_after_refresh(self._write_graphics, *self._graphic)
 
     def _reading(self, result: RenderedPage | None, width: int) -> list[Strip]:
         """The page as text: recognised lines in reading order with the field's values marked."""
