@@ -171,3 +171,57 @@ async def test_a_field_shows_the_scan_of_its_record(office: Store) -> None:
         assert fields.go_to_path("basic.name")
         await settle(pilot)
         assert pane.target is None and "没有附件" in screen_text(app)
+
+
+async def test_pixels_stay_while_the_cursor_moves_within_the_record(office: Store) -> None:
+    """Sixel over the picture box: drawn once after the half-blocks are blanked, not drawn again
+    (300-800 KB) when only the text under it changes, erased by leaving the attachment, drawn
+    again on coming back."""
+    from zcreview.preview.probe import TerminalGraphics
+
+    app = review_app(office)
+    services = ReviewServices(
+        office,
+        Settings(home=office.home),
+        clock=Clock(),
+        isolate_previews=False,
+        terminal=TerminalGraphics("sixel", (8, 15), "probe", "XTerm(379)"),
+    )
+    app.review_services = services  # type: ignore[attr-defined]
+    async with app.run_test(size=WIDE) as pilot:
+        written: list[str] = []
+        driver = app._driver
+        assert driver is not None
+        real_write = driver.write
+
+        def record(data: str) -> None:
+            written.append(data)
+            real_write(data)
+
+        driver.write = record  # type: ignore[method-assign]
+        screen = await open_at_certificate(pilot)
+        pane = screen.query_one(PreviewPane)
+
+        def sixels() -> int:
+            return sum(data.count("\x1bP0;1;0q") for data in written)
+
+        await pilot.press("x")
+        for _ in range(100):
+            if sixels():
+                break
+            await settle(pilot, 1)
+        assert sixels() == 1
+        assert "▀" not in screen_text(app).split("─")[0].split("\n", 3)[-1]  # box blanked
+        await pilot.press("up")  # another field of the same record: same scan
+        await settle(pilot)
+        assert pane.target is not None and sixels() == 1
+        fields = screen.query_one(FieldList)
+        assert fields.go_to_path("basic.name")  # no scan: the pixels go with the repaint
+        await settle(pilot)
+        assert pane.target is None and "没有附件" in screen_text(app)
+        assert fields.go_to_path(CERTIFICATE_PATH)
+        for _ in range(100):
+            if sixels() == 2:
+                break
+            await settle(pilot, 1)
+        assert sixels() == 2

@@ -19,6 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import work
+from textual.geometry import Region as TextualRegion
 from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
@@ -147,7 +148,11 @@ class PreviewPane(Widget):
         self._body: list[Strip] = []
         self._graphics_on = False
         self._graphic: tuple[Key, str] | None = None
-        """The pixels drawn over the pane, written again after each repaint of it."""
+        """The pixels to draw over the pane's picture box."""
+        self._graphic_drawn = False
+        """Whether they are on screen: then only the cells around the box are repainted."""
+        self._graphic_pending = False
+        """A write is due after the next repaint (one is enough, however many repaints)."""
         self._recognised = recognised
         """Reads what is stored for an attachment; None: no recognition in this session."""
         if recognised is not None:
@@ -370,11 +375,18 @@ class PreviewPane(Widget):
             return
         # Blank the half-block picture first and draw the pixels once that is on screen: cells
         # written after a sixel erase it, and a narrower sixel left half-blocks showing beside it.
+        if self._graphic_drawn and self._graphic == (message.key, message.data):
+            return  # already on screen
         self._graphics_on = True
         self._graphic = (message.key, message.data)
+        self._graphic_drawn = False
         self._rebuild()
 
-    def _write_graphics(self, key: Key, data: str) -> None:
+    def _write_graphics(self) -> None:
+        self._graphic_pending = False
+        if self._graphic is None:
+            return
+        key, data = self._graphic
         driver = self.app._driver
         if driver is None or key != self._key or not self._graphics_on:
             return
@@ -389,12 +401,14 @@ class PreviewPane(Widget):
         clear = kitty_delete() if self.protocol == "kitty" else ""
         driver.write(clear + move + data + "\x1b8")
         driver.flush()
+        self._graphic_drawn = True
 
     def _clear_graphics(self) -> None:
         if self._graphics_on and self.protocol == "kitty" and self.app._driver is not None:
             self.app._driver.write(kitty_delete())
         self._graphics_on = False
         self._graphic = None
+        self._graphic_drawn = False
 
     # ----- drawing ------------------------------------------------------------------------
 
@@ -469,9 +483,22 @@ class PreviewPane(Widget):
         if len(body) > height:
             body = body[:height]
         self._body = body
-        self.refresh()
-        if self._graphics_on and self._graphic is not None:
-            self.call_after_refresh(self._write_graphics, *self._graphic)
+        shown = self._graphic is not None and self._graphic[0] == self._key
+        if self._graphics_on and self._graphic_drawn and shown and self.view != "text":
+            # The pixels are up: repaint the header and the text under the picture only. A
+            # repaint of the picture's cells erases a sixel, and drawing it again costs
+            # 300-800 KB (seconds over a slow link) on every move of the cursor.
+            rows = self._body_size()[1] if self.view == "both" else height
+            below = self.size.height - 1 - rows
+            self.refresh(
+                TextualRegion(0, 0, width, 1), TextualRegion(0, 1 + rows, width, max(0, below))
+            )
+        else:
+            self.refresh()
+            self._graphic_drawn = False
+            if self._graphics_on and shown and not self._graphic_pending:
+                self._graphic_pending = True
+                self.call_after_refresh(self._write_graphics)
 
     def _reading(self, result: RenderedPage | None, width: int) -> list[Strip]:
         """The page as text: recognised lines in reading order with the field's values marked."""
