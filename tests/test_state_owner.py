@@ -30,7 +30,7 @@ OTHER_OBJECTS: set[tuple[str, str, str]] = {
     ("zcreview/sync/outbox.py", "drive", "driver.state"),
     ("zcreview/sync/outbox.py", "save", "row.state"),
     ("zcreview/sync/outbox.py", "save", "self.state"),
-    ("zcreview/sync/paths.py", "_mirror", "row.state"),
+    ("zcreview/sync/paths.py", "mirror", "row.state"),
     ("screens/composer.py", "__init__", "self.version"),
     ("screens/queue_pass.py", "__init__", "self.version"),
     ("screens/review.py", "_read", "loaded.state"),

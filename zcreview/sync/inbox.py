@@ -106,7 +106,8 @@ class Received:
     """Why an application was refused (`invalid`): entry, field and problem, in Chinese."""
 
 
-def _receive(session: Session, item: InboxItem) -> Received:
+def receive(session: Session, item: InboxItem) -> Received:
+    """Record one delivered application (once by its hub seq), cleaned and validated."""
     item = item.model_copy(update={"from_office": clean_model(item.from_office)})
     app_id = str(item.application_id)
     if session.get(InboxEntry, item.seq) is not None:
@@ -156,7 +157,7 @@ def pull_inbox(transport: Transport, store: Store) -> list[Received]:
     Each page is applied and its cursor stored in one transaction, then acknowledged.
     Attachments stay on the hub until `fetch_blob` (or `prefetch`) asks for them.
     """
-    return _pull(transport, store, "inbox", transport.inbox, _receive)
+    return _pull(transport, store, "inbox", transport.inbox, receive)
 
 
 def fetch_blob(store: Store, transport: Transport, sha256: str) -> Path:
@@ -232,7 +233,8 @@ class Applied:
     note: str
 
 
-def _apply_return(session: Session, item: ReturnItem) -> Applied:
+def apply_return(session: Session, item: ReturnItem) -> Applied:
+    """Apply one return from above (once by return id); not committed."""
     item = clean_model(item)  # reasons and messages from above are shown and printed here
     return_id = str(item.return_id)
     app_id = str(item.application_id)
@@ -282,7 +284,7 @@ def _apply_return(session: Session, item: ReturnItem) -> Applied:
 
 def pull_returns(transport: Transport, store: Store) -> list[Applied]:
     """Apply returns from above idempotently by return id, then store the cursor and ack it."""
-    return _pull(transport, store, "returns", transport.returns, _apply_return)
+    return _pull(transport, store, "returns", transport.returns, apply_return)
 
 
 def corrections_of(
@@ -300,8 +302,15 @@ def corrections_of(
 # ---------------------------------------------------------------- returns sent down
 
 
-def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
-    """Deliver queued returns to the hub (idempotent by return id); returns those now sent."""
+Route = Callable[[ReturnSent], Transport | None]
+"""The transport a queued return goes down by; None keeps it queued (its folder is absent)."""
+
+
+def push_returns(
+    transport: Transport, store: Store, route: Route | None = None
+) -> list[ReturnSent]:
+    """Deliver queued returns (idempotent by return id), each by `route` (default: `transport`);
+    returns those now sent."""
     with store.session() as s:
         pending = s.exec(
             select(ReturnSent)
@@ -310,6 +319,9 @@ def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
         ).all()
     sent: list[ReturnSent] = []
     for row in pending:
+        via = transport if route is None else route(row)
+        if via is None:
+            continue
         request = ReturnRequest(
             application_id=uuid.UUID(row.application_id),
             revision=row.revision,
@@ -317,7 +329,7 @@ def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
             deadline=row.deadline,
             message=row.message,
         )
-        item = transport.send_return(row.return_id, request)
+        item = via.send_return(row.return_id, request)
         with store.session() as s:
             fresh = s.get(ReturnSent, row.return_id)
             assert fresh is not None
