@@ -127,6 +127,11 @@ class ReviewItem:
                 tuple(f"{name}[" for name in lists)
             ):
                 return item.attachment
+        # Else the scan a check on this field quotes (EVID-NAME on 身份证号: the 资格证书).
+        quoted = {p for r in self.results for p in r.field_paths if p != self.path}
+        for item in items:
+            if item.attachment is not None and item.path in quoted:
+                return item.attachment
         return None
 
 

@@ -13,6 +13,7 @@ import pytest
 from tests.ocr_pages import scanned_pdf
 from tests.review_helpers import Clock
 from tests.review_screen_data import add_application, new_office, review_app, settle
+from zcreview.domain.model import Application
 from zcreview.screens.review import ReviewScreen
 from zcreview.screens.review_services import ReviewServices, services_of
 from zcreview.screens.widgets.field_list import FieldList
@@ -225,3 +226,48 @@ async def test_pixels_stay_while_the_cursor_moves_within_the_record(office: Stor
                 break
             await settle(pilot, 1)
         assert sixels() == 2
+
+
+async def test_a_field_without_a_scan_of_its_own_shows_the_scan_its_check_quotes(
+    tmp_path: Path,
+) -> None:
+    """The certificate says 张伟, the form 张玮: on 姓名 (基本信息 has no scan) the pane shows the
+    certificate EVID-NAME quotes, with the name marked where the scan says otherwise."""
+
+    def rename(application: Application) -> None:
+        application.basic.name = "张玮"
+
+    store = new_office(tmp_path / "home")
+    add_application(store, 0, files={"学历/2012年6月本科学历.pdf": scanned_pdf()}, change=rename)
+    app = review_app(store)
+    services = ReviewServices(
+        store, Settings(home=store.home), clock=Clock(), isolate_previews=False, recognise=True
+    )
+    app.review_services = services  # type: ignore[attr-defined]
+    try:
+        async with app.run_test(size=NARROW) as pilot:
+            screen = await open_at_certificate(pilot)
+            certificate = screen.preview_target
+            assert certificate is not None
+            ocr = services.ocr
+            assert ocr is not None
+            assert await asyncio.to_thread(ocr.wait_idle, 300)
+            fields = screen.query_one(FieldList)
+            for _ in range(100):  # the checks run again once the scan is read
+                name = next(i for i in screen.items if i.path == "basic.name")
+                if any(r.check_id == "EVID-NAME" for r in name.results):
+                    break
+                await settle(pilot, 1)
+            assert fields.go_to_path("basic.name")
+            await settle(pilot)
+            pane = screen.query_one(PreviewPane)
+            assert pane.target is not None and pane.target.sha == certificate.sha
+            for _ in range(50):
+                if pane.text_state == "done":
+                    break
+                await settle(pilot, 1)
+            verdicts = {f.value: (f.verdict, f.seen) for f in pane.found}
+            assert verdicts.get("张玮") == ("differs", "张伟"), pane.found
+        services.close()
+    finally:
+        store.dispose()
