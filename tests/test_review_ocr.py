@@ -111,8 +111,9 @@ async def test_text_appears_once_read_and_the_open_never_waits(office: Store) ->
         await settle(pilot)
         assert pane.view == "both"
         # Away to a field without attachment and back: the kept page comes back with its text.
+        # (Not 姓名: EVID-NAME quotes this certificate there, so the pane shows it.)
         fields = screen.query_one(FieldList)
-        assert fields.go_to_path("basic.name")
+        assert fields.go_to_path("basic.phone")
         await settle(pilot)
         assert pane.target is None
         assert fields.go_to_path(CERTIFICATE_PATH)
@@ -168,8 +169,8 @@ async def test_a_field_shows_the_scan_of_its_record(office: Store) -> None:
         await settle(pilot)
         assert pane.target is not None and pane.target.sha == certificate.sha
         assert pane.needles == ("山东大学",)
-        # 基本信息's name has no scan of its own record: still nothing to show.
-        assert fields.go_to_path("basic.name")
+        # 基本信息 has no scan of its own, and no check quotes one on 手机: nothing to show.
+        assert fields.go_to_path("basic.phone")
         await settle(pilot)
         assert pane.target is None and "没有附件" in screen_text(app)
 
@@ -217,7 +218,7 @@ async def test_pixels_stay_while_the_cursor_moves_within_the_record(office: Stor
         await settle(pilot)
         assert pane.target is not None and sixels() == 1
         fields = screen.query_one(FieldList)
-        assert fields.go_to_path("basic.name")  # no scan: the pixels go with the repaint
+        assert fields.go_to_path("basic.phone")  # no scan: the pixels go with the repaint
         await settle(pilot)
         assert pane.target is None and "没有附件" in screen_text(app)
         assert fields.go_to_path(CERTIFICATE_PATH)
