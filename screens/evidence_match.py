@@ -173,11 +173,36 @@ def find(value: str, lines: Sequence[str]) -> Finding:
                     near.append(hit)
                     seen = seen or line[hit.start : hit.end]
                     break
+    if not hits and not near and day is None:
+        near, seen = _same_shape(wanted, lines)
     if hits:
         return Finding(value, "found", tuple(hits))
     if near:
         return Finding(value, "differs", tuple(near[:3]), seen)
     return Finding(value, "missing")
+
+
+_TOKEN = re.compile(r"[0-9A-Z][0-9A-Z\-]*[0-9A-Z]")
+
+
+def _shape(text: str) -> str:
+    return "".join("9" if ch.isdigit() or ch == "X" else "A" if ch.isalpha() else ch for ch in text)
+
+
+def _same_shape(wanted: str, lines: Sequence[str]) -> tuple[list[Hit], str]:
+    """A long number (ID, ISSN) in its slot with the same shape but other digits: another
+    person's ID or another journal's ISSN is not one or two characters off, it is all off."""
+    if len(wanted) < 8 or any(_han(ch) for ch in wanted) or not _TOKEN.fullmatch(wanted):
+        return [], ""
+    shape = _shape(wanted)
+    for index, line in enumerate(lines):
+        flat, where = _line_spans(line)
+        for m in _TOKEN.finditer(flat):
+            if m.group() != wanted and _shape(m.group()) == shape:
+                hit = Hit(index, where[m.start()], where[m.end() - 1] + 1, "differs")
+                if _slot(line, hit.start, hit.end):
+                    return [hit], line[hit.start : hit.end]
+    return [], ""
 
 
 def _alnum(ch: str) -> bool:

@@ -105,3 +105,18 @@ def test_a_qualified_grade_is_another_grade() -> None:
     assert find("基本合格", lines).verdict == "found"
     assert find("称职", ["考核等次：不称职"]).seen == "不称职"
     assert find("合格", ["考核等次：合格"]).verdict == "found"
+
+
+def test_another_id_number_in_its_slot_differs() -> None:
+    """The scan shows someone else's ID (all digits off, not one or two): 'differs', quoting it,
+    as EVID-NAME says ✗; a certificate number of another length is not mistaken for it."""
+    lines = [
+        "专业技术资格证书",
+        "姓名：孙雪璐",
+        "身份证号：371082199507012466",
+        "证书编号：1582093602",
+    ]
+    other = find("371083199307090802", lines)
+    assert other.verdict == "differs" and other.seen == "371082199507012466"
+    assert find("1582093603", lines).verdict == "differs"  # 10 digits, one off: as before
+    assert find("37108319930709", lines).verdict == "missing"  # no 14-digit token there
