@@ -24,9 +24,10 @@ from zcreview.screens.text import clean
 from zcreview.storage.office import get_self
 from zcreview.storage.sync_tables import SyncPath
 from zcreview.storage.tables import OfficeRow
+from zcreview.sync.paths import local_paths
 from zcreview.sync.protocol import PathInfo
 from zcreview.sync.routes import VIA_LABELS, lower_offices, path_via
-from zcreview.sync.service import CycleReport, local_paths, path_state_text
+from zcreview.sync.service import CycleReport, path_state_text
 from zcreview.sync.transport import SyncError
 
 

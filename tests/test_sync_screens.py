@@ -34,6 +34,7 @@ from tests.sync_screen_helpers import (
     until,
 )
 from zcreview.context import Context
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.domain.workflow import State
 from zcreview.screens.app import ZcReviewApp, make_app
@@ -44,11 +45,12 @@ from zcreview.screens.path_request import PathRequestDialog
 from zcreview.screens.paths import PathsScreen
 from zcreview.screens.report import ReportScreen
 from zcreview.settings import Settings
-from zcreview.storage import review
+from zcreview.storage import notices
 from zcreview.storage.office import add_reviewer
-from zcreview.storage.review import NotAllowed, ReviewDesk
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import OutboxBatch, ReturnSent, SyncPath
+from zcreview.storage.tables import ApplicationRow
+from zcreview.storage.transitions import NotAllowed
 from zcreview.sync.inbox import corrections_of
 
 pytestmark = pytest.mark.anyio
@@ -281,9 +283,9 @@ async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
         with unit.store.session() as s:
             [(_, corrections)] = corrections_of(s, a1)
             assert [c.reason for c in corrections] == ["缺少学信网验证码"]
-            notice = review.last_return(a1, session=s)
+            notice = notices.last_return(a1, session=s)
             assert notice is not None and notice.origin == "above"
-            items = review.load_notice(notice, session=s).items
+            items = notices.load_notice(notice, session=s).items
             assert [(i.field_path, i.reason) for i in items] == [
                 ("education.basis.chsi_code", "缺少学信网验证码")
             ]
@@ -300,7 +302,7 @@ async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
         await until(pilot, lambda: _batch_states(unit.store)[-1:] == ["sealed"], "the seal")
     desk = ReviewDesk(unit.store.engine, REVIEWER)
     with unit.store.session() as s:
-        version = s.get(review.ApplicationRow, a2).version  # type: ignore[union-attr]
+        version = s.get(ApplicationRow, a2).version  # type: ignore[union-attr]
     with pytest.raises(NotAllowed, match="尚未送达的上报批次"):
         desk.reopen(a2, version)
     with pytest.raises(NotAllowed, match="尚未送达的上报批次"):

@@ -18,12 +18,13 @@ from zcreview.domain.catalogue import Config
 from zcreview.domain.text import clean_model
 from zcreview.domain.workflow import State, TransitionError
 from zcreview.intake.clean import clean_application
-from zcreview.storage import review
 from zcreview.storage.applications import record_revision
 from zcreview.storage.blobs import sha256_file
+from zcreview.storage.decisions import record_return_from_above
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import InboxEntry, ReturnReceived, ReturnSent, SyncCursor
 from zcreview.storage.tables import ApplicationRow, AttachmentRow, BlobRow, utcnow
+from zcreview.storage.transitions import ReviewError
 from zcreview.sync.protocol import BlobRef, Correction, InboxItem, ReturnItem, ReturnRequest
 from zcreview.sync.transport import Cancelled, Feed, Refused, SyncError, Transport
 
@@ -251,7 +252,7 @@ def apply_return(session: Session, item: ReturnItem) -> Applied:
     else:
         try:
             # The review module records the notice, the deadline and the audit entry.
-            review.record_return_from_above(
+            record_return_from_above(
                 app_id,
                 item.from_office.name,
                 "",
@@ -260,7 +261,7 @@ def apply_return(session: Session, item: ReturnItem) -> Applied:
                 session=session,
             )
             applied = True
-        except (review.ReviewError, TransitionError, ValueError) as exc:
+        except (ReviewError, TransitionError, ValueError) as exc:
             note = f"申报状态为“{row.state}”，未改为上级退回：{exc}"
     session.add(
         ReturnReceived(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import SyncPath
@@ -99,8 +99,7 @@ def decide_path(
 
 
 def local_paths(session: Session) -> list[SyncPath]:
-    return list(
-        session.exec(
-            select(SyncPath).order_by(col(SyncPath.role), col(SyncPath.series), col(SyncPath.level))
-        ).all()
-    )
+    """The local mirror of paths: this office's requests first, then those it decides; in each,
+    those awaiting a decision first."""
+    rows = session.exec(select(SyncPath)).all()
+    return sorted(rows, key=lambda p: (p.role != "lower", p.state != "pending", p.series, p.level))

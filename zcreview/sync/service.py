@@ -249,12 +249,6 @@ class SyncService:
 # ---------------------------------------------------------------- local reads (no hub)
 
 
-def local_paths(session: Session) -> list[SyncPath]:
-    """The local mirror of paths: this office's requests first, then those it decides."""
-    rows = paths.local_paths(session)
-    return sorted(rows, key=lambda p: (p.role != "lower", p.state != "pending", p.series, p.level))
-
-
 def path_state_text(path: SyncPath, this_year: int) -> str:
     """待审核 / 已通过 / 已退回（reason）, and 往年已开通 for an approved path of an earlier year."""
     text = PATH_STATE_LABELS.get(path.state, path.state)
