@@ -89,6 +89,8 @@ class ZcReviewApp(SyncingApp):
         ),
     ]
 
+    identified: var[bool] = var(False, init=False)
+    """True once the office and its reviewers are read (the queue holds an early Enter)."""
     reviewer: var[str | None] = var(None, init=False)
     """The named reviewer of this session; None = read-only browsing."""
     terminal_graphics: object = None
@@ -133,6 +135,7 @@ class ZcReviewApp(SyncingApp):
 
     def on_zc_review_app__identity(self, message: _Identity) -> None:
         self.office_name = clean(message.office)
+        self.identified = True
         names = message.reviewers
         wanted = self.requested_reviewer
         if wanted and wanted in names:

@@ -154,6 +154,9 @@ class QueueScreen(Screen[None]):
         self._tree_loaded = False
         self._scope: tuple[int | None, str | None, str | None] | None = None
         """The tree's node while a search looks through the whole office."""
+        self._pending_open: str | None = None
+        """`open` or `view` pressed before the rows or the reviewer's name had arrived: done
+        as soon as both are there, so one Enter is always enough."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -174,6 +177,12 @@ class QueueScreen(Screen[None]):
         self._show_status()
         if self._ascii:
             use_ascii_scrollbars(self)
+        for name in ("reviewer", "identified"):
+            if hasattr(self.app, name):
+                self.watch(self.app, name, self._identity_known, init=False)
+
+    def on_screen_resume(self) -> None:
+        self._run_pending_open()
 
     @on(QueueTree.Chosen)
     def _tree_chosen(self, event: QueueTree.Chosen) -> None:
@@ -195,19 +204,50 @@ class QueueScreen(Screen[None]):
         if self._passable() != self._can_pass:
             self._can_pass = not self._can_pass
             self.refresh_bindings()
+        if event.row is not None:
+            self._run_pending_open()
 
     @on(QueueList.Counted)
     def _counted(self, event: QueueList.Counted) -> None:
         self._show_status()
+        self._run_pending_open()
         if not self._tree_loaded:
             # The tree counts after the list's first page is on screen: both queries and the
             # tree's build would otherwise compete with the first paint.
             self._tree_loaded = True
             self.query_one(QueueTree).reload()
 
+    def _ready_to_open(self, action: str) -> bool:
+        """Rows of the current filter on screen and the reviewer known; else remember the
+        key (a first Enter typed while the queue loads must not be lost)."""
+        queue = self.query_one(QueueList)
+        identified = getattr(self.app, "identified", True)
+        if queue.loaded and queue.current is not None and identified:
+            self._pending_open = None
+            return True
+        if not queue.loaded or (queue.total and queue.current is None) or not identified:
+            self._pending_open = action
+        return False
+
+    def _identity_known(self) -> None:
+        self.call_after_refresh(self._run_pending_open)
+
+    def _run_pending_open(self) -> None:
+        action = self._pending_open
+        if action is None or self.app.screen is not self:
+            return
+        queue = self.query_one(QueueList)
+        if not queue.loaded or not getattr(self.app, "identified", True):
+            return
+        if queue.current is not None:
+            self._pending_open = None
+            getattr(self, f"action_{action}")()
+        elif not queue.total:
+            self._pending_open = None  # nothing to open: a later reload must not open one
+
     def action_open(self) -> None:
         queue = self.query_one(QueueList)
-        if queue.current is None:
+        if not self._ready_to_open("open"):
             return
         if getattr(self.app, "reviewer", None):
             # A named reviewer reviews (claim, checks, flags, decisions); others only read.
@@ -220,7 +260,7 @@ class QueueScreen(Screen[None]):
 
     def action_view(self) -> None:
         queue = self.query_one(QueueList)
-        if queue.current is not None:
+        if self._ready_to_open("view"):
             self._open_detail(queue.cursor)
 
     def _open_detail(self, index: int) -> None:
