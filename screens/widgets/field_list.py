@@ -17,6 +17,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from zcreview.screens import kinsoku
 from zcreview.screens.review_items import ReviewItem, glyph, rank
 from zcreview.screens.text import clean, shown
 
@@ -319,13 +320,13 @@ def _hanging(line: Text, console: Console, width: int) -> list[Text]:
     so a wrapped value or message stays in its column instead of running back to the margin."""
     plain = line.plain
     hang = len(plain) - len(plain.lstrip(" ")) + 2
-    first, *rest = line.wrap(console, width, overflow="fold") or [Text("")]
+    first, *rest = kinsoku.wrap(line, console, width) or [Text("")]
     if not rest or width - hang < 10:
         return [first, *rest]
     remainder = line[len(first.plain) :]
     remainder.rstrip()
     out = [first]
-    for piece in remainder.wrap(console, width - hang, overflow="fold"):
+    for piece in kinsoku.wrap(remainder, console, width - hang):
         piece.pad_left(hang)
         out.append(piece)
     return out

@@ -30,6 +30,7 @@ from zcreview.preview.cache import Previewer, RenderedPage
 from zcreview.preview.cells import CellMode, Region
 from zcreview.preview.graphics import Protocol, kitty_delete
 from zcreview.preview.probe import DEFAULT_CELL
+from zcreview.screens import kinsoku
 from zcreview.screens.evidence_match import Finding, findings
 from zcreview.screens.text import clean, clean_block, fit
 from zcreview.storage.recognised import RecognisedDoc
@@ -391,7 +392,7 @@ class PreviewPane(Widget):
         console = self.app.console
         return [
             Strip(list(line.render(console))).extend_cell_length(width).crop(0, width)
-            for line in text.wrap(console, width, overflow="fold")
+            for line in kinsoku.wrap(text, console, width)
         ]
 
     def header_text(self) -> str:
