@@ -79,6 +79,14 @@ class ZcReviewApp(SyncingApp):
         Binding("question_mark", "help", "帮助", id="app.help", tooltip="本页按键与说明"),
         Binding("ctrl+l", "redraw", "重绘屏幕", show=False, id="app.redraw"),
         Binding(
+            "T",
+            "open_stats",
+            "统计",
+            show=False,
+            id="app.stats",
+            tooltip="按年度、级别、系列、状态和审核人统计",
+        ),
+        Binding(
             "ctrl+p",
             "command_palette",
             "命令",
@@ -180,6 +188,11 @@ class ZcReviewApp(SyncingApp):
             return
         markdown = help_markdown(self, self.screen)
         self.push_screen(HelpScreen(markdown, ascii_mode=self.ascii_mode))
+
+    def action_open_stats(self) -> None:
+        from zcreview.screens.stats import StatsScreen
+
+        self._open_top(StatsScreen)
 
     def action_redraw(self) -> None:
         """Repaint every cell: for a terminal garbled by a flaky link (like ^L in a shell)."""
