@@ -124,7 +124,8 @@ class StatsScreen(Screen[None]):
         self.query_one("#stats-text", Static).update(text)
 
     def action_scroll(self, lines: int) -> None:
-        self.query_one("#stats-body", VerticalScroll).scroll_relative(y=lines, animate=False)
+        body = self.query_one("#stats-body", VerticalScroll)
+        body.scroll_to(y=body.scroll_y + lines, animate=False, immediate=True)
 
     def action_close(self) -> None:
         self.dismiss(None)
