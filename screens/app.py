@@ -126,6 +126,11 @@ class ZcReviewApp(SyncingApp):
             self.theme = "ansi-dark"
         if self.ascii_mode:
             self.add_class("-ascii")
+        if settings.keys:
+            from zcreview.screens.keymap import check_keymap
+
+            check_keymap(settings.keys, settings.settings_path)
+            self.set_keymap(settings.keys)
 
     # ----- start-up -----------------------------------------------------------------------
 
@@ -218,9 +223,10 @@ class ZcReviewApp(SyncingApp):
             if not title or not active.enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
+            key = self.get_key_display(binding)
             yield SystemCommand(
                 title,
-                binding.tooltip or f"按键 {self.get_key_display(binding)}",
+                f"{binding.tooltip}（{key}）" if binding.tooltip else f"按键 {key}",
                 partial(self.run_action, binding.action, active.node),
             )
         yield SystemCommand("主题", "更换配色主题", self.action_change_theme)
