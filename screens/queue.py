@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -19,6 +20,7 @@ from textual.widgets import Footer, Header, Static
 
 from zcreview.domain.workflow import STATE_ORDER, State
 from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.saved_filters import SavedFiltersActions, describe
 from zcreview.screens.state_filter import StateFilterScreen
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
@@ -26,6 +28,7 @@ from zcreview.screens.widgets.queue_tree import QueueTree, Selection
 from zcreview.screens.widgets.search_box import SearchBox
 from zcreview.storage import queue as queue_db
 from zcreview.storage.queue import QueueFilter, QueueRow
+from zcreview.storage.saved_filters import SavedFilter
 from zcreview.storage.store import Store
 
 if TYPE_CHECKING:
@@ -47,7 +50,7 @@ DUE_SOON_DAYS = 2
 """`d` shows returns due within this many working days."""
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(SavedFiltersActions, Screen[None]):
     """Owns the queue filter; the tree and the search report up, the list is bound to it."""
 
     HELP = """
@@ -63,6 +66,7 @@ class QueueScreen(Screen[None]):
 空格标记一条并下移，有标记时 `a` 一次确认后通过所标记的（有 ✗ 或他人在审的跳过并说明），
 命令面板可导出所标记的一览表，Esc 清除标记；
 审核和详情中 `J` / `K` 查看下一份 / 上一份。命令面板（`ctrl+p`）可导出当前筛选的审核结果一览表。
+`F` 把当前筛选（范围、状态、搜索、期限）存为一个名字，`'` 调出已保存的筛选（各审核人各自保存）；
 `T` 打开统计（件数、审核人工作量、补正期限、上报批次）。
 """
 
@@ -106,6 +110,22 @@ class QueueScreen(Screen[None]):
             tooltip="只看两个工作日内到期（含已逾期）的退回，再按一次取消",
         ),
         Binding("S", "reverse_sort", "反序", show=False, id="queue.reverse"),
+        Binding(
+            "F",
+            "save_filter",
+            "保存筛选",
+            show=False,
+            id="queue.save-filter",
+            tooltip="把当前的范围、状态、搜索和期限筛选存为一个名字",
+        ),
+        Binding(
+            "apostrophe",
+            "recall_filter",
+            "调出筛选",
+            show=False,
+            id="queue.recall-filter",
+            tooltip="从已保存的筛选中选一个调出",
+        ),
         Binding("0", "clear_states", "全部状态", show=False, id="queue.all-states"),
         *[
             Binding(str(i), f"toggle_state({i - 1})", f"状态：{state.value}", show=False)
@@ -523,19 +543,46 @@ class QueueScreen(Screen[None]):
             self.queue_filter = replace(self.queue_filter, due_by=None)
             self.notify("已取消“临近期限”筛选", timeout=3, markup=False)
             return
-        from zcreview.domain.corrections import add_working_days, local_today
-        from zcreview.screens.review_services import services_of
-
-        services = services_of(self.app)
-        policy = services.policy()
-        today = local_today(services.now())
-        due_by = add_working_days(today, DUE_SOON_DAYS, policy.holidays, policy.extra_workdays)
+        due_by = self._due_by(DUE_SOON_DAYS)
         self.queue_filter = replace(self.queue_filter, due_by=due_by, sort="deadline")
         self.notify(
             f"只看 {due_by:%m-%d} 及以前到期的退回（两个工作日内，含已逾期），按期限排序；d 取消",
             timeout=4,
             markup=False,
         )
+
+    def apply_saved_filter(self, saved: SavedFilter) -> None:
+        """Show what `saved` describes ("due soon" counted again from today)."""
+        due_by = None
+        if saved.due_within is not None:
+            due_by = self._due_by(saved.due_within)
+        self._scope = None
+        self.queue_filter = QueueFilter(
+            year=saved.year,
+            level=saved.level,
+            series=saved.series,
+            states=frozenset(saved.states),
+            search=saved.search,
+            sort=saved.sort,
+            descending=saved.descending,
+            due_by=due_by,
+        )
+        box = self.query_one(SearchBox)
+        box.value = saved.search
+        box.display = bool(saved.search)
+        if saved.search:
+            self._find_by_initials(saved.search)
+        self.query_one(QueueList).focus()
+        self.notify(f"已调出筛选“{saved.name}”：{describe(saved)}", timeout=4, markup=False)
+
+    def _due_by(self, days: int) -> date:
+        from zcreview.domain.corrections import add_working_days, local_today
+        from zcreview.screens.review_services import services_of
+
+        services = services_of(self.app)
+        policy = services.policy()
+        today = local_today(services.now())
+        return add_working_days(today, days, policy.holidays, policy.extra_workdays)
 
     def action_clear_states(self) -> None:
         self.queue_filter = replace(self.queue_filter, states=frozenset())
