@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from zcreview.domain.workflow import STATE_ORDER, State
 from zcreview.screens.confirm import ConfirmScreen
@@ -25,6 +25,7 @@ from zcreview.screens.state_filter import StateFilterScreen
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
 from zcreview.screens.widgets.queue_tree import QueueTree, Selection
+from zcreview.screens.widgets.quiet_footer import QuietFooter
 from zcreview.screens.widgets.search_box import SearchBox
 from zcreview.storage import queue as queue_db
 from zcreview.storage.queue import QueueFilter, QueueRow
@@ -192,7 +193,7 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
                     id="search",
                 )
         yield Static(id="status")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self._show_status()
