@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
@@ -22,6 +23,8 @@ from zcreview.screens.review_items import ReviewItem, glyph, rank
 from zcreview.screens.text import clean, shown
 
 LABEL_CELLS = 14
+WRAPPED_ITEMS = 4096
+"""Items' strips kept (a few applications' worth at two widths)."""
 """Field labels are padded to this many cells so values line up (CJK labels count 2 a char)."""
 
 
@@ -93,6 +96,9 @@ class FieldList(ScrollView, can_focus=True):
         self._offsets: list[int] = []
         self._layout_width = -1
         self._baked: tuple[Style, ...] = ()
+        self._wrapped: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(WRAPPED_ITEMS)
+        """Strips per item's look and width: headings, labels and common values recur from
+        one application to the next, and a recheck (OCR finished) changes few items."""
 
     # ----- public -------------------------------------------------------------------------
 
@@ -179,6 +185,7 @@ class FieldList(ScrollView, can_focus=True):
             styles = ()
         if not styles or styles != self._baked:
             self._baked = styles
+            self._wrapped.clear()
             self._invalidate()
 
     def _invalidate(self) -> None:
@@ -203,7 +210,7 @@ class FieldList(ScrollView, can_focus=True):
         if width == self._layout_width or not self.is_mounted:
             return
         self._layout_width = width
-        self._strips = [self._item_strips(item, width) for item in self.items]
+        self._strips = [self._cached_strips(item, width) for item in self.items]
         offsets: list[int] = []
         total = 0
         for strips in self._strips:
@@ -273,6 +280,26 @@ class FieldList(ScrollView, can_focus=True):
             seed = shown(clean(result.seed), a)
             text.append(f"  [{result.check_id} {seed}]", self._style("muted"))
         return text
+
+    def _cached_strips(self, item: ReviewItem, width: int) -> list[Strip]:
+        flag = self.flags.get(item.path) if item.kind != "change" else None
+        problems = tuple((r.check_id, r.severity, r.message, r.seed) for r in item.problems)
+        key: tuple[object, ...] = (
+            width,
+            item.kind,
+            item.depth,
+            item.mark,
+            item.label,
+            item.value,
+            flag,
+            item.note,
+            *problems,
+        )
+        strips = self._wrapped.get(key)
+        if strips is None:
+            strips = self._item_strips(item, width)
+            self._wrapped[key] = strips
+        return strips
 
     def _item_strips(self, item: ReviewItem, width: int) -> list[Strip]:
         console = self.app.console
