@@ -72,7 +72,7 @@ def wrap(
     lines = Text.wrap(
         text, console, width, justify=justify, overflow=overflow, tab_size=tab_size, no_wrap=no_wrap
     )
-    if no_wrap or not any(ch in _ALL for ch in text.plain) or not needs_rules(lines):
+    if no_wrap or _ALL.isdisjoint(text.plain) or not needs_rules(lines):
         return lines  # the common case: nothing to move, Rich's own result
     out = Lines()
     for logical in text.split(allow_blank=True):

@@ -148,6 +148,9 @@ class PreviewPane(Widget):
         self._body: list[Strip] = []
         self._graphics_on = False
         self._recognised = recognised
+        self._docs: OrderedDict[str, RecognisedDoc] = OrderedDict()
+        """Recognised text of attachments read completely (OCR done): shown again without a
+        database read when the reviewer comes back to them."""
         """Reads what is stored for an attachment; None: no recognition in this session."""
         if recognised is not None:
             self.set_reactive(PreviewPane.view, "both")
@@ -244,6 +247,11 @@ class PreviewPane(Widget):
             self.found = []
         if target is None or (sha is not None and sha != target.sha):
             return
+        done = self._docs.get(target.sha) if sha is None else None
+        if done is not None:
+            self._docs.move_to_end(target.sha)
+            self._apply_text(target.sha, self.page, done)
+            return
         self._load_text(target.sha, self.page)
 
     def cycle_zoom(self) -> None:
@@ -306,18 +314,26 @@ class PreviewPane(Widget):
 
     def on_preview_pane__text(self, message: _Text) -> None:
         message.stop()
-        target = self.target
-        if target is None or message.sha != target.sha or message.page != self.page:
-            return
         doc = message.doc
-        page = doc.page(message.page) if doc is not None else None
+        if doc is not None and doc.complete:
+            self._docs[message.sha] = doc
+            self._docs.move_to_end(message.sha)
+            while len(self._docs) > _KEEP:
+                self._docs.popitem(last=False)
+        self._apply_text(message.sha, message.page, doc)
+
+    def _apply_text(self, sha: str, page_number: int, doc: RecognisedDoc | None) -> None:
+        target = self.target
+        if target is None or sha != target.sha or page_number != self.page:
+            return
+        page = doc.page(page_number) if doc is not None else None
         if page is None and self.page_text is not None:
             return  # an older read overtaken by a newer one: the text does not go away
         self.page_text = page
         if page is not None:
             self.text_state = "done"
-        elif doc is not None and message.page in doc.errors:
-            self.text_state, self.text_error = "error", doc.errors[message.page]
+        elif doc is not None and page_number in doc.errors:
+            self.text_state, self.text_error = "error", doc.errors[page_number]
         else:
             self.text_state = "pending"
         self._match()
