@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 
 from zcreview.screens.text import ascii_symbols
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
+from zcreview.stats_report import stats_export_payload
 from zcreview.storage.stats import OfficeStats
 
 DUE_DAYS = 2
@@ -147,6 +148,11 @@ class StatsScreen(Screen[None]):
             path = services.exports_dir() / f"统计-{now:%Y%m%d-%H%M%S}.xlsx"
             caption = "，".join(p for p in (office, f"统计于 {now:%Y-%m-%d %H:%M}") if p)
             write_xlsx(stats, path, caption=caption)
+            # Names of applicants with returns due leave the database: record who took them.
+            from zcreview.screens.exports_ui import _record
+
+            actor = getattr(self.app, "reviewer", None) or "只读浏览"
+            _record(services, actor, None, stats_export_payload(stats, path))
         except OSError as exc:
             self.app.call_from_thread(
                 self.notify, f"导出失败：{exc}", severity="error", markup=False

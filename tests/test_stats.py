@@ -181,6 +181,12 @@ async def test_the_stats_screen_shows_the_database_numbers(
             who = next(x for x in lines if x.startswith(REVIEWERS[0]))
             assert who.split()[1:] == ["3", "2", "1"]
             bar = next(x for x in lines if x.startswith(f"{TODAY:%m-%d} █"))
+            from zcreview.stats_report import bar_chart
+
+            ascii_bar = next(
+                x for x in bar_chart(screen.stats, 60, ascii_mode=True) if x.endswith("2+2")
+            )
+            assert ascii_bar.isascii() and ascii_bar.count("#") == 2
             assert bar.count("█") == 2 and bar.count("▒") == 2 and bar.endswith("2+2")
             flat = screen.text.replace("\n  ", "")
             assert "已封装 3 批（其中待发送或发送中 1 批），上级已确认 2 批，" in flat
@@ -190,6 +196,14 @@ async def test_the_stats_screen_shows_the_database_numbers(
                 "".join(seg.text for seg in strip) for strip in screen._compositor.render_strips()
             )
             assert f"共 {sum(db.values())} 份" in drawn.replace("\n", "")
+            await pilot.press("x")  # the same numbers as a workbook
+            await settle(pilot)
+            said = [n.message for n in app._notifications if n.message.startswith("已导出：")]
+            assert said, [n.message for n in app._notifications]
+            from openpyxl import load_workbook
+
+            book = load_workbook(said[-1].removeprefix("已导出："))
+            assert book["按年度统计"].cell(3, 2).value == 6
             await pilot.press("q")
             await settle(pilot)
             assert not isinstance(app.screen, StatsScreen)
@@ -246,4 +260,13 @@ def test_the_command_prints_json_text_and_a_workbook(seeded: Store, tmp_path: Pa
     assert years == {2025: 6, 2024: 2}  # numbers as numbers
     assert ws.print_title_rows == "$1:$2" and ws.page_setup.orientation == "landscape"
     assert wb["数据上报批次"].cell(3, 1).value == 3
+    store = open_store(Path(home))
+    try:
+        with store.session() as s:
+            from zcreview.storage.review_tables import AuditRow
+
+            last = s.execute(select(AuditRow).order_by(AuditRow.seq.desc())).scalars().first()
+            assert last is not None and last.action == "export" and "statistics" in last.payload
+    finally:
+        store.dispose()
     assert main(["--home", home, "stats", "--xlsx", str(tmp_path / "a.csv")]) == 2

@@ -65,7 +65,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from zcreview.configfiles import load_config
     from zcreview.context import open_context
     from zcreview.domain.corrections import local_today, policy_from_config, to_local
-    from zcreview.stats_report import as_text, write_xlsx
+    from zcreview.review_cmd import _actor
+    from zcreview.stats_report import as_text, stats_export_payload, write_xlsx
+    from zcreview.storage import audit
     from zcreview.storage.office import get_self
     from zcreview.storage.stats import office_stats
 
@@ -86,20 +88,25 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 days=args.days,
             )
             me = get_self(session=s)
+        if args.xlsx is not None:
+            when = f"统计于 {to_local(datetime.now(UTC)):%Y-%m-%d %H:%M}"
+            caption = "，".join(p for p in (me.name if me is not None else "", when) if p)
+            try:
+                write_xlsx(stats, args.xlsx, caption=caption)
+            except OSError as exc:
+                raise UserError(f"无法写入 {args.xlsx}：{exc.strerror or exc}") from None
+            # Names of applicants with returns due leave the database: record who took them.
+            with ctx.store.session() as s:
+                payload = stats_export_payload(stats, args.xlsx)
+                audit.append(session=s, actor=_actor(args, ctx), action="export", payload=payload)
+                s.commit()
+            print(f"已导出统计到 {args.xlsx}")
+            return 0
     finally:
         ctx.store.dispose()
     if args.json:
         json.dump(stats.as_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-        return 0
-    if args.xlsx is not None:
-        when = f"统计于 {to_local(datetime.now(UTC)):%Y-%m-%d %H:%M}"
-        caption = "，".join(p for p in (me.name if me is not None else "", when) if p)
-        try:
-            write_xlsx(stats, args.xlsx, caption=caption)
-        except OSError as exc:
-            raise UserError(f"无法写入 {args.xlsx}：{exc.strerror or exc}") from None
-        print(f"已导出统计到 {args.xlsx}")
         return 0
     width = min(120, shutil.get_terminal_size((100, 24)).columns)
     sys.stdout.write(as_text(stats, width))

@@ -236,6 +236,16 @@ def _sheet(wb: Any, title: str, caption: str, header: list[str], rows: list[list
     _print_setup(ws)
 
 
+def stats_export_payload(stats: OfficeStats, path: Path) -> dict[str, Any]:
+    """What the audit log records of a statistics workbook leaving the office database."""
+    return {
+        "what": "statistics",
+        "file": path.name,
+        "returns_listed": len(stats.overdue) + len(stats.due_soon),
+        "due_working_days": stats.due_days,
+    }
+
+
 def _cell(value: object) -> str:
     """Applicant or office text for a cell: cleaned, and never taken as a formula."""
     from zcreview.exports import _guard_formula
