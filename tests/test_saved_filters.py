@@ -72,6 +72,14 @@ async def test_save_recall_delete_and_survive_a_restart(
         with store.session() as s:
             assert listing.total == queue_db.count(flt, session=s)
         assert any("已调出筛选“我的待审”" in n.message for n in app._notifications)
+        # From the palette too, under its Chinese name.
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "保存筛选" in commands and "调出筛选" in commands
+        await commands["调出筛选"].callback()
+        await settle(pilot)
+        assert isinstance(app.screen, SavedFiltersPicker)
+        await pilot.press("escape")
+        await settle(pilot)
         # x deletes it.
         await pilot.press("apostrophe")
         await settle(pilot)
