@@ -1,8 +1,8 @@
 """The return composer: the one-shot correction list, its deadline, and the notice as sent.
 
 Built from the reviewer's flags; items can be edited, removed and added here without touching
-the flags (Esc leaves them as they were). The preview is `render_notice_text` on the same inputs
-the storage layer uses, so it is the text the applicant receives. `ctrl+s` returns the
+the flags (Esc leaves them as they were). The preview is made by the notice basis the return
+is recorded with (`NoticeBasis.notice`), so it is the text the applicant receives. `ctrl+s` returns the
 application; the screen dismisses only after the return is committed.
 """
 
@@ -27,12 +27,12 @@ from textual.widgets.option_list import Option
 
 from zcreview.domain.corrections import (
     CorrectionItem,
-    CorrectionNotice,
+    NoticeBasis,
     cn_date,
+    deadline_problem,
     is_working_day,
-    render_notice_text,
+    return_problems,
 )
-from zcreview.domain.model import Application
 from zcreview.domain.paths import label_for_path
 from zcreview.screens.exports_ui import export_notice
 from zcreview.screens.field_picker import FieldPicker, step_options
@@ -42,7 +42,8 @@ from zcreview.screens.review_services import ReviewServices
 from zcreview.screens.text import ascii_symbols, clean
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.key_bar import KeyBar
-from zcreview.storage.review import Decision, NotAllowed, ReviewError
+from zcreview.storage.review_results import Decision
+from zcreview.storage.transitions import NotAllowed, ReviewError
 
 WEEKDAYS = "一二三四五六日"
 
@@ -59,20 +60,15 @@ def parse_deadline(text: str, today: date) -> tuple[date | None, str]:
         value = None
     if value is None:
         return None, "期限格式应为 YYYY-MM-DD，例如 2025-06-23"
-    if value < today:
-        return None, "补正期限不能早于今天"
-    return value, ""
+    problem = deadline_problem(value, today)
+    return (None, problem) if problem else (value, "")
 
 
 def problems_of(items: Sequence[CorrectionItem]) -> list[str]:
-    """What stops this list from being sent (the storage layer refuses the same)."""
-    if not items:
-        return ["退回须一次性列明需补正的条目，至少一项（按 a 添加）"]
-    return [
-        f"“{i.label or i.field_path}”缺少退回原因"
-        for i in items
-        if not (i.reason.strip() or i.note.strip())
-    ]
+    """What stops this list from being sent (what recording the return refuses), with the key
+    that adds an item when there is none."""
+    problems = return_problems(items)
+    return [f"{problems[0]}（按 a 添加）"] if not items else problems
 
 
 class ReturnComposer(Screen[Decision | str | None]):
@@ -121,23 +117,19 @@ class ReturnComposer(Screen[Decision | str | None]):
         services: ReviewServices,
         reviewer: str,
         *,
-        app_id: str,
         version: int,
-        application: Application,
-        office_name: str,
+        basis: NoticeBasis,
         items: Sequence[CorrectionItem],
         choices: Sequence[ReviewItem] = (),
-        addressing: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.services = services
         self.reviewer = reviewer
-        self.app_id = app_id
+        self.app_id = basis.application_id
         self.version = version
-        self.application = application
-        self.office_name = office_name
-        self.addressing = addressing or {}
-        """`to_office` and `phone` of the notice, as the return will store it."""
+        self.application = basis.application
+        self.basis = basis
+        """What the notice is made of besides its items and deadline, as the return stores it."""
         self.today = services.today()
         self._choices = [c for c in choices if c.kind != "text"]
         self._sending = False
@@ -215,20 +207,10 @@ class ReturnComposer(Screen[Decision | str | None]):
         self.query_one("#composer-error", Static).update(
             Text("\n".join(problems), style="bold red") if problems else ""
         )
-        shown = deadline or self.today
-        notice = CorrectionNotice(
-            application_id=self.app_id,
-            revision=self.application.revision(),
-            reviewer=self.reviewer,
-            items=tuple(self.items),
-            deadline=shown,
-            created=self.services.now(),
-            office_name=self.office_name,
+        _, self.notice_text = self.basis.notice(
+            self.reviewer, self.items, deadline or self.today, self.services.now()
         )
         # Text, never markup: reasons and names are typed by people.
-        self.notice_text = render_notice_text(
-            notice, self.application, self.office_name, **self.addressing
-        )
         # The stored and exported text keeps its symbols; only the screen's copy is folded.
         on_screen = self.notice_text
         if self.services.ascii_mode:

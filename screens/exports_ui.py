@@ -20,7 +20,7 @@ from zcreview.screens.review_services import ReviewServices, services_of
 from zcreview.storage import audit
 from zcreview.storage.office import get_self
 from zcreview.storage.queue import QueueFilter
-from zcreview.storage.review import decision_list
+from zcreview.storage.review_reads import decision_list
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 

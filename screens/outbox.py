@@ -17,6 +17,7 @@ from zcreview.screens.sync_runner import SyncEvent
 from zcreview.screens.sync_screen import SyncScreen
 from zcreview.screens.text import clean, human_size
 from zcreview.sync.outbox import DONE_STATES, STATE_LABELS, BatchProgress, batches
+from zcreview.sync.routes import VIA_LABELS, batch_via, lower_offices
 from zcreview.sync.service import CycleReport, ReceiptLine, receipt_lines
 
 
@@ -30,6 +31,8 @@ class BatchRow:
     bytes_total: int
     error: str
     when: str
+    via: str = ""
+    """"http" or "folder": how the batch went upward."""
 
     @property
     def done(self) -> bool:
@@ -49,6 +52,8 @@ class OutboxScreen(SyncScreen):
 
 - `r` 立即续传所选批次；`$` 同步全部；
 - 下方列出所选批次每份申报的回执：接收，或拒收及原因；`q` 返回。
+
+“方式”一栏是批次的上报途径：上报服务器，或文件夹（U 盘，加密给接收单位）。
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -60,6 +65,7 @@ class OutboxScreen(SyncScreen):
     @dataclass
     class _Loaded(Message):
         rows: list[BatchRow]
+        lower: str = ""
 
     @dataclass
     class _Receipts(Message):
@@ -69,6 +75,8 @@ class OutboxScreen(SyncScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[BatchRow] = []
+        self.lower = ""
+        """The lower offices served and the transport each uses, one line."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -86,6 +94,7 @@ class OutboxScreen(SyncScreen):
             "已发送",
             "年度·级别·系列",
             "封存时间",
+            "方式",
             "接收单位",
         )
         self.query_one("#outbox-receipts", DataTable).add_columns("回执", "姓名", "单位", "原因")
@@ -111,15 +120,18 @@ class OutboxScreen(SyncScreen):
                     b.bytes_total,
                     b.last_error,
                     f"{to_local(b.created_at):%m-%d %H:%M}",
+                    batch_via(s, b.batch_id),
                 )
                 for b in batches(s)
             ]
-        self.post_message(self._Loaded(rows))
+            lower = "、".join(o.label for o in lower_offices(s))
+        self.post_message(self._Loaded(rows, f"下级单位：{lower}" if lower else ""))
 
     def on_outbox_screen__loaded(self, message: _Loaded) -> None:
         table = self.query_one("#outbox-table", DataTable)
         keep = table.cursor_row
         self.rows = message.rows
+        self.lower = message.lower
         table.clear()
         for r in self.rows:
             table.add_row(*self._cells(r), key=r.batch_id)
@@ -135,6 +147,7 @@ class OutboxScreen(SyncScreen):
             Text(f"{human_size(r.bytes_sent)}/{human_size(r.bytes_total)}"),
             Text(clean(r.scope)),
             Text(r.when),
+            Text(VIA_LABELS.get(r.via, r.via)),
             Text(clean(r.to_name)),
         ]
 
@@ -142,7 +155,15 @@ class OutboxScreen(SyncScreen):
         for i, r in enumerate(self.rows):
             if r.batch_id == p.batch_id:
                 row = BatchRow(
-                    r.batch_id, r.scope, r.to_name, p.state, p.bytes_sent, p.bytes_total, "", r.when
+                    r.batch_id,
+                    r.scope,
+                    r.to_name,
+                    p.state,
+                    p.bytes_sent,
+                    p.bytes_total,
+                    "",
+                    r.when,
+                    r.via,
                 )
                 self.rows[i] = row
                 table = self.query_one("#outbox-table", DataTable)
@@ -163,11 +184,14 @@ class OutboxScreen(SyncScreen):
         else:
             detail.append(f"批次 {r.batch_id}  ", style="bold")
             detail.append(STATE_LABELS.get(r.state, r.state))
+            detail.append(f"  经{VIA_LABELS.get(r.via, r.via)}", style="dim")
             if r.error:
                 detail.append(
                     f"  最近一次错误：{clean(r.error)}（后台同步时自动重试）", style="red"
                 )
             self._receipts(r.batch_id)
+        if self.lower:
+            detail.append("\n" + clean(self.lower), style="dim")
         self.query_one("#outbox-detail", Static).update(detail)
 
     @work(thread=True, exclusive=True, group="outbox-receipts", exit_on_error=False)

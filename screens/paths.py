@@ -24,8 +24,10 @@ from zcreview.screens.text import clean
 from zcreview.storage.office import get_self
 from zcreview.storage.sync_tables import SyncPath
 from zcreview.storage.tables import OfficeRow
+from zcreview.sync.paths import local_paths
 from zcreview.sync.protocol import PathInfo
-from zcreview.sync.service import CycleReport, local_paths, path_state_text
+from zcreview.sync.routes import VIA_LABELS, lower_offices, path_via
+from zcreview.sync.service import CycleReport, path_state_text
 from zcreview.sync.transport import SyncError
 
 
@@ -41,9 +43,12 @@ class PathRow:
     other: str
     state: str
     text: str
+    via: str = ""
+    """"http" or "folder": how the path travels (the lower office's transport for requests
+    from below)."""
 
     @classmethod
-    def of(cls, p: SyncPath, this_year: int) -> PathRow:
+    def of(cls, p: SyncPath, this_year: int, via: str = "") -> PathRow:
         other = p.upper_name if p.role == "lower" else p.lower_name
         return cls(
             p.path_id,
@@ -54,6 +59,7 @@ class PathRow:
             other,
             p.state,
             path_state_text(p, this_year),
+            via,
         )
 
     @property
@@ -81,6 +87,9 @@ class PathsScreen(SyncScreen):
 - `n` 路径申请：选择职称系列、申报级别，按名称搜索上级单位（已按路由规则预填建议）；
 - `a` 审核通过、`x` 审核不通过（须写明原因）：上级单位审核下级单位的申请；
 - `R` 从服务器刷新；离线时显示本地保存的路径；`q` 返回队列。
+
+“方式”一栏说明路径经哪条途径往来：上报服务器，或文件夹（U 盘、共享目录）。下级单位的
+申请从哪条途径来，审核结果就从哪条途径答复；下方列出各下级单位及其方式。
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -98,6 +107,7 @@ class PathsScreen(SyncScreen):
         note: str
         config: Config | None = None
         me: OfficeRow | None = None
+        lower: str = ""
 
     @dataclass
     class _Done(Message):
@@ -111,6 +121,8 @@ class PathsScreen(SyncScreen):
         self.note = ""
         self.config: Config | None = None
         self.me: OfficeRow | None = None
+        self.lower = ""
+        """The lower offices served and the transport each uses, one line."""
         self._busy = False
 
     def compose(self) -> ComposeResult:
@@ -123,7 +135,7 @@ class PathsScreen(SyncScreen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         # The state next to the direction: at 80 columns the office name is what gets cut.
-        table.add_columns("方向", "状态", "系列·级别", "年度", "对方单位")
+        table.add_columns("方向", "状态", "方式", "系列·级别", "年度", "对方单位")
         self.title = "路径"
         self.syncing.sync_signal.subscribe(self, self._synced)
         self._load(refresh=self.syncing.sync_service.enabled)
@@ -136,33 +148,38 @@ class PathsScreen(SyncScreen):
 
     @work(thread=True, exclusive=True, group="paths-load", exit_on_error=False)
     def _load(self, refresh: bool) -> None:
-        this_year = date.today().year
         config = self.config or load_config()
-        with self.syncing.store.session() as s:
-            rows = [PathRow.of(p, this_year) for p in local_paths(s)]
-            me = get_self(session=s)
+        rows, me, lower = self._read()
         if not self.syncing.sync_service.enabled:
             note = "未配置同步（settings.toml 无 [sync]）：只显示本地保存的路径"
-            self.post_message(self._Loaded(rows, note, config, me))
+            self.post_message(self._Loaded(rows, note, config, me, lower))
             return
         if not refresh:
-            self.post_message(self._Loaded(rows, "", config, me))
+            self.post_message(self._Loaded(rows, "", config, me, lower))
             return
-        self.post_message(self._Loaded(rows, "正在从服务器刷新…", config, me))
+        self.post_message(self._Loaded(rows, "正在从服务器刷新…", config, me, lower))
         try:
-            fresh = self.syncing.sync_service.refresh_paths()
+            self.syncing.sync_service.refresh_paths()
         except SyncError as exc:
-            self.post_message(self._Loaded(rows, f"离线：显示本地保存的路径（{exc}）", config, me))
+            note = f"离线：显示本地保存的路径（{exc}）"
+            self.post_message(self._Loaded(rows, note, config, me, lower))
             return
+        rows, me, lower = self._read()
+        self.post_message(self._Loaded(rows, "已从服务器刷新", config, me, lower))
+
+    def _read(self) -> tuple[list[PathRow], OfficeRow | None, str]:
+        """The local mirror with each path's transport, this office, and its lower offices."""
+        this_year = date.today().year
         with self.syncing.store.session() as s:
-            rows = [PathRow.of(p, this_year) for p in local_paths(s)]
-        del fresh
-        self.post_message(self._Loaded(rows, "已从服务器刷新", config, me))
+            rows = [PathRow.of(p, this_year, path_via(s, p)) for p in local_paths(s)]
+            lower = "、".join(o.label for o in lower_offices(s))
+            return rows, get_self(session=s), f"下级单位：{lower}" if lower else ""
 
     def on_paths_screen__loaded(self, message: _Loaded) -> None:
         self.config = message.config or self.config
         self.me = message.me or self.me
         self.note = message.note
+        self.lower = message.lower
         self._show(message.rows)
 
     def _show(self, rows: list[PathRow]) -> None:
@@ -175,6 +192,7 @@ class PathsScreen(SyncScreen):
             table.add_row(
                 Text(r.direction, style="bold" if r.to_decide else ""),
                 Text(clean(r.text), style=_STATE_STYLES.get(r.state, "")),
+                Text(VIA_LABELS.get(r.via, r.via)),
                 Text(f"{clean(r.series)}·{clean(r.level)}"),
                 Text(str(r.year)),
                 Text(clean(r.other)),
@@ -206,8 +224,11 @@ class PathsScreen(SyncScreen):
             detail.append(f"{row.direction}：{who}{clean(row.other)}", style="bold")
             detail.append(f"  {clean(row.series)}·{clean(row.level)} {row.year}年  ")
             detail.append(clean(row.text))
+            if row.via:
+                detail.append(f"  经{VIA_LABELS.get(row.via, row.via)}", style="dim")
         self.query_one("#paths-detail", Static).update(detail)
-        self.query_one("#paths-status", Static).update(Text(self.note, style="dim"))
+        status = "\n".join(line for line in (clean(self.lower), self.note) if line)
+        self.query_one("#paths-status", Static).update(Text(status, style="dim"))
 
     # ----- actions ------------------------------------------------------------------------
 

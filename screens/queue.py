@@ -18,6 +18,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from zcreview.desk.rules import PASSABLE_FROM_QUEUE
 from zcreview.domain.workflow import STATE_ORDER, State
 from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.saved_filters import SavedFiltersActions, describe
@@ -34,18 +35,8 @@ from zcreview.storage.store import Store
 
 if TYPE_CHECKING:
     from zcreview.domain.corrections import CorrectionNotice
-    from zcreview.screens.review import ClaimReleased
-    from zcreview.storage.review import ClaimResult, Decision
-
-PASSABLE_FROM_QUEUE = frozenset(
-    {
-        State.PENDING.value,
-        State.IN_REVIEW.value,
-        State.RESUBMITTED.value,
-        State.RETURNED_FROM_ABOVE.value,
-    }
-)
-"""States `a` on the queue can pass: claiming them gives 审核中 (or keeps 上级退回's path)."""
+    from zcreview.screens.review_release import ClaimReleased
+    from zcreview.storage.review_results import ClaimResult, Decision
 
 DUE_SOON_DAYS = 2
 """`d` shows returns due within this many working days."""
@@ -478,27 +469,10 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
     @work(thread=True, exclusive=True, group="queue-pass")
     def _pass_all(self, reviewer: str, app_ids: list[str]) -> None:
         from zcreview.screens.review_services import services_of
-        from zcreview.storage.review import Claimed, ReviewError
+        from zcreview.screens.review_texts import left_text
 
-        desk = services_of(self.app).desk(reviewer)
-        passed: list[str] = []
-        left: list[str] = []
-        for app_id in app_ids:
-            try:
-                claim = desk.claim(app_id)
-                if not isinstance(claim, Claimed):
-                    left.append(claim.message)
-                    continue
-                flags = desk.flags(app_id)
-                if flags:  # flagged for correction: a return, not a pass, is what was meant
-                    desk.release(app_id)
-                    left.append(f"{app_id[:8]}：已标记 {len(flags)} 项需补正")
-                    continue
-                desk.pass_application(app_id, claim.version)
-                passed.append(app_id)
-            except ReviewError as exc:
-                left.append(str(exc))
-        self.post_message(self._BulkDone(passed, left))
+        passed, left = services_of(self.app).desk(reviewer).pass_several(app_ids)
+        self.post_message(self._BulkDone(passed, [left_text(x) for x in left]))
 
     def on_queue_screen__bulk_done(self, message: _BulkDone) -> None:
         self._passing = False
@@ -643,7 +617,7 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
     @work(thread=True, exclusive=True, group="queue-pass")
     def _claim(self, reviewer: str, row: QueueRow) -> None:
         from zcreview.screens.review_services import services_of
-        from zcreview.storage.review import ReviewError
+        from zcreview.storage.transitions import ReviewError
 
         try:
             desk = services_of(self.app).desk(reviewer)
@@ -662,7 +636,8 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
     def on_queue_screen__claimed(self, message: _Claimed) -> None:
         from zcreview.screens.queue_pass import QueuePassDialog
         from zcreview.screens.review_services import services_of
-        from zcreview.storage.review import Claimed
+        from zcreview.screens.review_texts import claim_text, decision_text
+        from zcreview.storage.review_results import Claimed
 
         claim, row = message.claim, message.row
         reviewer = getattr(self.app, "reviewer", None)
@@ -670,7 +645,7 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
             # Held by someone else (who, until when) or no longer in a passable state.
             self._passing = False
             self.refresh_bindings()
-            self.notify(claim.message, title="不能审核通过", severity="warning", markup=False)
+            self.notify(claim_text(claim), title="不能审核通过", severity="warning", markup=False)
             self.action_reload()
             return
 
@@ -679,7 +654,9 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
                 self._release(reviewer, row.id)
                 return
             self._passing = False
-            self.notify(f"{row.name}：{decision.message}", title="已提交并保存", markup=False)
+            self.notify(
+                f"{row.name}：{decision_text(decision)}", title="已提交并保存", markup=False
+            )
             self.action_reload()
 
         self.app.push_screen(
@@ -688,7 +665,7 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
                 reviewer,
                 row,
                 claim.version,
-                claim_message=claim.message,
+                claim_message=claim_text(claim),
                 flags=message.flags,
                 above=message.above,
             ),
@@ -698,7 +675,7 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
     @work(thread=True, exclusive=True, group="queue-pass")
     def _release(self, reviewer: str, app_id: str) -> None:
         from zcreview.screens.review_services import services_of
-        from zcreview.storage.review import ReviewError
+        from zcreview.storage.transitions import ReviewError
 
         try:
             with contextlib.suppress(ReviewError):  # else the lease simply runs out

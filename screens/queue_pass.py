@@ -19,7 +19,8 @@ from zcreview.screens.review_items import glyph
 from zcreview.screens.review_services import ReviewServices
 from zcreview.screens.text import clean, shown
 from zcreview.storage.queue import QueueRow
-from zcreview.storage.review import Decision, ReviewError
+from zcreview.storage.review_results import Decision
+from zcreview.storage.transitions import ReviewError
 
 
 class QueuePassDialog(ModalScreen[Decision | None]):

@@ -8,7 +8,6 @@ from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
-from sqlmodel import Session, select
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,8 +18,15 @@ from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.sync_runner import SyncEvent
 from zcreview.screens.sync_screen import SyncScreen
 from zcreview.screens.text import clean, clean_block, human_size
-from zcreview.storage.sync_tables import OutboxBatch, SyncPath
-from zcreview.sync.outbox import STATE_LABELS, BatchProgress, SealError, approved_path, seal_batch
+from zcreview.sync.outbox import (
+    STATE_LABELS,
+    BatchProgress,
+    SealError,
+    approved_path,
+    batch_state,
+    path_pending,
+    seal_batch,
+)
 from zcreview.sync.service import (
     CycleReport,
     ReceiptLine,
@@ -164,14 +170,12 @@ class ReportScreen(SyncScreen):
                 if approved is not None:
                     path = PathState(approved.upper_name, approved.year)
                 else:
-                    path = PathState(pending=_has_pending(s, scope.series, scope.level))
+                    path = PathState(pending=path_pending(s, scope.series, scope.level))
             receipts: list[ReceiptLine] = []
             state = error = ""
             if watching is not None:
                 receipts = receipt_lines(s, watching)
-                batch = _batch(s, watching)
-                if batch is not None:
-                    state, error = batch.state, batch.last_error
+                state, error = batch_state(s, watching) or ("", "")
         self.post_message(self._Loaded(found, scope, apps, path, receipts, state, error))
 
     def on_report_screen__loaded(self, message: _Loaded) -> None:
@@ -499,21 +503,3 @@ class ReportScreen(SyncScreen):
 
 def _this_year() -> int:
     return date.today().year
-
-
-def _has_pending(session: Session, series: str, level: str) -> bool:
-    return (
-        session.exec(
-            select(SyncPath.path_id).where(
-                SyncPath.role == "lower",
-                SyncPath.series == series,
-                SyncPath.level == level,
-                SyncPath.state == "pending",
-            )
-        ).first()
-        is not None
-    )
-
-
-def _batch(session: Session, batch_id: str) -> OutboxBatch | None:
-    return session.get(OutboxBatch, batch_id)

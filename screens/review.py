@@ -4,18 +4,19 @@ Opening claims the application for this reviewer (others then see who has it unt
 `a` passes it (after a confirmation), `r` opens the return composer, `o` reopens a passed one.
 Every decision runs in a worker and is committed before the screen says so; the next
 application of the queue selection then opens by itself. J/K walk the selection.
+
+The use case (which application is at a position, what is read of it, what may be decided)
+is the desk's (`zcreview.desk`); this screen claims through it and shows what it read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from sqlmodel import Session, col, select
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,17 +28,10 @@ from textual.timer import Timer
 from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
-from zcreview.domain.checks import CheckResult, PeerInfo, counts, run_all
-from zcreview.domain.corrections import (
-    CorrectionItem,
-    CorrectionNotice,
-    deadline_text,
-    to_local,
-    working_days_left,
-)
-from zcreview.domain.model import Application
-from zcreview.domain.paths import label_for_path
-from zcreview.domain.workflow import State
+from zcreview.desk.drafts import Flag, correction_items
+from zcreview.desk.rules import decidable
+from zcreview.desk.walk import Position, attachments_of
+from zcreview.domain.checks import CheckResult
 from zcreview.ocr_queue import PageEvent
 from zcreview.screens.attachment_export import save_attachment
 from zcreview.screens.composer import ReturnComposer
@@ -48,88 +42,28 @@ from zcreview.screens.flag_dialog import FlagChoice, FlagDialog
 from zcreview.screens.review_items import (
     ReviewItem,
     build_items,
-    glyph,
     item_label,
     problem_indexes,
-    rank,
 )
+from zcreview.screens.review_lines import (
+    Loaded,
+    item_line,
+    status_line,
+    taken_over_text,
+    title_line,
+)
+from zcreview.screens.review_release import release_in_background
 from zcreview.screens.review_services import ReviewServices, services_of
-from zcreview.screens.text import clean, shown
+from zcreview.screens.review_texts import claim_text, decision_text
+from zcreview.screens.text import clean
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.screens.widgets.key_bar import KeyBar
 from zcreview.screens.widgets.preview_pane import PreviewPane, PreviewTarget
-from zcreview.storage import queue as queue_db
-from zcreview.storage.applications import get_row, load_revision, short_id
-from zcreview.storage.blob_notes import attachment_notes
-from zcreview.storage.office import get_self
+from zcreview.storage.applications import short_id
 from zcreview.storage.queue import QueueFilter
-from zcreview.storage.recognised import application_evidence
-from zcreview.storage.review import (
-    Claimed,
-    ClaimedByOther,
-    ClaimResult,
-    Decision,
-    ResubmissionContext,
-    ReviewError,
-    last_return,
-    list_flags,
-    load_notice,
-    notice_addressing,
-    resubmission_context,
-    upper_return,
-)
-from zcreview.storage.tables import ApplicationRow
-
-PASSABLE = frozenset({State.IN_REVIEW.value, State.RETURNED_FROM_ABOVE.value})
-RETURNABLE = frozenset({State.IN_REVIEW.value, State.PASSED.value, State.RETURNED_FROM_ABOVE.value})
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A draft flag as the screen shows it."""
-
-    path: str
-    label: str
-    reason_id: str
-    reason: str
-    note: str
-
-    def text(self) -> str:
-        return CorrectionItem(self.path, self.label, self.reason_id, self.reason, self.note).text()
-
-
-@dataclass
-class Loaded:
-    """One queue position, read (and claimed) by the load worker."""
-
-    index: int
-    total: int
-    app_id: str = ""
-    state: str = ""
-    version: int = 0
-    holder: str | None = None
-    can_decide: bool = False
-    claim_message: str = ""
-    application: Application | None = None
-    results: list[CheckResult] = field(default_factory=list)
-    items: list[ReviewItem] = field(default_factory=list)
-    flags: list[Flag] = field(default_factory=list)
-    resubmission: ResubmissionContext | None = None
-    above: CorrectionNotice | None = None
-    """The upper office's correction list while the application is 上级退回 here."""
-    returned: CorrectionNotice | None = None
-    """This office's correction list while the application is 已退回 (or 逾期放弃)."""
-    office_name: str = ""
-    addressing: dict[str, str] = field(default_factory=dict)
-    """Whom a return's notice goes to (a lower office or the applicant) and the contact."""
-    taken_over: str = ""
-    """Said once when this reviewer took over another's expired claim by opening it."""
-    next_attachment: tuple[str, str] | None = None
-    error: str | None = None
-    peers: list[PeerInfo] = field(default_factory=list)
-    """The applicant's other applications, for checks run again when evidence arrives."""
-    file_notes: list[CheckResult] = field(default_factory=list)
+from zcreview.storage.review_results import Claimed, ClaimResult, Decision
+from zcreview.storage.transitions import ReviewError
 
 
 class ReviewScreen(Screen[int]):
@@ -349,7 +283,7 @@ class ReviewScreen(Screen[int]):
             and loaded.application is not None
             and event.outcome in ("read", "failed")
             and event.page + 1 >= event.page_count
-            and event.sha256 in {sha for sha, _ in _attachments_of(loaded.application)}
+            and event.sha256 in {sha for sha, _ in attachments_of(loaded.application)}
         ):
             # This runs on an OCR thread: only a message may cross to the screen.
             self.post_message(self._EvidenceRead(loaded.app_id))
@@ -363,30 +297,8 @@ class ReviewScreen(Screen[int]):
         loaded = self.loaded
         if loaded is None or loaded.app_id != app_id or loaded.application is None:
             return
-        services = self.services
-        app = loaded.application
-        with services.store.session() as session:
-            evidence = application_evidence(app, session=session)
-        results = (
-            run_all(
-                app,
-                services.config(),
-                today=services.today(),
-                peers=loaded.peers,
-                evidence=evidence,
-            )
-            + loaded.file_notes
-        )
-        ctx = loaded.resubmission
-        items = build_items(
-            app,
-            results,
-            ctx.report if ctx is not None else None,
-            late=bool(ctx and ctx.late),
-            ascii_mode=self._ascii,
-            above=loaded.above,
-        )
-        self.post_message(self._Rechecked(app_id, results, items))
+        results = self.services.walk().recheck(loaded)
+        self.post_message(self._Rechecked(app_id, results, self._items_of(loaded, results)))
 
     def on_review_screen__rechecked(self, message: _Rechecked) -> None:
         loaded = self.loaded
@@ -408,17 +320,9 @@ class ReviewScreen(Screen[int]):
         ocr = self.services.ocr
         if ocr is None or loaded.application is None:
             return
-        ocr.focus(_attachments_of(loaded.application))
-        with self.services.store.session() as session:
-            rows = queue_db.page(
-                self.queue_filter, loaded.index + 1, AHEAD_APPLICATIONS, session=session
-            )
-            ahead: list[tuple[str, str]] = []
-            for row in rows:
-                try:
-                    ahead += _attachments_of(load_revision(row.id, session=session))
-                except (LookupError, ValueError):
-                    continue
+        ocr.focus(attachments_of(loaded.application))
+        walk = self.services.walk()
+        ahead = walk.attachments_ahead(self.queue_filter, loaded.index + 1, AHEAD_APPLICATIONS)
         ocr.ahead(ahead)
         if not self.services.background_ocr_started:
             self.services.background_ocr_started = True
@@ -459,43 +363,25 @@ class ReviewScreen(Screen[int]):
         worker = get_current_worker()
         services = self.services
         desk = services.desk(self.reviewer) if self.reviewer else None
+        walk = services.walk()
         try:
             if release and desk is not None:
                 with self._claim_lock:  # after a lease renewal under way, never before it
                     desk.release(release)
-            with services.store.session() as session:
-                total = queue_db.count(self.queue_filter, session=session)
-                if after is not None:
-                    pos = queue_db.position_of(after, self.queue_filter, session=session)
-                    # Still in the selection: take the one after it; gone: its place moved up.
-                    index = pos + 1 if pos is not None else index
-                if pinned is not None:
-                    app_id = pinned
-                    if queue_db.position_of(pinned, self.queue_filter, session=session) is None:
-                        total += 1  # back in the selection once released
-                elif index >= total or index < 0:
-                    self.post_message(self._Loaded(Loaded(index, total, error="END")))
-                    return
-                else:
-                    app_id = queue_db.page(self.queue_filter, index, 1, session=session)[0].id
-                before = get_row(app_id, session=session)
-                earlier = (before.holder, before.lease_until) if before is not None else None
-            loaded = Loaded(index, total, app_id)
+            where = walk.locate(self.queue_filter, index, after=after, pinned=pinned)
+            if where.app_id is None:
+                self.post_message(self._Loaded(Loaded(where.index, where.total, error="END")))
+                return
+            claim: ClaimResult | None = None
             if desk is not None:
-                claim = desk.claim(app_id)
+                claim = desk.claim(where.app_id)
                 if isinstance(claim, Claimed) and (self._leaving or worker.is_cancelled):
                     # Left (q typed ahead) or superseded while this was claiming.
-                    desk.release(app_id)
+                    desk.release(where.app_id)
                     return
-                loaded.can_decide = isinstance(claim, Claimed)
-                loaded.claim_message = claim.message
-                if isinstance(claim, Claimed) and earlier is not None:
-                    loaded.taken_over = taken_over_text(*earlier, self.reviewer)
-                if isinstance(claim, ClaimedByOther):
-                    loaded.holder = claim.holder
-            else:
-                loaded.claim_message = "只读浏览（未选择审核人）"
-            self._read(loaded, services)
+            loaded = Loaded.of(walk.read(where, self.queue_filter, self.reviewer))
+            self._claimed(loaded, where, claim)
+            loaded.items = self._items_of(loaded, loaded.results)
             self._schedule_ocr(loaded)
         except ReviewError as exc:
             self.post_message(self._Loaded(Loaded(index, self.total, error=str(exc))))
@@ -503,52 +389,26 @@ class ReviewScreen(Screen[int]):
         if not worker.is_cancelled:
             self.post_message(self._Loaded(loaded))
 
-    def _read(self, loaded: Loaded, services: ReviewServices) -> None:
-        config = services.config()
-        with services.store.session() as session:
-            head = get_row(loaded.app_id, session=session)
-            if head is None:
-                loaded.error = "这份申报已不存在"
-                return
-            loaded.state, loaded.version, loaded.holder = head.state, head.version, head.holder
-            try:
-                app = load_revision(loaded.app_id, session=session)
-            except (LookupError, ValueError) as exc:
-                loaded.error = f"无法读取这份申报：{exc}"
-                return
-            loaded.application = app
-            loaded.flags = [
-                Flag(f.field_path, f.label, f.reason_id, f.reason, f.note)
-                for f in list_flags(loaded.app_id, session=session)
-            ]
-            loaded.resubmission = resubmission_context(loaded.app_id, session=session)
-            loaded.above = upper_return(loaded.app_id, session=session)
-            if head.state in (State.RETURNED.value, State.ABANDONED.value):
-                ret = last_return(loaded.app_id, session=session)
-                if ret is not None and ret.origin != "above":
-                    loaded.returned = load_notice(ret, session=session)
-            me = get_self(session=session)
-            loaded.office_name = me.name if me is not None else ""
-            if self.reviewer:
-                loaded.addressing = notice_addressing(
-                    loaded.app_id, head.head_revision, self.reviewer, session=session
-                )
-            peers = _peers(session, loaded.app_id, head.id_number)
-            loaded.next_attachment = _next_attachment(
-                session, self.queue_filter, loaded.index + 1, loaded.total
-            )
-            file_notes = attachment_notes(app, session=session)
-            evidence = application_evidence(app, session=session)
-        loaded.peers = peers
-        loaded.file_notes = file_notes
-        loaded.results = (
-            run_all(app, config, today=services.today(), peers=peers, evidence=evidence)
-            + file_notes
-        )
+    def _claimed(self, loaded: Loaded, where: Position, claim: ClaimResult | None) -> None:
+        """What the claim made of this opening: decide or read only, and what to say."""
+        if claim is None:
+            loaded.claim_message = "只读浏览（未选择审核人）"
+            return
+        loaded.can_decide = isinstance(claim, Claimed)
+        loaded.claim_message = claim_text(claim)
+        if isinstance(claim, Claimed):
+            loaded.taken_over = taken_over_text(where.holder, where.lease_until, self.reviewer)
+
+    def _items_of(self, loaded: Loaded, results: list[CheckResult]) -> list[ReviewItem]:
+        """The field list's items of what was read, with these check results (runs in a
+        worker: on load, and again when evidence arrives)."""
+        app = loaded.application
+        if app is None:
+            return []
         ctx = loaded.resubmission
-        loaded.items = build_items(
+        return build_items(
             app,
-            loaded.results,
+            results,
             ctx.report if ctx is not None else None,
             late=bool(ctx and ctx.late),
             ascii_mode=self._ascii,
@@ -591,27 +451,6 @@ class ReviewScreen(Screen[int]):
         if loaded.taken_over:
             self.notify(loaded.taken_over, title="已接手", severity="warning", markup=False)
 
-    def _show_title(self) -> None:
-        loaded = self.loaded
-        title = Text()
-        if loaded is None:
-            return
-        title.append(f"第 {loaded.index + 1} / {loaded.total} 份  ", style="dim")
-        # The state first: a narrow terminal cuts the end of the line, never the state.
-        title.append(f"状态：{loaded.state}  ", style="bold")
-        app = loaded.application
-        if app is not None:
-            b = app.basic
-            a = self._ascii
-            title.append(shown(clean(b.name), a), style="bold")
-            title.append(shown(f"  {clean(b.applying_unit)}  {b.year} {clean(b.level)} ", a))
-            title.append(shown(f"{clean(b.series)} {clean(b.title)}  ", a))
-        # The 申报编号 the command line (export notice, report) takes: its first characters.
-        title.append(f"编号 {short_id(loaded.app_id)}", style="dim")
-        if loaded.error:
-            title.append(f"\n{shown(loaded.error, self._ascii)}", style="bold red")
-        self._line("review-title", title)
-
     def _line(self, id: str, text: Text) -> None:
         """Show `text` in the title, status or item line; lay the screen out again only when
         its number of lines changes (a relayout of the screen costs more than the data)."""
@@ -620,48 +459,24 @@ class ReviewScreen(Screen[int]):
         self._lines[id] = lines
         self.query_one(f"#{id}", Static).update(text, layout=layout)
 
+    def _show_title(self) -> None:
+        if self.loaded is not None:
+            self._line("review-title", title_line(self.loaded, self._ascii))
+
     def _show_status(self) -> None:
         loaded = self.loaded
         if loaded is None:
             return
-        ok, warn, fail = counts(loaded.results)
-        sep = " | " if self._ascii else " · "
-        line = Text()
-        line.append(f"{glyph(0, self._ascii)} {ok}  ", style="green")
-        line.append(f"{glyph(1, self._ascii)} {warn}  ", style="yellow")
-        line.append(f"{glyph(2, self._ascii)} {fail}", style="bold red")
-        returned = loaded.returned
-        if returned is not None:
-            policy = self.services.policy()
-            today = self.services.today()
-            left = working_days_left(
-                today, returned.deadline, policy.holidays, policy.extra_workdays
-            )
-            line.append(f"{sep}退回补正 {len(returned.items)} 项，期限 ")
-            line.append(
-                f"{returned.deadline:%Y-%m-%d}（{deadline_text(today, returned.deadline, left)}）",
-                style="bold red" if left <= 2 else "",
-            )
-            line.append(f"{sep}e 导出告知书")
-        else:
-            line.append(f"{sep}标记 {len(loaded.flags)} 项")
-        # Claim and conflict messages name reviewers: data typed by people, cleaned like it.
-        line.append(f"{sep}{shown(clean(loaded.claim_message), self._ascii)}")
-        if loaded.taken_over:
-            line.append(f"{sep}{shown(clean(loaded.taken_over), self._ascii)}", style="yellow")
-        if self.alert:
-            line.append(f"\n{shown(clean(self.alert), self._ascii)}", style="bold red")
+        line = status_line(
+            loaded, self.alert, self.services.today(), self.services.policy(), self._ascii
+        )
         self._line("review-status", line)
 
     @on(FieldList.Highlighted)
     def _highlighted(self, event: FieldList.Highlighted) -> None:
         item = event.item
-        detail = Text()
+        detail = item_line(item, self._ascii)
         if item is not None:
-            where = label_for_path(item.path) if item.path else "整份申报"
-            detail.append(shown(where, self._ascii), style="bold")
-            for r in item.results:
-                detail.append(f"  {glyph(rank(r.severity), self._ascii)} {r.check_id}")
             ref = item.backing(self.items)
             self.preview_target = (
                 PreviewTarget(ref.sha256, ref.name, item.label)
@@ -690,14 +505,9 @@ class ReviewScreen(Screen[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         loaded = self.loaded
         state = loaded.state if loaded is not None else ""
-        if action == "pass_application":
-            return self._deciding() and state in PASSABLE
-        if action == "compose_return":
-            return self._deciding() and state in RETURNABLE
-        if action == "reopen":
-            return self._deciding() and state == State.PASSED.value
-        if action == "flag":
-            return self._deciding() and state != State.PASSED.value
+        deciding = {"pass_application": "pass", "compose_return": "return"}
+        if action in ("pass_application", "compose_return", "reopen", "flag"):
+            return self._deciding() and decidable(state, deciding.get(action, action))
         if action == "walk" and parameters:
             target = self.index + int(str(parameters[0]))
             return 0 <= target < self.total and not self._busy
@@ -817,10 +627,7 @@ class ReviewScreen(Screen[int]):
                     note=choice.note,
                     label=label,
                 )
-            flags = [
-                Flag(f.field_path, f.label, f.reason_id, f.reason, f.note)
-                for f in desk.flags(app_id)
-            ]
+            flags = desk.flags(app_id)
         except ReviewError as exc:
             self.post_message(self._Failed(str(exc)))
             return
@@ -891,19 +698,16 @@ class ReviewScreen(Screen[int]):
 
     def action_compose_return(self) -> None:
         loaded = self.loaded
-        if loaded is None or loaded.application is None or self.reviewer is None:
+        if loaded is None or loaded.basis is None or self.reviewer is None:
             return
-        items = items_from_flags_of(loaded.flags)
+        items = correction_items(loaded.flags)
         composer = ReturnComposer(
             self.services,
             self.reviewer,
-            app_id=loaded.app_id,
             version=loaded.version,
-            application=loaded.application,
-            office_name=loaded.office_name,
+            basis=loaded.basis,
             items=items,
             choices=[i for i in self.items if i.kind != "change"],
-            addressing=loaded.addressing,
         )
         self.app.push_screen(composer, self._composed)
 
@@ -919,7 +723,7 @@ class ReviewScreen(Screen[int]):
     def _after_decision(self, decision: Decision) -> None:
         self.alert = ""
         # No "（已保存）" tail: a toast wraps it into a lone "）" on the next line.
-        self.notify(decision.message, title="已提交并保存", markup=False)
+        self.notify(decision_text(decision), title="已提交并保存", markup=False)
         if decision.action == "reopen":
             # Stays on it, even when the selection (通过未上报) no longer holds it: now it can
             # be returned or passed again; leaving it releases it back to 通过未上报.
@@ -970,12 +774,12 @@ class ReviewScreen(Screen[int]):
         if loaded is None or loaded.app_id != message.app_id or not loaded.can_decide:
             return
         claim = message.claim
-        loaded.claim_message = claim.message
+        loaded.claim_message = claim_text(claim)
         if not isinstance(claim, Claimed):
             # Lost it (taken over after a stall, or its state moved): read only from now on.
             self._stop_renewal()
             loaded.can_decide = False
-            self.alert = claim.message
+            self.alert = claim_text(claim)
             self.refresh_bindings()
         self._show_status()
 
@@ -1043,31 +847,6 @@ class ReviewScreen(Screen[int]):
         self.notify(message.message, severity=message.severity, timeout=10, markup=False)  # type: ignore[arg-type]
 
 
-@dataclass
-class ClaimReleased(Message):
-    """A claim the review screen held when it was left is given back (to the screen below)."""
-
-    app_id: str
-
-
-def release_in_background(
-    app: App[object],
-    services: ReviewServices,
-    reviewer: str,
-    app_id: str,
-    lock: threading.Lock | None = None,
-) -> None:
-    """Give back a claim after the review screen is gone; the screen then on top hears of it.
-    `lock` is the screen's claim lock: a lease renewal under way finishes first."""
-
-    def release() -> None:
-        with lock or contextlib.nullcontext(), contextlib.suppress(ReviewError):
-            services.desk(reviewer).release(app_id)
-        app.call_from_thread(lambda: app.screen.post_message(ClaimReleased(app_id)))
-
-    app.run_worker(release, thread=True, group="review-release", exit_on_error=False)
-
-
 REVIEW_SCREEN = "review"
 """Name the review screen is installed under: built once per session and reused, so opening
 an application costs a load and a repaint, not composing and styling a whole screen."""
@@ -1092,65 +871,3 @@ def open_review(
 
 AHEAD_APPLICATIONS = 3
 """Applications after the open one whose attachments are read ahead of the reviewer."""
-
-
-def _attachments_of(app: Application) -> list[tuple[str, str]]:
-    docs: dict[str, str] = {}
-    for _path, ref in app.all_attachments():
-        if ref.sha256:
-            docs.setdefault(ref.sha256, ref.name)
-    return list(docs.items())
-
-
-def taken_over_text(holder: str | None, until: datetime | None, reviewer: str | None) -> str:
-    """What to tell a reviewer who just took over another's expired claim ("" if not that)."""
-    if not holder or holder == reviewer or until is None:
-        return ""
-    return f"{clean(holder)} 的领取已于 {to_local(until):%H:%M} 超时，现由您接手审核"
-
-
-def items_from_flags_of(flags: list[Flag]) -> list[CorrectionItem]:
-    """Correction items pre-filled from the draft flags (one per path, the first flag wins),
-    in platform order of the flags as listed."""
-    items: dict[str, CorrectionItem] = {}
-    for f in flags:
-        label = f.label or label_for_path(f.path)
-        items.setdefault(f.path, CorrectionItem(f.path, label, f.reason_id, f.reason, f.note))
-    return list(items.values())
-
-
-def _peers(session: Session, app_id: str, id_number: str) -> list[PeerInfo]:
-    """Other applications of the same person (ELIG-EXCL, CHANGE-SERIES)."""
-    rows = session.exec(
-        select(ApplicationRow).where(
-            col(ApplicationRow.id_number) == id_number, col(ApplicationRow.id) != app_id
-        )
-    ).all()
-    peers: list[PeerInfo] = []
-    for row in rows:
-        try:
-            other = load_revision(row.id, session=session)
-        except (LookupError, ValueError):
-            continue
-        b = other.basic
-        peers.append(PeerInfo(b.application_kind, b.year, b.level, b.series))
-    return peers
-
-
-def _next_attachment(
-    session: Session, flt: QueueFilter, index: int, total: int
-) -> tuple[str, str] | None:
-    """The first attachment of the application after this one, to draw ahead of need."""
-    if index >= total:
-        return None
-    rows = queue_db.page(flt, index, 1, session=session)
-    if not rows:
-        return None
-    try:
-        app = load_revision(rows[0].id, session=session)
-    except (LookupError, ValueError):
-        return None
-    for _path, ref in app.all_attachments():
-        if ref.sha256:
-            return ref.sha256, ref.name
-    return None

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from zcreview.configfiles import load_config
+from zcreview.desk.desk import ReviewDesk
+from zcreview.desk.walk import ReviewWalk
 from zcreview.domain.catalogue import Config
 from zcreview.domain.corrections import ReviewPolicy, local_today, policy_from_config
 from zcreview.ocr_queue import OcrQueue
@@ -19,7 +21,6 @@ from zcreview.preview.graphics import Protocol, choose_protocol
 from zcreview.preview.probe import DEFAULT_CELL, TerminalGraphics
 from zcreview.screens.blob_source import make_blob_reader
 from zcreview.settings import Settings
-from zcreview.storage.review import ReviewDesk
 from zcreview.storage.store import Store
 from zcreview.storage.tables import utcnow
 
@@ -78,6 +79,10 @@ class ReviewServices:
     def desk(self, reviewer: str) -> ReviewDesk:
         """The reviewer's desk; each of its methods is one committed transaction."""
         return ReviewDesk(self.store.engine, reviewer, self.policy(), clock=self.clock)
+
+    def walk(self) -> ReviewWalk:
+        """Reads for walking a queue selection: what is at a position, read for review."""
+        return ReviewWalk(self.store, self.config, self.today)
 
     def now(self) -> datetime:
         return self.clock() if self.clock is not None else utcnow()

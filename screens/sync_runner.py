@@ -53,6 +53,8 @@ def status_text(report: CycleReport | None, apps: int, returns: int) -> str:
         return "同步：离线" + tail
     if report.error:
         return "同步：出错" + tail
+    if report.bundle_errors:
+        return f"同步：文件夹中 {len(report.bundle_errors)} 个文件未导入" + tail
     return f"已同步 {to_local(report.finished_at):%H:%M}" + tail
 
 

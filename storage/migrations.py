@@ -37,9 +37,9 @@ MIGRATIONS: list[Migration] = [
     ),
 ]
 """Version numbers by area: 1 foundation; 2–9 review (13: audit anchors); 10–19 sync and hub
-(15: recognised text, 16: intake notes)."""
+(15: recognised text, 16: intake notes, 19: bundle encryption and transports per direction)."""
 
-KNOWN_VERSIONS: frozenset[int] = frozenset({1, 2, 10, 11, 12, 13, 14, 15, 16, 17, 18})
+KNOWN_VERSIONS: frozenset[int] = frozenset({1, 2, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19})
 """Every version any area registers (a test checks it against the registered list).
 
 A database holding exactly these is opened with one query and without importing the review and

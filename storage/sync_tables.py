@@ -216,6 +216,8 @@ class SyncPath(SQLModel, table=True):
     state: str  # pending / approved / rejected
     reason: str = ""
     updated_at: datetime = Field(default_factory=utcnow)
+    via: str = Field(default="", max_length=16)
+    """How the path travels: "http" (the hub) or "folder" (bundles); "" before schema v19."""
 
 
 class SyncCursor(SQLModel, table=True):
@@ -316,6 +318,8 @@ class BundleKey(SQLModel, table=True):
     name: str
     public_key: str = Field(max_length=64)  # base64 of the 32 raw bytes
     trusted_at: datetime = Field(default_factory=utcnow)
+    enc_key: str | None = Field(default=None, max_length=64)
+    """Its X25519 public key (base64): bundles to it are encrypted to this (schema v19)."""
 
 
 class BundleSent(SQLModel, table=True):
@@ -333,6 +337,36 @@ register(
         12,
         "folder bundles: trusted office keys, bundles written",
         create_tables(BundleKey, BundleSent),
+    )
+)
+
+# ---------------------------------------------------------------- transports per direction (v19)
+
+
+class BundleOrigin(SQLModel, table=True):
+    """The exchange folder a lower office's bundles last came from: where answers to it go."""
+
+    __tablename__ = "sync_bundle_origin"
+    credit_code: str = Field(primary_key=True, max_length=32)
+    name: str
+    folder: str
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+def _per_direction(conn: Connection) -> None:
+    """Encryption keys of trusted offices, the transport of each path, bundle origins."""
+    columns = {c["name"] for c in inspect(conn).get_columns("sync_bundle_key")}
+    if "enc_key" not in columns:
+        conn.execute(text("ALTER TABLE sync_bundle_key ADD COLUMN enc_key VARCHAR(64)"))
+    columns = {c["name"] for c in inspect(conn).get_columns("sync_path")}
+    if "via" not in columns:
+        conn.execute(text("ALTER TABLE sync_path ADD COLUMN via VARCHAR(16) NOT NULL DEFAULT ''"))
+    create_tables(BundleOrigin)(conn)
+
+
+register(
+    Migration(
+        19, "bundles: encryption keys, transport of each path, bundle origins", _per_direction
     )
 )
 

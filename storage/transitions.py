@@ -18,7 +18,7 @@ from sqlalchemy import CursorResult, func, insert, update
 from sqlmodel import Session, col, select
 
 from zcreview.domain.corrections import to_local
-from zcreview.domain.workflow import DECISIONS, State, allowed
+from zcreview.domain.workflow import DECISIONS, State, TransitionError, allowed, next_state
 from zcreview.storage import audit
 from zcreview.storage.review_tables import AuditRow, DecisionRow
 from zcreview.storage.tables import ApplicationRow, RevisionRow
@@ -76,6 +76,23 @@ class VersionConflict(ReviewError):
         else:
             who = "已被他人修改"
         super().__init__(f"这份申报{who}，您看到的已不是最新内容。请刷新后重新审核。")
+
+
+def fetch_row(app_id: str, session: Session) -> ApplicationRow:
+    """The application's row as the database has it now; raises NotFound."""
+    # populate_existing: a long-lived session must not answer from a stale identity map.
+    row = session.get(ApplicationRow, app_id, populate_existing=True)
+    if row is None:
+        raise NotFound(f"没有这份申报：{app_id}")
+    return row
+
+
+def next_or_refuse(state: State, action: str) -> State:
+    """The state `action` leads to from `state`; NotAllowed (ready to show) if none."""
+    try:
+        return next_state(state, action)
+    except TransitionError as exc:
+        raise NotAllowed(str(exc)) from exc
 
 
 def db_now(session: Session) -> datetime:

@@ -21,7 +21,7 @@ from zcreview.screens.app import ZcReviewApp, make_app
 from zcreview.screens.review_services import ReviewServices
 from zcreview.settings import Settings
 from zcreview.storage import applications, office
-from zcreview.storage.review import record_return_from_above
+from zcreview.storage.decisions import record_return_from_above
 from zcreview.storage.store import Store, open_store
 
 REALWORLD = Path(__file__).resolve().parent / "data" / "realworld"

@@ -20,11 +20,12 @@ from starlette.testclient import TestClient
 
 from tests.conftest import REPO, drop_pg_schema, pg_url_for_new_schema
 from tests.factories import credit_code, default_files, make_application
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
 from zcreview.storage import applications
 from zcreview.storage.office import init_office
-from zcreview.storage.review import Claimed, ReviewDesk
+from zcreview.storage.review_results import Claimed
 from zcreview.storage.store import Store, open_store
 from zcreview.storage.tables import ApplicationRow
 from zcreview.sync.http import HttpTransport
@@ -208,7 +209,7 @@ def pass_here(store: Store, app_id: str, reviewer: str = "王") -> None:
     """A reviewer at this office claims the application and passes it (the real review path)."""
     desk = ReviewDesk(store.engine, reviewer)
     claimed = desk.claim(app_id)
-    assert isinstance(claimed, Claimed), claimed.message
+    assert isinstance(claimed, Claimed), claimed
     desk.pass_application(app_id, claimed.version)
 
 
@@ -224,7 +225,7 @@ def return_here(
     the review desk queues the return down when it came from below. Returns the return id."""
     desk = ReviewDesk(store.engine, reviewer, clock=clock)
     claimed = desk.claim(app_id)
-    assert isinstance(claimed, Claimed), claimed.message
+    assert isinstance(claimed, Claimed), claimed
     decision = desk.return_application(
         app_id, [c.to_item() for c in corrections], claimed.version, deadline
     )

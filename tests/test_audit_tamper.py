@@ -21,11 +21,11 @@ from sqlmodel import col, select
 
 from tests.review_helpers import Clock, add_app
 from zcreview.cli import main
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.audit import GENESIS, AuditEntry, entry_hash
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.storage import audit
 from zcreview.storage.audit_anchor import HEAD_FILE, KEY_FILE
-from zcreview.storage.review import ReviewDesk
 from zcreview.storage.review_tables import HEAD_ID, AuditHeadRow, AuditRow
 from zcreview.storage.store import Store, open_store
 

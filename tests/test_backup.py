@@ -14,9 +14,9 @@ from sqlmodel import select
 from tests.conftest import PG_URL, pg_url_for_new_schema
 from tests.review_helpers import Clock, add_app
 from zcreview.cli import main
+from zcreview.desk.desk import ReviewDesk
 from zcreview.storage.audit import verify_audit
 from zcreview.storage.backup import BackupError, backup, restore
-from zcreview.storage.review import ReviewDesk
 from zcreview.storage.review_tables import AuditRow
 from zcreview.storage.store import Store, open_store
 from zcreview.storage.tables import ApplicationRow

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from tests.review_helpers import Clock, add_app, state_of
 from zcreview import cli
 from zcreview.cli import main
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.exports import (
     LIST_HEADERS,
@@ -24,7 +25,8 @@ from zcreview.exports import (
     write_list_xlsx,
 )
 from zcreview.storage.queue import QueueFilter
-from zcreview.storage.review import DecisionListRow, ReviewDesk, decision_list
+from zcreview.storage.review_reads import decision_list
+from zcreview.storage.review_results import DecisionListRow
 from zcreview.storage.store import Store
 
 ITEM = CorrectionItem(

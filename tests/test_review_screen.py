@@ -37,7 +37,7 @@ from zcreview.screens.widgets.preview_pane import PreviewPane
 from zcreview.screens.widgets.queue_list import QueueList
 from zcreview.storage import applications
 from zcreview.storage.queue import QueueFilter
-from zcreview.storage.review import Claimed
+from zcreview.storage.review_results import Claimed
 from zcreview.storage.review_tables import AuditRow, CorrectionItemRow, FlagRow, ReturnRow
 from zcreview.storage.store import Store
 

@@ -21,12 +21,12 @@ from tests.review_screen_data import (
     settle,
 )
 from zcreview.configfiles import load_config
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import policy_from_config
 from zcreview.screens.review import ReviewScreen
 from zcreview.screens.review_services import ReviewServices, services_of
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.storage.queue import QueueFilter
-from zcreview.storage.review import ReviewDesk
 from zcreview.storage.store import Store
 
 FIRST = "00000000-0000-0000-0000-000000000001"

@@ -16,24 +16,20 @@ from tests.review_helpers import (
     state_of,
 )
 from zcreview import storage
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import CorrectionItem, ReviewPolicy
 from zcreview.domain.workflow import State
-from zcreview.storage import audit, review
+from zcreview.screens.review_texts import claim_text
+from zcreview.storage import audit, claims, decisions, notices, review_reads
+from zcreview.storage.claims import LeaseHeld
 from zcreview.storage.engine import make_engine
 from zcreview.storage.engine import session as new_session
 from zcreview.storage.office import init_office
-from zcreview.storage.review import (
-    Claimed,
-    ClaimedByOther,
-    LeaseHeld,
-    NotAllowed,
-    ReadOnly,
-    ReviewDesk,
-    VersionConflict,
-)
+from zcreview.storage.review_results import Claimed, ClaimedByOther, ReadOnly
 from zcreview.storage.review_tables import DecisionRow, ReturnRow
 from zcreview.storage.store import Store
-from zcreview.storage.transitions import db_now
+from zcreview.storage.tables import ApplicationRow
+from zcreview.storage.transitions import NotAllowed, VersionConflict, db_now
 
 ITEM = CorrectionItem(
     "assessments[1]", "任现职以来考核 > 第2条", "ASSESS-UNIT", "考核单位与社保缴费单位不一致"
@@ -63,7 +59,7 @@ def test_claim_refuses_second_reviewer_until_lease_expires(store: Store) -> None
     other = li.claim(app)
     assert isinstance(other, ClaimedByOther)
     assert other.holder == "张审核" and not other.ok
-    assert "张审核 正在审核" in other.message and "10:15" in other.message
+    assert "张审核 正在审核" in claim_text(other) and "10:15" in claim_text(other)
     with pytest.raises(LeaseHeld, match="张审核 正在审核"):
         li.pass_application(app, first.version)
 
@@ -139,7 +135,7 @@ def test_claim_of_a_returned_application_is_read_only(store: Store) -> None:
     zhang.return_application(app, [ITEM], c.version)
     result = li.claim(app)
     assert isinstance(result, ReadOnly) and result.state is State.RETURNED
-    assert "已退回" in result.message
+    assert "已退回" in claim_text(result)
 
 
 # --- decisions --------------------------------------------------------------------------------
@@ -163,12 +159,12 @@ def test_pass_return_reopen_transitions(store: Store) -> None:
     assert returned.notice is not None and returned.notice.deadline == date(2025, 6, 23)
     assert returned.notice_text is not None and "以下2项" in returned.notice_text
     with store.session() as s:
-        row = s.get(review.ApplicationRow, app)
+        row = s.get(ApplicationRow, app)
         assert row is not None and row.deadline == date(2025, 6, 23) and row.holder is None
-        decisions = [d.action for d in review.history(app, session=s)]
-        ret = review.last_return(app, session=s)
+        decisions = [d.action for d in review_reads.history(app, session=s)]
+        ret = notices.last_return(app, session=s)
         assert ret is not None and ret.status == "open" and ret.notice_text == returned.notice_text
-        notice = review.load_notice(ret, session=s)
+        notice = notices.load_notice(ret, session=s)
     assert decisions == ["pass", "reopen", "return"]
     assert [i.field_path for i in notice.items] == ["assessments[1]", "basic.current_specialty"]
     assert audit_actions(store) == ["create", "claim", "pass", "reopen", "return"]
@@ -209,7 +205,9 @@ def test_office_name_and_policy_reach_the_notice(store: Store) -> None:
     )
     app = add_app(store)
     c = desk.claim(app)
-    preview = desk.preview_notice(app, [ITEM])
+    with store.session() as s:  # what the composer previews from
+        basis = notices.notice_basis(app, "张审核", session=s)
+    _, preview = basis.notice("张审核", [ITEM], desk.default_deadline(), clock())
     assert "经济南市历下区人社局审核" in preview and "2025年6月18日" in preview
     d = desk.return_application(app, [ITEM], c.version)
     assert d.notice_text == preview
@@ -223,15 +221,17 @@ def test_office_name_and_policy_reach_the_notice(store: Store) -> None:
 def test_version_conflict_between_two_sessions(store: Store) -> None:
     app = add_app(store)
     with store.session() as s1:
-        c = review.claim(app, "张审核", session=s1)
+        c = claims.claim(app, "张审核", session=s1)
         s1.commit()
     assert isinstance(c, Claimed)
     with store.session() as a, store.session() as b:
         # Both read version c.version; B decides first and commits.
-        review.pass_application(app, "张审核", c.version, session=b)
+        decisions.pass_application(app, "张审核", c.version, session=b)
         b.commit()
         with pytest.raises(VersionConflict) as err:
-            review.return_application(app, "张审核", [ITEM], date(2099, 1, 1), c.version, session=a)
+            decisions.return_application(
+                app, "张审核", [ITEM], date(2099, 1, 1), c.version, session=a
+            )
         a.rollback()
     assert "张审核" in str(err.value) and "审核通过" in str(err.value)
     assert err.value.expected == c.version and err.value.actual == c.version + 1
@@ -327,7 +327,7 @@ def test_expire_overdue(store: Store) -> None:
     assert sorted(zhang.expire_overdue(date(2025, 6, 30))) == [on_time]
     assert state_of(store, answered) == "已补正"
     with store.session() as s:
-        ret = review.last_return(late, session=s)
+        ret = notices.last_return(late, session=s)
         assert ret is not None and ret.status == "expired"
         d = s.exec(select(DecisionRow).where(col(DecisionRow.application_id) == late)).all()
         assert [(x.action, x.reviewer) for x in d] == [("return", "张审核"), ("expire", "系统")]
@@ -360,7 +360,7 @@ def test_resubmission_context(store: Store) -> None:
     c2 = li.claim(app)
     assert isinstance(c2, Claimed) and c2.state is State.IN_REVIEW
     with store.session() as s:
-        ret = review.last_return(app, session=s)
+        ret = notices.last_return(app, session=s)
         assert ret is not None and ret.status == "answered" and ret.answered_revision == new_rev
 
 
@@ -455,3 +455,19 @@ def test_concurrent_appends_keep_one_chain(store: Store) -> None:
         assert report.ok, report.text()
         assert report.count == 40
         assert s.exec(select(ReturnRow)).all() == []
+
+
+def test_pass_several_leaves_flagged_and_held_ones(store: Store) -> None:
+    clock = Clock()
+    zhang, li = desks(store, clock)
+    plain, flagged, held = add_app(store), add_app(store), add_app(store)
+    zhang.claim(flagged)
+    zhang.set_flag(flagged, "work_summary", reason="超过1200字")
+    zhang.release(flagged)
+    li.claim(held)
+    passed, left = zhang.pass_several([plain, flagged, held])
+    assert passed == [plain] and state_of(store, plain) == State.PASSED
+    by_id = {x.app_id: x for x in left}
+    assert by_id[flagged].flags == 1 and state_of(store, flagged) == State.PENDING
+    assert isinstance(by_id[held].claim, ClaimedByOther) and by_id[held].claim.holder == "李审核"
+    assert state_of(store, held) == State.IN_REVIEW

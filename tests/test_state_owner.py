@@ -20,6 +20,8 @@ FIELDS = {"state", "version"}
 # Attributes named state/version on objects that are not applications: outbox and hub batches,
 # paths, returns sent, a batch driver, widgets and screen models mirroring a row they read.
 OTHER_OBJECTS: set[tuple[str, str, str]] = {
+    ("zcreview/desk/walk.py", "read", "opened.state"),
+    ("zcreview/desk/walk.py", "read", "opened.version"),
     ("zcreview/sync/hub.py", "create_app", "app.state"),
     ("zcreview/sync/hub.py", "_office", "request.state"),
     ("zcreview/sync/hubcore.py", "commit", "batch.state"),
@@ -30,11 +32,9 @@ OTHER_OBJECTS: set[tuple[str, str, str]] = {
     ("zcreview/sync/outbox.py", "drive", "driver.state"),
     ("zcreview/sync/outbox.py", "save", "row.state"),
     ("zcreview/sync/outbox.py", "save", "self.state"),
-    ("zcreview/sync/paths.py", "_mirror", "row.state"),
+    ("zcreview/sync/paths.py", "mirror", "row.state"),
     ("screens/composer.py", "__init__", "self.version"),
     ("screens/queue_pass.py", "__init__", "self.version"),
-    ("screens/review.py", "_read", "loaded.state"),
-    ("screens/review.py", "_read", "loaded.version"),
     ("screens/widgets/queue_tree.py", "show_counts", "c.state"),
 }
 """(file, enclosing function, target): a new write, even of the same name elsewhere, fails."""

@@ -12,14 +12,12 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import select
 
-from tests.factories import credit_code
+from tests.bundle_helpers import Side, bundle_pair, counts, make_side, seal, write_bundle
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
@@ -34,97 +32,25 @@ from tests.sync_helpers import state_of as state
 from zcreview.cli import main
 from zcreview.domain.workflow import State
 from zcreview.storage import applications
-from zcreview.storage.office import add_reviewer, init_office
-from zcreview.storage.store import Store, open_store
+from zcreview.storage.office import add_reviewer
+from zcreview.storage.store import open_store
 from zcreview.storage.sync_tables import OutboxBatch
-from zcreview.sync import folder as folder_mod
-from zcreview.sync.folder import (
-    BundleError,
-    FolderTransport,
-    NotYet,
-    export_key,
-    import_batch,
-    import_dir,
-    trust,
-)
+from zcreview.sync import bundle_files
+from zcreview.sync.bundle_files import BundleError, NotYet
+from zcreview.sync.bundle_import import import_batch, import_dir
+from zcreview.sync.folder import FolderTransport
 from zcreview.sync.inbox import pull_returns, push_returns
-from zcreview.sync.outbox import drive, seal_batch
-from zcreview.sync.paths import decide_path, refresh_paths, request_path
+from zcreview.sync.outbox import drive
 from zcreview.sync.protocol import Correction
+from zcreview.sync.sealing import scan_records
 from zcreview.sync.transport import AwaitingReceipt
-
-
-@dataclass
-class Side:
-    name: str
-    code: str
-    home: Path
-    store: Store
-    usb: Path
-
-    @property
-    def transport(self) -> FolderTransport:
-        return FolderTransport(self.usb, self.store)
-
-
-def make_side(tmp: Path, name: str, org: str, usb: Path, office_type: str = "用人单位") -> Side:
-    home = tmp / org
-    store = open_store(home)
-    code = credit_code(org=org)
-    with store.session() as s:
-        init_office(
-            session=s, name=name, credit_code=code, office_type=office_type, office_level="区县"
-        )
-        s.commit()
-    (home / "settings.toml").write_text(
-        f'[sync]\ntransport = "folder"\nfolder = "{usb}"\n', encoding="utf-8"
-    )
-    return Side(name, code, home, store, usb)
 
 
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[Side, Side]]:
     """A unit and its department that trust each other's keys and share an approved path."""
-    usb = tmp_path / "usb" / "zcreview"
-    usb.parent.mkdir()
-    unit = make_side(tmp_path, "威海某电子有限公司", "A1000001", usb)
-    dept = make_side(tmp_path, "威海市工业和信息化局", "D1000001", usb, "主管部门")
-    trust(unit.store, dept.name, export_key(dept.store))
-    trust(dept.store, unit.code, export_key(unit.store))
-    info = request_path(unit.store, unit.transport, SERIES, LEVEL, "工业和信息化", YEAR)
-    [got] = import_dir(dept.store, usb)
-    assert got.kind == "path-request" and not got.error
-    decide_path(dept.store, dept.transport, str(info.path_id), approve=True)
-    assert [p.state for p in refresh_paths(unit.store, unit.transport)] == ["approved"]
-    yield unit, dept
-    unit.store.dispose()
-    dept.store.dispose()
-
-
-def seal(side: Side, app_ids: list[str]) -> str:
-    with side.store.session() as s:
-        batch_id = seal_batch(s, app_ids, YEAR, LEVEL, SERIES, "王审核", blobs=side.store.blobs)
-        s.commit()
-    return batch_id
-
-
-def write_bundle(side: Side, app_ids: list[str]) -> str:
-    """Seal and write the bundle; the drive stops at 确认中 waiting for the receipt."""
-    batch_id = seal(side, app_ids)
-    with pytest.raises(AwaitingReceipt, match="等待"):
-        drive(batch_id, side.transport, side.store)
-    return batch_id
-
-
-def counts(store: Store) -> dict[str, int]:
-    """Row counts of every table, and the blob files: what "changes nothing" compares."""
-    with store.engine.connect() as conn:
-        names = [
-            r[0] for r in conn.execute(text("select name from sqlite_master where type='table'"))
-        ]
-        found = {n: conn.execute(text(f'select count(*) from "{n}"')).scalar_one() for n in names}
-    found["blob files"] = sum(1 for p in (store.home / "blobs").rglob("*") if p.is_file())
-    return found
+    with bundle_pair(tmp_path) as sides:
+        yield sides
 
 
 def correct(side: Side, app_id: str, phone: str) -> None:
@@ -251,7 +177,7 @@ def test_tampered_bundles_are_refused(pair: tuple[Side, Side]) -> None:
     data = bytearray(blob.read_bytes())
     data[100] ^= 0xFF
     blob.write_bytes(bytes(data))
-    with pytest.raises(BundleError, match=f"{blob.name} 校验失败"):
+    with pytest.raises(BundleError, match=f"{blob.name} 第 1 段解密失败"):
         import_batch(dept.store, bundle)
     data[100] ^= 0xFF
     blob.write_bytes(bytes(data))
@@ -259,7 +185,7 @@ def test_tampered_bundles_are_refused(pair: tuple[Side, Side]) -> None:
     manifest = bundle / "manifest.json"
     saved = manifest.read_bytes()
     doc = json.loads(saved)
-    doc["sealed_by"] = "李冒名"
+    doc["recipient"] = "91370000MA00000000"  # readable by someone else
     manifest.write_bytes(json.dumps(doc, ensure_ascii=False).encode())
     with pytest.raises(BundleError, match=r"manifest\.json：内容与签名不符"):
         import_batch(dept.store, bundle)
@@ -408,25 +334,27 @@ def test_disk_full_leaves_nothing_half_written(
     batch_id = seal(unit, [a1])
     bundle = unit.usb / batch_id
 
-    monkeypatch.setattr(folder_mod, "os_write", Full(300_000))
+    monkeypatch.setattr(bundle_files, "os_write", Full(300_000))
     with pytest.raises(BundleError, match=r"磁盘空间不足.*未写完的部分已删除"):
         drive(batch_id, unit.transport, unit.store)
     assert not (bundle / "manifest.json").exists()
     parts = list((bundle / "blobs").glob(".*.part"))
-    assert all(p.stat().st_size % (256 * 1024) == 0 for p in parts)  # whole chunks only
+    for part in parts:  # whole sealed records of whole chunks only
+        plain, _, whole = scan_records(part)
+        assert whole == part.stat().st_size and plain % (256 * 1024) == 0
     with unit.store.session() as s:
         row = s.get(OutboxBatch, batch_id)
         assert row is not None and "磁盘空间不足" in row.last_error
 
     # Room for the attachments but not for the manifest.
-    monkeypatch.setattr(folder_mod, "os_write", FullFor("manifest", Full(0)))
+    monkeypatch.setattr(bundle_files, "os_write", FullFor("manifest", Full(0)))
     with pytest.raises(BundleError, match=r"manifest\.json"):
         drive(batch_id, unit.transport, unit.store)
     assert sorted(p.name for p in bundle.iterdir()) == ["blobs"]  # no manifest, no temp file
     with pytest.raises(BundleError, match=r"manifest\.json 缺失"):
         import_batch(dept.store, bundle)
 
-    monkeypatch.setattr(folder_mod, "os_write", os.write)
+    monkeypatch.setattr(bundle_files, "os_write", os.write)
     with pytest.raises(AwaitingReceipt):
         drive(batch_id, unit.transport, unit.store)
     assert import_batch(dept.store, bundle).receipt is not None

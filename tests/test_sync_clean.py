@@ -15,7 +15,8 @@ from tests.test_sync_cli import REPORT_ALL, office_home, run
 from zcreview.storage.applications import load_revision
 from zcreview.storage.office import add_reviewer
 from zcreview.storage.store import open_store
-from zcreview.sync.folder import export_key, import_dir, trust
+from zcreview.sync.bundle_import import import_dir
+from zcreview.sync.bundle_trust import export_key, trust
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[31m"

@@ -324,11 +324,11 @@ def die(*args):
     os.kill(os.getpid(), signal.SIGKILL)
 
 if what == "returns":
-    real = inbox._apply_return
+    real = inbox.apply_return
     def apply(session, item):
         real(session, item)
         die()
-    inbox._apply_return = apply
+    inbox.apply_return = apply
     inbox.pull_returns(transport, store)
 else:
     if point == "receipt":

@@ -34,7 +34,7 @@ from tests.sync_helpers import (
 )
 from zcreview.domain.checks import counts, run_all
 from zcreview.domain.workflow import State
-from zcreview.storage import applications, review
+from zcreview.storage import applications, notices
 from zcreview.storage.sync_tables import OutboxBatch, OutboxItem, ReturnReceived
 from zcreview.sync.inbox import (
     corrections_of,
@@ -132,7 +132,7 @@ def test_two_levels_up_and_a_return_down(net: Net, request: pytest.FixtureReques
     with dept.store.session() as s:
         [(row, items)] = corrections_of(s, a1)
         assert items == corrections and row.deadline == SOON
-        notice = review.last_return(a1, session=s)  # the review module holds the notice too
+        notice = notices.last_return(a1, session=s)  # the notice is stored here too
         assert notice is not None
     return_here(dept.store, a1, corrections, SOON - timedelta(days=5), reviewer="赵")
     push_returns(dept.transport, dept.store)

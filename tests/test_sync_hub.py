@@ -575,16 +575,16 @@ def test_returns_fetched_but_not_applied_are_applied_once(
     push_returns(dept.transport, dept.store)
     import zcreview.sync.inbox as inbox
 
-    real = inbox._apply_return
+    real = inbox.apply_return
 
     def crash_after_applying(*args: Any) -> Any:
         real(*args)
         raise Crash
 
-    monkeypatch.setattr(inbox, "_apply_return", crash_after_applying)
+    monkeypatch.setattr(inbox, "apply_return", crash_after_applying)
     with pytest.raises(Crash):
         pull_returns(unit.transport, unit.store)
-    monkeypatch.setattr(inbox, "_apply_return", real)
+    monkeypatch.setattr(inbox, "apply_return", real)
     assert state_of(unit.store, app_id) == State.REPORTED.value  # rolled back with the cursor
     [applied] = pull_returns(unit.transport, unit.store)
     assert applied.applied and state_of(unit.store, app_id) == State.RETURNED_FROM_ABOVE.value

@@ -22,11 +22,19 @@ from tests.sync_helpers import (
     SOON,
     LiveHub,
     Net,
-    Office,
     passed_app,
     state_of,
 )
+from tests.sync_screen_helpers import (
+    REVIEWER,
+    cell_texts,
+    office_app,
+    settle,
+    sync_once,
+    until,
+)
 from zcreview.context import Context
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.domain.workflow import State
 from zcreview.screens.app import ZcReviewApp, make_app
@@ -37,18 +45,15 @@ from zcreview.screens.path_request import PathRequestDialog
 from zcreview.screens.paths import PathsScreen
 from zcreview.screens.report import ReportScreen
 from zcreview.settings import Settings
-from zcreview.storage import review
+from zcreview.storage import notices
 from zcreview.storage.office import add_reviewer
-from zcreview.storage.review import NotAllowed, ReviewDesk
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import OutboxBatch, ReturnSent, SyncPath
+from zcreview.storage.tables import ApplicationRow
+from zcreview.storage.transitions import NotAllowed
 from zcreview.sync.inbox import corrections_of
 
 pytestmark = pytest.mark.anyio
-
-REVIEWER = "王审核"
-WAIT = 30.0
-"""Bound on waiting for a background worker (a real hub on loopback answers in milliseconds)."""
 
 
 @pytest.fixture
@@ -58,53 +63,6 @@ def net(live_hub: LiveHub, tmp_path: Path) -> Iterator[Net]:
         yield n
     finally:
         n.close()
-
-
-def office_app(net: Net, office: Office, *, synced: bool = True) -> ZcReviewApp:
-    """The workstation of `office`, its named reviewer chosen, talking to the hub."""
-    if not _has_reviewer(office.store):
-        with office.store.session() as s:
-            add_reviewer(session=s, name=REVIEWER)
-            s.commit()
-    extra: dict[str, object] = {}
-    if synced:
-        extra["sync"] = {"transport": "http", "url": net.url, "token": office.token, "interval": 0}
-    settings = Settings(home=office.store.home, extra=extra)
-    return make_app(Context(settings=settings, store=office.store), reviewer=REVIEWER)
-
-
-def _has_reviewer(store: Store) -> bool:
-    from zcreview.storage.office import list_reviewers
-
-    with store.session() as s:
-        return bool(list_reviewers(session=s))
-
-
-async def settle(pilot: Any, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await asyncio.wait_for(pilot.app.workers.wait_for_complete(), WAIT)
-        await pilot.pause()
-
-
-async def until(pilot: Any, condition: Any, what: str) -> None:
-    """Wait (bounded) until `condition()` holds, letting workers and messages run."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await settle(pilot, 1)
-        await pilot.pause(0.05)
-
-
-async def sync_once(pilot: Any) -> None:
-    """One background cycle, run to its end, with its messages handled."""
-    await asyncio.to_thread(pilot.app.run_sync_cycle)
-    await settle(pilot)
-
-
-def cell_texts(table: DataTable[Any], column: int) -> list[str]:
-    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
 async def request_path_on_screen(
@@ -325,9 +283,9 @@ async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
         with unit.store.session() as s:
             [(_, corrections)] = corrections_of(s, a1)
             assert [c.reason for c in corrections] == ["缺少学信网验证码"]
-            notice = review.last_return(a1, session=s)
+            notice = notices.last_return(a1, session=s)
             assert notice is not None and notice.origin == "above"
-            items = review.load_notice(notice, session=s).items
+            items = notices.load_notice(notice, session=s).items
             assert [(i.field_path, i.reason) for i in items] == [
                 ("education.basis.chsi_code", "缺少学信网验证码")
             ]
@@ -344,7 +302,7 @@ async def test_inbox_return_down_and_unfinished_batch_guard(net: Net) -> None:
         await until(pilot, lambda: _batch_states(unit.store)[-1:] == ["sealed"], "the seal")
     desk = ReviewDesk(unit.store.engine, REVIEWER)
     with unit.store.session() as s:
-        version = s.get(review.ApplicationRow, a2).version  # type: ignore[union-attr]
+        version = s.get(ApplicationRow, a2).version  # type: ignore[union-attr]
     with pytest.raises(NotAllowed, match="尚未送达的上报批次"):
         desk.reopen(a2, version)
     with pytest.raises(NotAllowed, match="尚未送达的上报批次"):

@@ -11,10 +11,10 @@ from sqlmodel import col, select
 from tests.review_helpers import Clock, add_app, head
 from zcreview import cli
 from zcreview.cli import main
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import CorrectionItem
 from zcreview.settings import Settings
 from zcreview.storage import office
-from zcreview.storage.review import ReviewDesk
 from zcreview.storage.review_tables import AuditRow
 from zcreview.storage.store import Store
 

@@ -13,7 +13,7 @@ from typing import Any
 from zcreview.cjkfont import FILL_STROKE, PDF_FONT, pdf_stroke, register_pdf_font
 from zcreview.domain.corrections import mask_id_number, to_local
 from zcreview.domain.text import terminal_safe
-from zcreview.storage.review import DecisionListRow
+from zcreview.storage.review_results import DecisionListRow
 
 LIST_HEADERS: tuple[str, ...] = (
     "序号",

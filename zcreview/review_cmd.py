@@ -188,7 +188,7 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
 def cmd_export_notice(args: argparse.Namespace) -> int:
     from zcreview.exports import write_notice_pdf, write_notice_text
     from zcreview.storage.applications import get_row
-    from zcreview.storage.review import last_return
+    from zcreview.storage.notices import last_return
 
     ctx = open_context(args)
     try:
@@ -219,7 +219,7 @@ def cmd_export_list(args: argparse.Namespace) -> int:
     from zcreview.storage import audit
     from zcreview.storage.office import get_self
     from zcreview.storage.queue import QueueFilter
-    from zcreview.storage.review import decision_list
+    from zcreview.storage.review_reads import decision_list
 
     if args.out.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError(f"不支持的导出格式“{args.out.suffix}”，请使用 .csv 或 .xlsx")
@@ -259,7 +259,7 @@ def cmd_export_list(args: argparse.Namespace) -> int:
 
 def cmd_expire(args: argparse.Namespace) -> int:
     from zcreview.domain.corrections import local_today
-    from zcreview.storage.review import expire_overdue
+    from zcreview.storage.decisions import expire_overdue
 
     today = args.today or local_today()
     ctx = open_context(args)

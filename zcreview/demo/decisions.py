@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from zcreview.demo.office import StatePlan, apply_workflow_states
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.catalogue import Config
 from zcreview.domain.checks import Severity, run_all
 from zcreview.domain.corrections import CorrectionItem, policy_from_config
@@ -13,7 +14,7 @@ from zcreview.domain.model import Application
 from zcreview.domain.paths import label_for_path
 from zcreview.domain.workflow import State
 from zcreview.storage.applications import load_revision
-from zcreview.storage.review import ReviewDesk, record_return_from_above
+from zcreview.storage.decisions import record_return_from_above
 from zcreview.storage.store import Store
 from zcreview.storage.tables import utcnow
 
@@ -81,7 +82,7 @@ def decide(
         if plan.state is State.IN_REVIEW:
             continue
         version = getattr(claim, "version", None)
-        assert version is not None, claim.message
+        assert version is not None, claim
         if plan.state is State.PASSED:
             desk.pass_application(plan.app_id, version)
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Literal
@@ -49,6 +49,72 @@ class CorrectionNotice:
     created: datetime
     origin: Origin = "office"
     office_name: str = ""
+
+
+def return_problems(items: Sequence[CorrectionItem]) -> list[str]:
+    """What stops a correction list from being sent, ready to show; empty when it can go.
+
+    一次性告知: at least one item, each place once, each with a reason (a template or words).
+    The composer shows these as they arise; recording a return refuses on the first.
+    """
+    if not items:
+        return ["退回须一次性列明需补正的条目，至少一项"]
+    problems: list[str] = []
+    paths = [i.field_path for i in items]
+    if len(set(paths)) != len(paths):
+        problems.append("同一条目出现了两次，请合并为一项")
+    problems += [
+        f"“{i.label or i.field_path}”缺少退回原因"
+        for i in items
+        if not (i.reason.strip() or i.note.strip())
+    ]
+    return problems
+
+
+def deadline_problem(deadline: date, today: date) -> str:
+    """Why a correction deadline cannot be set ("" when it can): not before today."""
+    return "补正期限不能早于今天" if deadline < today else ""
+
+
+@dataclass(frozen=True)
+class NoticeBasis:
+    """What a return's notice is made of besides its items and deadline: the judged revision,
+    the office deciding, whom it goes to (a lower office; none: the applicant), whom to ask.
+
+    The composer's preview, the recorded return (and so `export notice`) all make their text
+    here, so the preview is the text that is sent.
+    """
+
+    application_id: str
+    revision: str
+    application: Application
+    office_name: str
+    to_office: str = ""
+    phone: str = ""
+
+    def notice(
+        self,
+        reviewer: str,
+        items: Sequence[CorrectionItem],
+        deadline: date,
+        created: datetime,
+        origin: Origin = "office",
+    ) -> tuple[CorrectionNotice, str]:
+        """The notice and its exact text (items as given: check `return_problems` first)."""
+        notice = CorrectionNotice(
+            application_id=self.application_id,
+            revision=self.revision,
+            reviewer=reviewer,
+            items=tuple(items),
+            deadline=deadline,
+            created=created,
+            origin=origin,
+            office_name=self.office_name,
+        )
+        text = render_notice_text(
+            notice, self.application, self.office_name, to_office=self.to_office, phone=self.phone
+        )
+        return notice, text
 
 
 @dataclass(frozen=True)

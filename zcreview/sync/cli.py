@@ -457,6 +457,14 @@ def _transport(settings: Settings, args: argparse.Namespace) -> Transport:
     return open_transport(settings, give_up_after=give_up if give_up and give_up > 0 else None)
 
 
+def _lower_hub(settings: Settings, args: argparse.Namespace) -> Transport | None:
+    """The hub lower offices report to when the office reports upward by folder (else None)."""
+    from zcreview.sync.config import open_lower_hub
+
+    give_up = getattr(args, "give_up_after", CLI_GIVE_UP)
+    return open_lower_hub(settings, give_up_after=give_up if give_up and give_up > 0 else None)
+
+
 def _with_office(fn: Callable[[argparse.Namespace, Settings, Store, Transport], int]) -> Handler:
     """Open settings, store and transport for a command, and close them afterwards."""
 
@@ -514,20 +522,34 @@ def _print_drives(results: list[Any]) -> int:
 def cmd_sync(
     args: argparse.Namespace, settings: Settings, store: Store, transport: Transport
 ) -> int:
-    from zcreview.sync import audithead
-    from zcreview.sync.folder import FolderTransport
-    from zcreview.sync.inbox import prefetch, pull_inbox, pull_returns, push_returns
-    from zcreview.sync.outbox import drive_all
-    from zcreview.sync.paths import refresh_paths
+    from zcreview.sync import routes
 
-    status = 0
-    if isinstance(transport, FolderTransport) and transport.folder.is_dir():
-        status = _print_imported(import_dir_of(store, transport.folder))
-    refresh_paths(store, transport)
-    status = max(status, _print_drives(drive_all(transport, store)))
-    for sent in push_returns(transport, store):
+    # Bundles from below first (whatever the upward transport), from every exchange folder a
+    # lower office used that is plugged in now.
+    status = _print_imported(routes.import_from_below(store, transport))
+    for sent in routes.push_bundle_returns(store, transport):
+        _say(f"已退回下级：{sent.application_id} → {sent.to_name}（写入文件夹）")
+    hub = _lower_hub(settings, args)
+    try:
+        status = max(status, _sync_rest(args, store, transport, hub))
+    finally:
+        if hub is not None:
+            hub.close()
+    return status
+
+
+def _sync_rest(
+    args: argparse.Namespace, store: Store, transport: Transport, hub: Transport | None
+) -> int:
+    from zcreview.sync import audithead, routes
+    from zcreview.sync.inbox import prefetch, pull_returns
+    from zcreview.sync.outbox import drive_all
+
+    routes.refresh_paths(store, transport, hub)
+    status = _print_drives(drive_all(transport, store))
+    for sent in routes.push_returns(store, transport, hub):
         _say(f"已退回下级：{sent.application_id} → {sent.to_name}")
-    received = pull_inbox(transport, store)
+    received = routes.pull_inbox(store, transport, hub)
     for r in received:
         if r.outcome != "unchanged":
             _say(f"收到上报：{r.name or r.application_id}（{r.from_office}，{r.outcome}）")
@@ -560,7 +582,8 @@ def cmd_path_request(
 
 @_friendly
 def cmd_path_list(args: argparse.Namespace) -> int:
-    from zcreview.sync.paths import local_paths, refresh_paths
+    from zcreview.sync.paths import local_paths
+    from zcreview.sync.routes import VIA_LABELS, path_via, refresh_paths
 
     settings, store = _office(args)
     try:
@@ -569,8 +592,10 @@ def cmd_path_list(args: argparse.Namespace) -> int:
                 rows = local_paths(s)
         else:
             transport = _transport(settings, args)
+            hub: Transport | None = None
             try:
-                rows = refresh_paths(store, transport)
+                hub = _lower_hub(settings, args)
+                rows = refresh_paths(store, transport, hub)
             except SyncError as exc:
                 # The hub is out of reach: the last known view beats no view at all.
                 print(
@@ -582,6 +607,10 @@ def cmd_path_list(args: argparse.Namespace) -> int:
                     rows = local_paths(s)
             finally:
                 transport.close()
+                if hub is not None:
+                    hub.close()
+        with store.session() as s:
+            vias = {r.path_id: VIA_LABELS[path_via(s, r)] for r in rows}
     finally:
         store.dispose()
     states = {"pending": "待审核", "approved": "已通过", "rejected": "未通过"}
@@ -590,7 +619,7 @@ def cmd_path_list(args: argparse.Namespace) -> int:
         reason = f"（{r.reason}）" if r.reason else ""
         _say(
             f"{r.path_id}\t{role}\t{r.lower_name} → {r.upper_name}\t{r.series}·{r.level}\t"
-            f"{r.year}\t{states.get(r.state, r.state)}{reason}"
+            f"{r.year}\t{states.get(r.state, r.state)}{reason}\t经{vias[r.path_id]}"
         )
     return 0
 
@@ -599,9 +628,14 @@ def cmd_path_list(args: argparse.Namespace) -> int:
 def cmd_path_decide(
     args: argparse.Namespace, settings: Settings, store: Store, transport: Transport
 ) -> int:
-    from zcreview.sync.paths import decide_path
+    from zcreview.sync.routes import decide_path
 
-    info = decide_path(store, transport, args.path_id, args.approve, args.reason)
+    hub = _lower_hub(settings, args)
+    try:
+        info = decide_path(store, transport, args.path_id, args.approve, args.reason, hub)
+    finally:
+        if hub is not None:
+            hub.close()
     _say(f"路径 {info.path_id}：{'审核通过' if info.state == 'approved' else '审核不通过'}")
     return 0
 
@@ -664,7 +698,7 @@ def cmd_report(
 
 
 def import_dir_of(store: Store, folder: Path, receipts_to: Path | None = None) -> list[Any]:
-    from zcreview.sync.folder import import_dir
+    from zcreview.sync.bundle_import import import_dir
 
     return list(import_dir(store, folder, receipts_to))
 
@@ -678,6 +712,7 @@ def _print_imported(results: list[Any]) -> int:
         "path-request": "路径申请",
         "path-decision": "路径审核",
         "path": "路径",
+        "folder": "交换文件夹",
     }
     status = 0
     for r in results:
@@ -698,7 +733,7 @@ def _print_imported(results: list[Any]) -> int:
 
 @_friendly
 def cmd_bundle_key(args: argparse.Namespace) -> int:
-    from zcreview.sync.folder import export_key
+    from zcreview.sync.bundle_trust import export_key
     from zcreview.sync.signing import fingerprint
 
     _, store = _office(args)
@@ -709,7 +744,7 @@ def cmd_bundle_key(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(key.dumps())
         return 0
-    from zcreview.sync.folder import write_atomic
+    from zcreview.sync.bundle_files import write_atomic
 
     write_atomic(args.out, key.dumps().encode())
     _say(f"已写出本单位公钥：{args.out}（指纹 {fingerprint(key.public_key)}）")
@@ -718,7 +753,7 @@ def cmd_bundle_key(args: argparse.Namespace) -> int:
 
 @_friendly
 def cmd_bundle_trust(args: argparse.Namespace) -> int:
-    from zcreview.sync.folder import trust
+    from zcreview.sync.bundle_trust import trust
     from zcreview.sync.signing import PublicKeyFile, fingerprint
 
     try:
@@ -771,11 +806,17 @@ def cmd_bundle_export(args: argparse.Namespace) -> int:
 
 @_friendly
 def cmd_bundle_returns(args: argparse.Namespace) -> int:
+    from zcreview.sync.bundle_hub import bundle_sender_of
     from zcreview.sync.inbox import push_returns
 
     store, transport = _folder_transport(args)
+
+    def by_bundle(row: Any) -> Transport | None:
+        # Only applications that came by bundle can go back by bundle; the rest go by the hub.
+        return transport if bundle_sender_of(store, row.application_id, row.revision) else None
+
     try:
-        sent = push_returns(transport, store)
+        sent = push_returns(transport, store, by_bundle)
     finally:
         transport.close()
     for row in sent:

@@ -12,7 +12,8 @@ from zcreview.sync.transport import SyncError, Transport
 
 @dataclass(frozen=True)
 class SyncConfig:
-    """`[sync]`: transport = "http" with url and token (or token_file); "folder" with folder."""
+    """`[sync]`: transport = "http" with url and token (or token_file); "folder" with folder
+    (and url and token as well when lower offices report to a hub)."""
 
     transport: str
     url: str | None = None
@@ -35,7 +36,18 @@ def sync_config(settings: Settings) -> SyncConfig:
         folder = raw.get("folder")
         if not isinstance(folder, str) or not folder:
             raise SyncError(f"{where}: sync.folder 未设置")
-        return SyncConfig("folder", folder=Path(folder).expanduser())
+        path = Path(folder).expanduser()
+        if raw.get("url"):  # lower offices report to a hub: serve them through it too
+            http = _http_config(settings, raw)
+            return SyncConfig(
+                "folder", url=http.url, token=http.token, folder=path, ca_file=http.ca_file
+            )
+        return SyncConfig("folder", folder=path)
+    return _http_config(settings, raw)
+
+
+def _http_config(settings: Settings, raw: dict[str, object]) -> SyncConfig:
+    where = settings.settings_path
     url = raw.get("url", raw.get("hub_url"))
     if not isinstance(url, str) or not url:
         raise SyncError(f"{where}: sync.url 未设置（上报服务器地址）")
@@ -64,6 +76,35 @@ def sync_config(settings: Settings) -> SyncConfig:
     return SyncConfig("http", url=url, token=token, ca_file=ca_path)
 
 
+def _http(
+    config: SyncConfig, cancel: threading.Event | None, give_up_after: float | None
+) -> Transport:
+    from zcreview.sync.http import HttpTransport
+
+    assert config.url is not None and config.token is not None
+    return HttpTransport(
+        config.url,
+        config.token,
+        cancel=cancel,
+        give_up_after=give_up_after,
+        ca_file=str(config.ca_file) if config.ca_file else None,
+    )
+
+
+def open_lower_hub(
+    settings: Settings,
+    *,
+    cancel: threading.Event | None = None,
+    give_up_after: float | None = None,
+) -> Transport | None:
+    """The hub lower offices report to, when it is not the upward transport: an office that
+    reports upward by folder but also has `url` and `token` serves HTTP offices through it."""
+    config = sync_config(settings)
+    if config.transport == "folder" and config.url is not None:
+        return _http(config, cancel, give_up_after)
+    return None
+
+
 def open_transport(
     settings: Settings,
     *,
@@ -73,16 +114,7 @@ def open_transport(
     """The configured transport: HTTP to a hub, or an exchange folder (USB stick, shared drive)."""
     config = sync_config(settings)
     if config.transport == "http":
-        from zcreview.sync.http import HttpTransport
-
-        assert config.url is not None and config.token is not None
-        return HttpTransport(
-            config.url,
-            config.token,
-            cancel=cancel,
-            give_up_after=give_up_after,
-            ca_file=str(config.ca_file) if config.ca_file else None,
-        )
+        return _http(config, cancel, give_up_after)
     from zcreview.storage.store import open_store
     from zcreview.sync.folder import FolderTransport
 

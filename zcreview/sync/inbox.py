@@ -18,12 +18,13 @@ from zcreview.domain.catalogue import Config
 from zcreview.domain.text import clean_model
 from zcreview.domain.workflow import State, TransitionError
 from zcreview.intake.clean import clean_application
-from zcreview.storage import review
 from zcreview.storage.applications import record_revision
 from zcreview.storage.blobs import sha256_file
+from zcreview.storage.decisions import record_return_from_above
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import InboxEntry, ReturnReceived, ReturnSent, SyncCursor
 from zcreview.storage.tables import ApplicationRow, AttachmentRow, BlobRow, utcnow
+from zcreview.storage.transitions import ReviewError
 from zcreview.sync.protocol import BlobRef, Correction, InboxItem, ReturnItem, ReturnRequest
 from zcreview.sync.transport import Cancelled, Feed, Refused, SyncError, Transport
 
@@ -106,7 +107,8 @@ class Received:
     """Why an application was refused (`invalid`): entry, field and problem, in Chinese."""
 
 
-def _receive(session: Session, item: InboxItem) -> Received:
+def receive(session: Session, item: InboxItem) -> Received:
+    """Record one delivered application (once by its hub seq), cleaned and validated."""
     item = item.model_copy(update={"from_office": clean_model(item.from_office)})
     app_id = str(item.application_id)
     if session.get(InboxEntry, item.seq) is not None:
@@ -156,7 +158,7 @@ def pull_inbox(transport: Transport, store: Store) -> list[Received]:
     Each page is applied and its cursor stored in one transaction, then acknowledged.
     Attachments stay on the hub until `fetch_blob` (or `prefetch`) asks for them.
     """
-    return _pull(transport, store, "inbox", transport.inbox, _receive)
+    return _pull(transport, store, "inbox", transport.inbox, receive)
 
 
 def fetch_blob(store: Store, transport: Transport, sha256: str) -> Path:
@@ -232,7 +234,8 @@ class Applied:
     note: str
 
 
-def _apply_return(session: Session, item: ReturnItem) -> Applied:
+def apply_return(session: Session, item: ReturnItem) -> Applied:
+    """Apply one return from above (once by return id); not committed."""
     item = clean_model(item)  # reasons and messages from above are shown and printed here
     return_id = str(item.return_id)
     app_id = str(item.application_id)
@@ -249,7 +252,7 @@ def _apply_return(session: Session, item: ReturnItem) -> Applied:
     else:
         try:
             # The review module records the notice, the deadline and the audit entry.
-            review.record_return_from_above(
+            record_return_from_above(
                 app_id,
                 item.from_office.name,
                 "",
@@ -258,7 +261,7 @@ def _apply_return(session: Session, item: ReturnItem) -> Applied:
                 session=session,
             )
             applied = True
-        except (review.ReviewError, TransitionError, ValueError) as exc:
+        except (ReviewError, TransitionError, ValueError) as exc:
             note = f"申报状态为“{row.state}”，未改为上级退回：{exc}"
     session.add(
         ReturnReceived(
@@ -282,7 +285,7 @@ def _apply_return(session: Session, item: ReturnItem) -> Applied:
 
 def pull_returns(transport: Transport, store: Store) -> list[Applied]:
     """Apply returns from above idempotently by return id, then store the cursor and ack it."""
-    return _pull(transport, store, "returns", transport.returns, _apply_return)
+    return _pull(transport, store, "returns", transport.returns, apply_return)
 
 
 def corrections_of(
@@ -300,8 +303,15 @@ def corrections_of(
 # ---------------------------------------------------------------- returns sent down
 
 
-def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
-    """Deliver queued returns to the hub (idempotent by return id); returns those now sent."""
+Route = Callable[[ReturnSent], Transport | None]
+"""The transport a queued return goes down by; None keeps it queued (its folder is absent)."""
+
+
+def push_returns(
+    transport: Transport, store: Store, route: Route | None = None
+) -> list[ReturnSent]:
+    """Deliver queued returns (idempotent by return id), each by `route` (default: `transport`);
+    returns those now sent."""
     with store.session() as s:
         pending = s.exec(
             select(ReturnSent)
@@ -310,6 +320,9 @@ def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
         ).all()
     sent: list[ReturnSent] = []
     for row in pending:
+        via = transport if route is None else route(row)
+        if via is None:
+            continue
         request = ReturnRequest(
             application_id=uuid.UUID(row.application_id),
             revision=row.revision,
@@ -317,7 +330,7 @@ def push_returns(transport: Transport, store: Store) -> list[ReturnSent]:
             deadline=row.deadline,
             message=row.message,
         )
-        item = transport.send_return(row.return_id, request)
+        item = via.send_return(row.return_id, request)
         with store.session() as s:
             fresh = s.get(ReturnSent, row.return_id)
             assert fresh is not None

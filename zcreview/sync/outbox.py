@@ -95,6 +95,25 @@ def approved_path(session: Session, series: str, level: str) -> SyncPath | None:
     ).first()
 
 
+def path_pending(session: Session, series: str, level: str) -> bool:
+    """This office's path request upward for a series and level awaits the upper office."""
+    found = session.exec(
+        select(SyncPath.path_id).where(
+            SyncPath.role == "lower",
+            SyncPath.series == series,
+            SyncPath.level == level,
+            SyncPath.state == "pending",
+        )
+    ).first()
+    return found is not None
+
+
+def batch_state(session: Session, batch_id: str) -> tuple[str, str] | None:
+    """A batch's state and last error, or None if there is no such batch."""
+    batch = session.get(OutboxBatch, batch_id)
+    return (batch.state, batch.last_error) if batch is not None else None
+
+
 def open_batch_of(session: Session, app_id: str) -> str | None:
     """The unfinished batch this application is in, if any."""
     return session.exec(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from zcreview.storage.store import Store
 from zcreview.storage.sync_tables import SyncPath
@@ -17,7 +17,11 @@ class PathError(SyncError):
     """A path request that cannot be made as asked (unknown or ambiguous upper office)."""
 
 
-def _mirror(session: Session, info: PathInfo, role: Role) -> SyncPath:
+def mirror(session: Session, info: PathInfo, role: Role, via: str = "") -> SyncPath:
+    """Keep the local copy of a path as the deciding side reports it; not committed.
+
+    `via` is the transport the path travels by ("http" or "folder"); "" keeps what is known.
+    """
     row = session.get(SyncPath, str(info.path_id)) or SyncPath(
         path_id=str(info.path_id),
         role=role,
@@ -31,6 +35,7 @@ def _mirror(session: Session, info: PathInfo, role: Role) -> SyncPath:
         state=info.state,
     )
     row.state, row.reason, row.updated_at = info.state, info.reason, utcnow()
+    row.via = via or row.via
     session.add(row)
     return row
 
@@ -65,7 +70,7 @@ def request_path_to(
         PathRequest(upper_office=office.credit_code, series=series, level=level, year=year),
     )
     with store.session() as s:
-        _mirror(s, info, "lower")
+        mirror(s, info, "lower", transport.VIA)
         s.commit()
     return info
 
@@ -75,7 +80,7 @@ def refresh_paths(store: Store, transport: Transport) -> list[SyncPath]:
     fetched = [(info, role) for role in ("lower", "upper") for info in transport.list_paths(role)]
     with store.session() as s:
         for info, role in fetched:
-            _mirror(s, info, role)  # type: ignore[arg-type]
+            mirror(s, info, role, transport.VIA)  # type: ignore[arg-type]
         s.commit()
         return local_paths(s)
 
@@ -88,14 +93,13 @@ def decide_path(
         raise PathError("审核不通过须写明原因（--reason）")
     info = transport.decide_path(path_id, PathDecision(approve=approve, reason=reason))
     with store.session() as s:
-        _mirror(s, info, "upper")
+        mirror(s, info, "upper", transport.VIA)
         s.commit()
     return info
 
 
 def local_paths(session: Session) -> list[SyncPath]:
-    return list(
-        session.exec(
-            select(SyncPath).order_by(col(SyncPath.role), col(SyncPath.series), col(SyncPath.level))
-        ).all()
-    )
+    """The local mirror of paths: this office's requests first, then those it decides; in each,
+    those awaiting a decision first."""
+    rows = session.exec(select(SyncPath)).all()
+    return sorted(rows, key=lambda p: (p.role != "lower", p.state != "pending", p.series, p.level))

@@ -58,6 +58,8 @@ class CycleReport:
     returns_sent: int = 0
     received: int = 0
     returns_received: int = 0
+    bundle_errors: list[str] = field(default_factory=list)
+    """Bundles from below that could not be imported (file and reason)."""
 
     @property
     def changed(self) -> bool:
@@ -124,6 +126,8 @@ class SyncService:
         self.cancel = threading.Event()
         self._factory = transport_factory
         self._transport: Transport | None = None
+        self._hub: Transport | None = None
+        """The hub lower offices report to, when the office reports upward by folder."""
         self._lock = threading.Lock()
         self._run_lock = threading.Lock()
         raw = settings.extra.get("sync")
@@ -142,20 +146,29 @@ class SyncService:
                 if self._factory is not None:
                     self._transport = self._factory(self.cancel, self.give_up_after)
                 else:
-                    from zcreview.sync.config import open_transport
+                    from zcreview.sync.config import open_lower_hub, open_transport
 
                     self._transport = open_transport(
                         self.settings, cancel=self.cancel, give_up_after=self.give_up_after
                     )
+                    self._hub = open_lower_hub(
+                        self.settings, cancel=self.cancel, give_up_after=self.give_up_after
+                    )
             return self._transport
+
+    def lower_hub(self) -> Transport | None:
+        """The hub for lower offices reporting over HTTP when it is not the upward transport."""
+        self.transport()
+        return self._hub
 
     def close(self) -> None:
         """Stop every transfer in progress (they raise Cancelled) and close the connection."""
         self.cancel.set()
         with self._lock:
-            if self._transport is not None:
-                self._transport.close()
-                self._transport = None
+            for t in (self._transport, self._hub):
+                if t is not None:
+                    t.close()
+            self._transport = self._hub = None
 
     # ----- the cycle ----------------------------------------------------------------------
 
@@ -163,10 +176,18 @@ class SyncService:
         """One round: paths, outbox (every unfinished batch), returns down, inbox (records
         only), returns from above. Never raises for the hub being away: that is `offline`."""
         with self._run_lock:
-            t = self.transport()
+            from zcreview.sync import routes  # the bundle stack, loaded with the first cycle
+
+            t, hub = self.transport(), self.lower_hub()
             report: dict[str, object] = {}
             try:
-                paths.refresh_paths(self.store, t)
+                # The sticks first: they need no hub, so an offline cycle still serves them.
+                imported = routes.import_from_below(self.store, t)
+                by_folder = len(routes.push_bundle_returns(self.store, t))
+                by_bundle = sum(1 for i in imported for r in i.received if r.outcome != "unchanged")
+                report["bundle_errors"] = [f"{i.ident[:8]}：{i.error}" for i in imported if i.error]
+                report["received"], report["returns_sent"] = by_bundle, by_folder
+                routes.refresh_paths(self.store, t, hub)
                 results = outbox.drive_all(t, self.store, progress, self.cancel)
                 report["receipts"] = [r.receipt for r in results if r.receipt is not None]
                 report["refused_batches"] = [
@@ -174,9 +195,9 @@ class SyncService:
                     for r in results
                     if r.receipt is None and not getattr(r, "waiting", False)
                 ]
-                report["returns_sent"] = len(inbox.push_returns(t, self.store))
-                got = inbox.pull_inbox(t, self.store)
-                report["received"] = sum(1 for r in got if r.outcome != "unchanged")
+                report["returns_sent"] = by_folder + len(routes.push_returns(self.store, t, hub))
+                got = routes.pull_inbox(self.store, t, hub)
+                report["received"] = by_bundle + sum(1 for r in got if r.outcome != "unchanged")
                 applied = inbox.pull_returns(t, self.store)
                 report["returns_received"] = sum(1 for a in applied if a.applied)
                 audithead.push(t, self.store)  # a witness of the audit log outside the office
@@ -202,7 +223,10 @@ class SyncService:
     # ----- paths --------------------------------------------------------------------------
 
     def refresh_paths(self) -> list[SyncPath]:
-        return paths.refresh_paths(self.store, self.transport())
+        """Both roles, from the upward transport, the hub and the bundle hub (per direction)."""
+        from zcreview.sync import routes
+
+        return routes.refresh_paths(self.store, self.transport(), self.lower_hub())
 
     def find_offices(self, query: str) -> list[OfficeInfo]:
         return self.transport().find_offices(query)
@@ -214,16 +238,15 @@ class SyncService:
         return paths.request_path(self.store, self.transport(), series, level, upper, year)
 
     def decide_path(self, path_id: str, approve: bool, reason: str = "") -> PathInfo:
-        return paths.decide_path(self.store, self.transport(), path_id, approve, reason)
+        """路径审核, answered the way the request came (hub or the lower office's folder)."""
+        from zcreview.sync import routes
+
+        return routes.decide_path(
+            self.store, self.transport(), path_id, approve, reason, self.lower_hub()
+        )
 
 
 # ---------------------------------------------------------------- local reads (no hub)
-
-
-def local_paths(session: Session) -> list[SyncPath]:
-    """The local mirror of paths: this office's requests first, then those it decides."""
-    rows = paths.local_paths(session)
-    return sorted(rows, key=lambda p: (p.role != "lower", p.state != "pending", p.series, p.level))
 
 
 def path_state_text(path: SyncPath, this_year: int) -> str:

@@ -1,4 +1,6 @@
-"""Office keys for folder bundles: an Ed25519 key per office, key files, signatures over files."""
+"""Office keys for folder bundles: an Ed25519 key per office, key files, signatures over files.
+
+A key file carries the signing key and (version 2) the X25519 key bundles are encrypted to."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from zcreview.sync.sealing import public_key_bytes
 from zcreview.sync.transport import SyncError
 
 KEY_FORMAT: Final = "zcreview-office-key"
@@ -33,16 +36,21 @@ class PublicKeyFile:
     name: str
     credit_code: str
     public_key: str  # base64 of the 32 raw bytes
+    encryption_key: str | None = None
+    """The X25519 key bundles to this office are encrypted to (version 2 key files)."""
 
     def dumps(self) -> str:
-        data = {
+        data: dict[str, object] = {
             "format": KEY_FORMAT,
-            "version": 1,
+            "version": 1 if self.encryption_key is None else 2,
             "name": self.name,
             "credit_code": self.credit_code,
             "public_key": self.public_key,
             "fingerprint": fingerprint(self.public_key),
         }
+        if self.encryption_key is not None:
+            data["encryption_key"] = self.encryption_key
+            data["encryption_fingerprint"] = fingerprint(self.encryption_key)
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
@@ -51,8 +59,16 @@ class PublicKeyFile:
             data = json.loads(text)
             if data.get("format") != KEY_FORMAT:
                 raise ValueError
-            key = cls(str(data["name"]), str(data["credit_code"]), str(data["public_key"]))
+            enc = data.get("encryption_key")
+            key = cls(
+                str(data["name"]),
+                str(data["credit_code"]),
+                str(data["public_key"]),
+                None if enc is None else str(enc),
+            )
             _public(key.public_key)
+            if key.encryption_key is not None:
+                public_key_bytes(key.encryption_key)
         except (ValueError, KeyError, TypeError, AttributeError):
             raise SignatureError(f"{where} 不是 zcreview 单位公钥文件") from None
         return key

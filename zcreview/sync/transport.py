@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from typing import Literal
+from typing import ClassVar, Literal
 
 from zcreview.sync.protocol import (
     AuditHead,
@@ -67,6 +67,9 @@ class Transport(ABC):
     Implementations retry transient failures themselves and raise `Refused` for answers that a
     retry cannot change. All methods block; screens call them from worker threads.
     """
+
+    VIA: ClassVar[str] = "http"
+    """How this transport travels, as paths record it: "http" (a hub) or "folder" (bundles)."""
 
     @abstractmethod
     def offer(self, manifest: Manifest) -> OfferAnswer:
