@@ -15,11 +15,11 @@ from sqlmodel import col
 
 from tests.review_helpers import T0, Clock
 from tests.review_screen_data import OFFICE, REVIEWERS, add_application, review_app, settle
+from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import CorrectionItem, local_today
 from zcreview.screens.palette import ChinesePalette
 from zcreview.screens.stats import StatsScreen
 from zcreview.storage import office
-from zcreview.storage.review import ReviewDesk
 from zcreview.storage.stats import OfficeStats, office_stats
 from zcreview.storage.store import Store, open_store
 from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem
