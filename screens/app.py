@@ -79,6 +79,14 @@ class ZcReviewApp(SyncingApp):
         Binding("question_mark", "help", "帮助", id="app.help", tooltip="本页按键与说明"),
         Binding("ctrl+l", "redraw", "重绘屏幕", show=False, id="app.redraw"),
         Binding(
+            "T",
+            "open_stats",
+            "统计",
+            show=False,
+            id="app.stats",
+            tooltip="按年度、级别、系列、状态和审核人统计",
+        ),
+        Binding(
             "ctrl+p",
             "command_palette",
             "命令",
@@ -89,6 +97,8 @@ class ZcReviewApp(SyncingApp):
         ),
     ]
 
+    identified: var[bool] = var(False, init=False)
+    """True once the office and its reviewers are read (the queue holds an early Enter)."""
     reviewer: var[str | None] = var(None, init=False)
     """The named reviewer of this session; None = read-only browsing."""
     terminal_graphics: object = None
@@ -116,6 +126,11 @@ class ZcReviewApp(SyncingApp):
             self.theme = "ansi-dark"
         if self.ascii_mode:
             self.add_class("-ascii")
+        if settings.keys:
+            from zcreview.screens.keymap import check_keymap
+
+            check_keymap(settings.keys, settings.settings_path)
+            self.set_keymap(settings.keys)
 
     # ----- start-up -----------------------------------------------------------------------
 
@@ -133,6 +148,7 @@ class ZcReviewApp(SyncingApp):
 
     def on_zc_review_app__identity(self, message: _Identity) -> None:
         self.office_name = clean(message.office)
+        self.identified = True
         names = message.reviewers
         wanted = self.requested_reviewer
         if wanted and wanted in names:
@@ -178,6 +194,11 @@ class ZcReviewApp(SyncingApp):
         markdown = help_markdown(self, self.screen)
         self.push_screen(HelpScreen(markdown, ascii_mode=self.ascii_mode))
 
+    def action_open_stats(self) -> None:
+        from zcreview.screens.stats import StatsScreen
+
+        self._open_top(StatsScreen)
+
     def action_redraw(self) -> None:
         """Repaint every cell: for a terminal garbled by a flaky link (like ^L in a shell)."""
         self.screen.refresh(layout=True)
@@ -202,9 +223,10 @@ class ZcReviewApp(SyncingApp):
             if not title or not active.enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
+            key = self.get_key_display(binding)
             yield SystemCommand(
                 title,
-                binding.tooltip or f"按键 {self.get_key_display(binding)}",
+                f"{binding.tooltip}（{key}）" if binding.tooltip else f"按键 {key}",
                 partial(self.run_action, binding.action, active.node),
             )
         yield SystemCommand("主题", "更换配色主题", self.action_change_theme)

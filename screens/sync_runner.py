@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 SyncEvent: TypeAlias = "BatchProgress | CycleReport"
 """What `sync_signal` publishes: progress of a batch being sent, or a finished cycle."""
 
-TOP_SCREENS = frozenset({"QueueScreen", "PathsScreen", "ReportScreen", "OutboxScreen"})
+TOP_SCREENS = frozenset(
+    {"QueueScreen", "PathsScreen", "ReportScreen", "OutboxScreen", "StatsScreen"}
+)
 """Screens from which 路径 and 数据上报 open (not from inside a review that holds a claim)."""
 
 
@@ -285,7 +287,7 @@ class SyncingApp(App[int]):
     # ----- navigation ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("open_paths", "open_report"):
+        if action in ("open_paths", "open_report", "open_stats"):
             return type(self.screen).__name__ in TOP_SCREENS
         if action == "sync_now":
             return self.sync_enabled

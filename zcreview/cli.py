@@ -129,6 +129,7 @@ def _load_extras() -> None:
         "zcreview.backup_cmd",
         "zcreview.sync.cli",
         "zcreview.ocr_cmd",
+        "zcreview.stats_cmd",
     ):
         try:
             mod = importlib.import_module(name)

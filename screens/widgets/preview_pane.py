@@ -31,6 +31,7 @@ from zcreview.preview.cache import Previewer, RenderedPage
 from zcreview.preview.cells import CellMode, Region
 from zcreview.preview.graphics import Protocol, kitty_delete, sixel_size
 from zcreview.preview.probe import DEFAULT_CELL
+from zcreview.screens import kinsoku
 from zcreview.screens.evidence_match import Finding, findings
 from zcreview.screens.text import clean, clean_block, fit
 from zcreview.storage.recognised import RecognisedDoc
@@ -154,6 +155,9 @@ class PreviewPane(Widget):
         self._graphic_pending = False
         """A write is due after the next repaint (one is enough, however many repaints)."""
         self._recognised = recognised
+        self._docs: OrderedDict[str, RecognisedDoc] = OrderedDict()
+        """Recognised text of attachments read completely (OCR done): shown again without a
+        database read when the reviewer comes back to them."""
         """Reads what is stored for an attachment; None: no recognition in this session."""
         if recognised is not None:
             self.set_reactive(PreviewPane.view, "both")
@@ -250,6 +254,11 @@ class PreviewPane(Widget):
             self.found = []
         if target is None or (sha is not None and sha != target.sha):
             return
+        done = self._docs.get(target.sha) if sha is None else None
+        if done is not None:
+            self._docs.move_to_end(target.sha)
+            self._apply_text(target.sha, self.page, done)
+            return
         self._load_text(target.sha, self.page)
 
     def cycle_zoom(self) -> None:
@@ -312,18 +321,26 @@ class PreviewPane(Widget):
 
     def on_preview_pane__text(self, message: _Text) -> None:
         message.stop()
-        target = self.target
-        if target is None or message.sha != target.sha or message.page != self.page:
-            return
         doc = message.doc
-        page = doc.page(message.page) if doc is not None else None
+        if doc is not None and doc.complete:
+            self._docs[message.sha] = doc
+            self._docs.move_to_end(message.sha)
+            while len(self._docs) > _KEEP:
+                self._docs.popitem(last=False)
+        self._apply_text(message.sha, message.page, doc)
+
+    def _apply_text(self, sha: str, page_number: int, doc: RecognisedDoc | None) -> None:
+        target = self.target
+        if target is None or sha != target.sha or page_number != self.page:
+            return
+        page = doc.page(page_number) if doc is not None else None
         if page is None and self.page_text is not None:
             return  # an older read overtaken by a newer one: the text does not go away
         self.page_text = page
         if page is not None:
             self.text_state = "done"
-        elif doc is not None and message.page in doc.errors:
-            self.text_state, self.text_error = "error", doc.errors[message.page]
+        elif doc is not None and page_number in doc.errors:
+            self.text_state, self.text_error = "error", doc.errors[page_number]
         else:
             self.text_state = "pending"
         self._match()
@@ -419,7 +436,7 @@ class PreviewPane(Widget):
         console = self.app.console
         return [
             Strip(list(line.render(console))).extend_cell_length(width).crop(0, width)
-            for line in text.wrap(console, width, overflow="fold")
+            for line in kinsoku.wrap(text, console, width)
         ]
 
     def header_text(self) -> str:
