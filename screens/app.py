@@ -84,6 +84,12 @@ def _report_screen() -> Screen[Any]:
     return ReportScreen()
 
 
+def _stats_screen() -> Screen[Any]:
+    from zcreview.screens.stats import StatsScreen
+
+    return StatsScreen()
+
+
 def _outbox_screen() -> Screen[Any]:
     from zcreview.screens.outbox import OutboxScreen
 
@@ -104,6 +110,14 @@ class ZcReviewApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "帮助", id="app.help", tooltip="本页按键与说明"),
         Binding("ctrl+l", "redraw", "重绘屏幕", show=False, id="app.redraw"),
+        Binding(
+            "T",
+            "open_stats",
+            "统计",
+            show=False,
+            id="app.stats",
+            tooltip="按年度、级别、系列、状态和审核人统计",
+        ),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -136,9 +150,12 @@ class ZcReviewApp(App[int]):
         "paths": _paths_screen,
         "report": _report_screen,
         "outbox": _outbox_screen,
+        "stats": _stats_screen,
     }
     """Screens opened by name (`open_screen`, `open_top`); each module loads on first use."""
 
+    identified: var[bool] = var(False, init=False)
+    """True once the office and its reviewers are read (the queue holds an early Enter)."""
     reviewer: var[str | None] = var(None, init=False)
     """The named reviewer of this session; None = read-only browsing."""
 
@@ -173,6 +190,11 @@ class ZcReviewApp(App[int]):
             self.theme = "ansi-dark"
         if self.ascii_mode:
             self.add_class("-ascii")
+        if settings.keys:
+            from zcreview.screens.keymap import check_keymap
+
+            check_keymap(settings.keys, settings.settings_path)
+            self.set_keymap(settings.keys)
 
     # ----- start-up -----------------------------------------------------------------------
 
@@ -194,6 +216,7 @@ class ZcReviewApp(App[int]):
 
     def on_zc_review_app__identity(self, message: _Identity) -> None:
         self.office_name = clean(message.office)
+        self.identified = True
         names = message.reviewers
         wanted = self.requested_reviewer
         if wanted and wanted in names:
@@ -258,7 +281,7 @@ class ZcReviewApp(App[int]):
         self.open_screen(name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("open_paths", "open_report"):
+        if action in ("open_paths", "open_report", "open_stats"):
             return is_top(self.screen)
         if action == "sync_now":
             return self.sync.enabled
@@ -284,6 +307,9 @@ class ZcReviewApp(App[int]):
         markdown = help_markdown(self, self.screen)
         self.push_screen(HelpScreen(markdown, ascii_mode=self.ascii_mode))
 
+    def action_open_stats(self) -> None:
+        self.open_top("stats")
+
     def action_redraw(self) -> None:
         """Repaint every cell: for a terminal garbled by a flaky link (like ^L in a shell)."""
         self.screen.refresh(layout=True)
@@ -308,9 +334,10 @@ class ZcReviewApp(App[int]):
             if not title or not active.enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
+            key = self.get_key_display(binding)
             yield SystemCommand(
                 title,
-                binding.tooltip or f"按键 {self.get_key_display(binding)}",
+                f"{binding.tooltip}（{key}）" if binding.tooltip else f"按键 {key}",
                 partial(self.run_action, binding.action, active.node),
             )
         yield SystemCommand("主题", "更换配色主题", self.action_change_theme)

@@ -5,6 +5,12 @@ normalising both sides (full-width to half-width, spaces removed, letters upper-
 match in the forms certificates print them (2019年7月, 2019-07, 2019.07, 二〇一九年七月);
 a value that is not there but something of its shape is (another date, a number or name one
 or two characters off) "differs", pointing at what the scan says instead.
+
+Numbers and Latin letters match on token boundaries only (`30` is not found in `130`), and
+"differs" needs the scan to show another value in the same slot: a whole token after a label or
+a separator, of the value's kind, and long enough to tell apart. A short number such as a rank
+`1/3` is either there or not: OCR reads `1/3` as `103` often, and calling that another value would
+cry wolf.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ _ZH_DATE = re.compile(
 )
 _NUMBER = re.compile(r"[0-9A-Z]{4,}")
 _SKIP_FIELDS = frozenset({"attachments", "sha256", "size", "mime"})
+_QUALIFIERS = ("基本", "不")
+"""Words that turn a grade into another one when written before it (基本合格, 不称职)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,23 +151,98 @@ def find(value: str, lines: Sequence[str]) -> Finding:
             continue
         pos = flat.find(wanted)
         while pos >= 0:
-            hits.append(Hit(index, where[pos], where[pos + len(wanted) - 1] + 1, "found"))
-            pos = flat.find(wanted, pos + len(wanted))
-        if hits or len(wanted) < 2:
+            hit = Hit(index, where[pos], where[pos + len(wanted) - 1] + 1, "found")
+            qualifier = next((q for q in _QUALIFIERS if flat[:pos].endswith(q)), "")
+            if qualifier and not wanted.startswith(_QUALIFIERS):
+                # 合格 inside 基本合格 is another grade: the scan says the qualified one.
+                start = where[pos - len(qualifier)]
+                near.append(Hit(index, start, hit.end, "differs"))
+                seen = seen or line[start : hit.end]
+            elif _bounded(line, hit.start, hit.end, wanted):
+                hits.append(hit)
+            pos = flat.find(wanted, pos + 1)
+        if hits or not _distinctive(wanted):
             continue
-        for size in {len(wanted) - 1, len(wanted), len(wanted) + 1}:
+        for size in sorted({len(wanted) - 1, len(wanted), len(wanted) + 1}):
             for start in range(0, max(0, len(flat) - size + 1)):
                 piece = flat[start : start + size]
-                if _near(piece, wanted) and _same_kind(piece, wanted):
-                    hit = Hit(index, where[start], where[start + size - 1] + 1, "differs")
+                if not (_near(piece, wanted) and _same_kind(piece, wanted)):
+                    continue
+                hit = Hit(index, where[start], where[start + size - 1] + 1, "differs")
+                if _slot(line, hit.start, hit.end):
                     near.append(hit)
                     seen = seen or line[hit.start : hit.end]
                     break
+    if not hits and not near and day is None:
+        near, seen = _same_shape(wanted, lines)
     if hits:
         return Finding(value, "found", tuple(hits))
     if near:
         return Finding(value, "differs", tuple(near[:3]), seen)
     return Finding(value, "missing")
+
+
+_TOKEN = re.compile(r"[0-9A-Z][0-9A-Z\-]*[0-9A-Z]")
+
+
+def _shape(text: str) -> str:
+    return "".join("9" if ch.isdigit() or ch == "X" else "A" if ch.isalpha() else ch for ch in text)
+
+
+def _same_shape(wanted: str, lines: Sequence[str]) -> tuple[list[Hit], str]:
+    """A long number (ID, ISSN) in its slot with the same shape but other digits: another
+    person's ID or another journal's ISSN is not one or two characters off, it is all off."""
+    if len(wanted) < 8 or any(_han(ch) for ch in wanted) or not _TOKEN.fullmatch(wanted):
+        return [], ""
+    shape = _shape(wanted)
+    for index, line in enumerate(lines):
+        flat, where = _line_spans(line)
+        for m in _TOKEN.finditer(flat):
+            if m.group() != wanted and _shape(m.group()) == shape:
+                hit = Hit(index, where[m.start()], where[m.end() - 1] + 1, "differs")
+                if _slot(line, hit.start, hit.end):
+                    return [hit], line[hit.start : hit.end]
+    return [], ""
+
+
+def _alnum(ch: str) -> bool:
+    """An ASCII digit or letter after normalising (full-width forms included)."""
+    flat = normalise(ch)
+    return len(flat) == 1 and flat.isascii() and flat.isalnum()
+
+
+def _han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or ch == "〇"
+
+
+def _bounded(line: str, start: int, end: int, wanted: str) -> bool:
+    """A match is a whole token where the value begins or ends with a digit or letter: the
+    characters around it are not digits or letters (`30` in `30学时`, not in `130` or `2030`)."""
+    if _alnum(wanted[0]) and start > 0 and _alnum(line[start - 1]):
+        return False
+    return not (_alnum(wanted[-1]) and end < len(line) and _alnum(line[end]))
+
+
+def _distinctive(wanted: str) -> bool:
+    """Long enough that a near miss is another value, not an OCR slip or a coincidence: digits
+    and letters from 5 (ISSN, ID and certificate numbers), Chinese from 2 (names)."""
+    if any(_han(ch) for ch in wanted):
+        return len(wanted) >= 2
+    return sum(ch.isalnum() for ch in wanted) >= 5
+
+
+def _separator(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch)[0] in "PSZ"
+
+
+def _slot(line: str, start: int, end: int) -> bool:
+    """The span fills a slot of its own: after a label's colon, a separator or the line's
+    start, and before a separator, the line's end, or (for digits) a unit such as 年 or 学时."""
+    before = line[start - 1] if start > 0 else ""
+    after = line[end] if end < len(line) else ""
+    left = not before or _separator(before) or (_alnum(line[start]) and not _alnum(before))
+    right = not after or _separator(after) or (_alnum(line[end - 1]) and not _alnum(after))
+    return left and right
 
 
 def _same_kind(piece: str, wanted: str) -> bool:
@@ -186,6 +269,8 @@ def _scalar(value: object) -> str | None:
         return None
     if isinstance(value, date):
         return value.isoformat()[:10] if value.day != 1 else value.isoformat()[:7]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 30.0 hours are printed as 30学时
     if isinstance(value, int | float | str):
         text = str(value).strip()
         return text if len(text) >= 2 else None

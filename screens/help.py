@@ -29,6 +29,25 @@ def _own_bindings(node: DOMNode) -> list[BindingType]:
     return out
 
 
+def remapped(app: App[object], bindings: Iterable[BindingType]) -> list[Binding]:
+    """`bindings` with the user's `[keys]` applied, as the footer and the palette show them."""
+    keymap: dict[str, str] = getattr(app, "_keymap", {}) or {}
+    out: list[Binding] = []
+    for binding in Binding.make_bindings(bindings):
+        keys = keymap.get(binding.id or "")
+        if keys:
+            out += [binding.with_key(k.strip(), key_display=None) for k in keys.split(",")]
+        else:
+            out.append(binding)
+    return out
+
+
+def _ids(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    return [
+        (b.id, b.description) for b in Binding.make_bindings(bindings) if b.id and b.description
+    ]
+
+
 def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     """(keys, description) per action, keys joined with ' / ', in declaration order.
 
@@ -36,7 +55,7 @@ def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tupl
     row, `1–9`; other forms of one action (`cursor(1)`, `cursor(-1)`) keep a row each.
     """
     rows: dict[str, dict[str, list[str]]] = {}
-    for binding in Binding.make_bindings(bindings):
+    for binding in remapped(app, bindings):
         if not binding.description:
             continue
         base = binding.action.split("(", 1)[0]
@@ -57,10 +76,12 @@ def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tupl
     return out
 
 
-def _table(rows: list[tuple[str, str]]) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    cell = _cell
     lines = ["| 按键 | 作用 |", "|---|---|"]
     lines += [f"| `{cell(k)}` | {cell(d)} |" for k, d in rows]
     return "\n".join(lines)
@@ -71,6 +92,7 @@ def help_markdown(app: App[Any], screen: Screen[Any]) -> str:
     parts: list[str] = []
     if screen.HELP:
         parts.append(screen.HELP.strip())
+    ids = _ids(_own_bindings(screen))
     own = binding_rows(app, _own_bindings(screen))
     if own:
         parts += ["### 本页按键", _table(own)]
@@ -81,10 +103,19 @@ def help_markdown(app: App[Any], screen: Screen[Any]) -> str:
             continue
         seen.add(cls)
         rows = binding_rows(app, _own_bindings(widget))
+        ids += _ids(_own_bindings(widget))
         if rows:
             title = (widget.HELP or "").strip() or f"### {cls.__name__}"
             parts += [title, _table(rows)]
     parts += ["### 全局按键", _table(binding_rows(app, _own_bindings(app)))]
+    ids += _ids(_own_bindings(app))
+    lines = ["| 编号 | 作用 |", "|---|---|"]
+    lines += [f"| `{i}` | {_cell(d)} |" for i, d in dict(ids).items()]
+    parts += [
+        "### 按键编号",
+        '在 `settings.toml` 的 `[keys]` 表中按编号改键，例如 `"queue.pass" = "p"`。',
+        "\n".join(lines),
+    ]
     return "\n\n".join(parts) + "\n"
 
 

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from rich.align import Align
 from rich.text import Text
+from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.widgets.option_list import Option
@@ -66,12 +67,23 @@ class ChinesePalette(CommandPalette):
 
 
 OFFICE_COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("路径", "路径申请与审核（P）", "open_paths"),
-    ("数据上报", "选择通过未上报的申报并上报（U）", "open_report"),
-    ("立即同步", "发送待上报批次和退回，接收上报与上级退回（$）", "sync_now"),
+    ("路径", "路径申请与审核", "open_paths"),
+    ("数据上报", "选择通过未上报的申报并上报", "open_report"),
+    ("立即同步", "发送待上报批次和退回，接收上报与上级退回", "sync_now"),
     ("统计", "按年度、级别、系列、状态和审核人统计", "open_stats"),
 )
 """Office-wide commands, listed on every screen whether or not its keys show them."""
+
+
+def app_keys(app: App[object]) -> dict[str, str]:
+    """{action: its keys as shown} of the app's own bindings, with the user's `[keys]`."""
+    from zcreview.screens.help import _own_bindings, remapped
+
+    out: dict[str, str] = {}
+    for binding in remapped(app, _own_bindings(app)):
+        shown = app.get_key_display(binding)
+        out[binding.action] = f"{out[binding.action]} / {shown}" if binding.action in out else shown
+    return out
 
 
 class OfficeCommands(Provider):
@@ -84,7 +96,10 @@ class OfficeCommands(Provider):
         # screen on top, which is the palette itself).
         top = is_top(self.screen)
         app = self.app
+        keys = app_keys(app)
         for name, help_text, action in OFFICE_COMMANDS:
+            if action in keys:
+                help_text = f"{help_text}（{keys[action]}）"
             if not hasattr(app, f"action_{action}"):
                 continue
             if action == "sync_now" and not (isinstance(app, Workstation) and app.sync.enabled):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -15,19 +16,22 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from zcreview.desk.rules import PASSABLE_FROM_QUEUE
 from zcreview.domain.workflow import STATE_ORDER, State
 from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.saved_filters import SavedFiltersActions, describe
 from zcreview.screens.state_filter import StateFilterScreen
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
 from zcreview.screens.widgets.queue_tree import QueueTree, Selection
+from zcreview.screens.widgets.quiet_footer import QuietFooter
 from zcreview.screens.widgets.search_box import SearchBox
 from zcreview.screens.workstation import workstation
 from zcreview.storage import queue as queue_db
 from zcreview.storage.queue import QueueFilter, QueueRow
+from zcreview.storage.saved_filters import SavedFilter
 from zcreview.storage.store import Store
 
 if TYPE_CHECKING:
@@ -39,7 +43,7 @@ DUE_SOON_DAYS = 2
 """`d` shows returns due within this many working days."""
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(SavedFiltersActions, Screen[None]):
     """Owns the queue filter; the tree and the search report up, the list is bound to it."""
 
     SCREEN_NAME = "queue"
@@ -57,6 +61,8 @@ class QueueScreen(Screen[None]):
 空格标记一条并下移，有标记时 `a` 一次确认后通过所标记的（有 ✗ 或他人在审的跳过并说明），
 命令面板可导出所标记的一览表，Esc 清除标记；
 审核和详情中 `J` / `K` 查看下一份 / 上一份。命令面板（`ctrl+p`）可导出当前筛选的审核结果一览表。
+`F` 把当前筛选（范围、状态、搜索、期限）存为一个名字，`'` 调出已保存的筛选（各审核人各自保存）；
+`T` 打开统计（件数、审核人工作量、补正期限、上报批次）。
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -99,6 +105,22 @@ class QueueScreen(Screen[None]):
             tooltip="只看两个工作日内到期（含已逾期）的退回，再按一次取消",
         ),
         Binding("S", "reverse_sort", "反序", show=False, id="queue.reverse"),
+        Binding(
+            "F",
+            "save_filter",
+            "保存筛选",
+            show=False,
+            id="queue.save-filter",
+            tooltip="把当前的范围、状态、搜索和期限筛选存为一个名字",
+        ),
+        Binding(
+            "apostrophe",
+            "recall_filter",
+            "调出筛选",
+            show=False,
+            id="queue.recall-filter",
+            tooltip="从已保存的筛选中选一个调出",
+        ),
         Binding("0", "clear_states", "全部状态", show=False, id="queue.all-states"),
         *[
             Binding(str(i), f"toggle_state({i - 1})", f"状态：{state.value}", show=False)
@@ -148,6 +170,9 @@ class QueueScreen(Screen[None]):
         self._tree_loaded = False
         self._scope: tuple[int | None, str | None, str | None] | None = None
         """The tree's node while a search looks through the whole office."""
+        self._pending_open: str | None = None
+        """`open` or `view` pressed before the rows or the reviewer's name had arrived: done
+        as soon as both are there, so one Enter is always enough."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -162,12 +187,18 @@ class QueueScreen(Screen[None]):
                     id="search",
                 )
         yield Static(id="status")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self._show_status()
         if self._ascii:
             use_ascii_scrollbars(self)
+        for name in ("reviewer", "identified"):
+            if hasattr(self.app, name):
+                self.watch(self.app, name, self._identity_known, init=False)
+
+    def on_screen_resume(self) -> None:
+        self._run_pending_open()
 
     @on(QueueTree.Chosen)
     def _tree_chosen(self, event: QueueTree.Chosen) -> None:
@@ -189,19 +220,50 @@ class QueueScreen(Screen[None]):
         if self._passable() != self._can_pass:
             self._can_pass = not self._can_pass
             self.refresh_bindings()
+        if event.row is not None:
+            self._run_pending_open()
 
     @on(QueueList.Counted)
     def _counted(self, event: QueueList.Counted) -> None:
         self._show_status()
+        self._run_pending_open()
         if not self._tree_loaded:
             # The tree counts after the list's first page is on screen: both queries and the
             # tree's build would otherwise compete with the first paint.
             self._tree_loaded = True
             self.query_one(QueueTree).reload()
 
+    def _ready_to_open(self, action: str) -> bool:
+        """Rows of the current filter on screen and the reviewer known; else remember the
+        key (a first Enter typed while the queue loads must not be lost)."""
+        queue = self.query_one(QueueList)
+        identified = getattr(self.app, "identified", True)
+        if queue.loaded and queue.current is not None and identified:
+            self._pending_open = None
+            return True
+        if not queue.loaded or (queue.total and queue.current is None) or not identified:
+            self._pending_open = action
+        return False
+
+    def _identity_known(self) -> None:
+        self.call_after_refresh(self._run_pending_open)
+
+    def _run_pending_open(self) -> None:
+        action = self._pending_open
+        if action is None or self.app.screen is not self:
+            return
+        queue = self.query_one(QueueList)
+        if not queue.loaded or not getattr(self.app, "identified", True):
+            return
+        if queue.current is not None:
+            self._pending_open = None
+            getattr(self, f"action_{action}")()
+        elif not queue.total:
+            self._pending_open = None  # nothing to open: a later reload must not open one
+
     def action_open(self) -> None:
         queue = self.query_one(QueueList)
-        if queue.current is None:
+        if not self._ready_to_open("open"):
             return
         if getattr(self.app, "reviewer", None):
             # A named reviewer reviews (claim, checks, flags, decisions); others only read.
@@ -214,7 +276,7 @@ class QueueScreen(Screen[None]):
 
     def action_view(self) -> None:
         queue = self.query_one(QueueList)
-        if queue.current is not None:
+        if self._ready_to_open("view"):
             self._open_detail(queue.cursor)
 
     def _open_detail(self, index: int) -> None:
@@ -458,18 +520,45 @@ class QueueScreen(Screen[None]):
             self.queue_filter = replace(self.queue_filter, due_by=None)
             self.notify("已取消“临近期限”筛选", timeout=3, markup=False)
             return
-        from zcreview.domain.corrections import add_working_days, local_today
-
-        services = workstation(self.app).services
-        policy = services.policy()
-        today = local_today(services.now())
-        due_by = add_working_days(today, DUE_SOON_DAYS, policy.holidays, policy.extra_workdays)
+        due_by = self._due_by(DUE_SOON_DAYS)
         self.queue_filter = replace(self.queue_filter, due_by=due_by, sort="deadline")
         self.notify(
             f"只看 {due_by:%m-%d} 及以前到期的退回（两个工作日内，含已逾期），按期限排序；d 取消",
             timeout=4,
             markup=False,
         )
+
+    def apply_saved_filter(self, saved: SavedFilter) -> None:
+        """Show what `saved` describes ("due soon" counted again from today)."""
+        due_by = None
+        if saved.due_within is not None:
+            due_by = self._due_by(saved.due_within)
+        self._scope = None
+        self.queue_filter = QueueFilter(
+            year=saved.year,
+            level=saved.level,
+            series=saved.series,
+            states=frozenset(saved.states),
+            search=saved.search,
+            sort=saved.sort,
+            descending=saved.descending,
+            due_by=due_by,
+        )
+        box = self.query_one(SearchBox)
+        box.value = saved.search
+        box.display = bool(saved.search)
+        if saved.search:
+            self._find_by_initials(saved.search)
+        self.query_one(QueueList).focus()
+        self.notify(f"已调出筛选“{saved.name}”：{describe(saved)}", timeout=4, markup=False)
+
+    def _due_by(self, days: int) -> date:
+        from zcreview.domain.corrections import add_working_days, local_today
+
+        services = workstation(self.app).services
+        policy = services.policy()
+        today = local_today(services.now())
+        return add_working_days(today, days, policy.holidays, policy.extra_workdays)
 
     def action_clear_states(self) -> None:
         self.queue_filter = replace(self.queue_filter, states=frozenset())

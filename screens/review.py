@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -188,6 +188,8 @@ class ReviewScreen(Screen[int]):
         self._ascii = services.ascii_mode
         self.total = total if total is not None else index + 1
         self.loaded: Loaded | None = None
+        self._styled_with: object = None
+        """The app stylesheet's rules this screen was last styled with (see _on_screen_resume)."""
         self.alert = ""
         self._busy = False
         self._renewal: Timer | None = None
@@ -220,6 +222,16 @@ class ReviewScreen(Screen[int]):
         yield Static(id="review-item")
         yield Static(id="review-status")
         yield KeyBar()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen pushed again, in case the app's CSS or
+        # theme changed while it was away; the review screen is pushed on every open, and
+        # that restyle was a fifth of the open. Restyle only when the CSS did change.
+        rules = self.app.stylesheet.rules_map
+        if event.refresh_styles and rules is self._styled_with:
+            event.refresh_styles = False
+        self._styled_with = rules
+        super()._on_screen_resume(event)
 
     def on_mount(self) -> None:
         self.query_one(FieldList).focus()

@@ -45,6 +45,20 @@ _ROW_SECTIONS = (
 )
 
 
+_FIELD_ATTACHMENTS = {
+    "basic.method": ("basic.method_attachments",),
+    "basic.exceptional": ("basic.method_attachments",),
+    "basic.entrusted": ("basic.entrust_attachments",),
+}
+"""Fields of 基本信息 whose evidence is one of its named attachment lists."""
+
+
+def parent_path(path: str) -> str:
+    """The record a field belongs to: `education.basis.school` → `education.basis`."""
+    cut = path.rfind(".")
+    return path[:cut] if cut > 0 else ""
+
+
 def rank(severity: Severity) -> int:
     """0 ✓, 1 ⚠ (warnings and undecidable), 2 ✗."""
     return _RANK[severity]
@@ -102,6 +116,21 @@ class ReviewItem:
             return None
         for item in items:
             if item.attachment is not None and is_under(item.path, self.path):
+                return item.attachment
+        if self.kind != "field":
+            return None
+        # A field's evidence is a sibling, not a child: `education.basis.school` is backed by
+        # `education.basis.attachments[…]`, `basic.exceptional` by `basic.method_attachments[…]`.
+        lists = _FIELD_ATTACHMENTS.get(self.path) or (f"{parent_path(self.path)}.attachments",)
+        for item in items:
+            if item.attachment is not None and item.path.startswith(
+                tuple(f"{name}[" for name in lists)
+            ):
+                return item.attachment
+        # Else the scan a check on this field quotes (EVID-NAME on 身份证号: the 资格证书).
+        quoted = {p for r in self.results for p in r.field_paths if p != self.path}
+        for item in items:
+            if item.attachment is not None and item.path in quoted:
                 return item.attachment
         return None
 

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from zcreview.screens.review_services import ReviewServices
     from zcreview.screens.sync_runner import SyncRunner
 
-TOP_SCREENS = frozenset({"queue", "paths", "report", "outbox"})
-"""Screens from which 路径 and 数据上报 open (not from inside a review that holds a claim)."""
+TOP_SCREENS = frozenset({"queue", "paths", "report", "outbox", "stats"})
+"""Screens from which 路径, 数据上报 and 统计 open (not from inside a review that holds a claim)."""
 
 
 @runtime_checkable

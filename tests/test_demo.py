@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from zcreview.cli import main
 from zcreview.configfiles import load_config
-from zcreview.demo.attachments import AttachmentPool, FileSpec, TextSpec
+from zcreview.demo.attachments import AttachmentPool, DocSpec, FileSpec, TextSpec
 from zcreview.demo.generate import DEFECTS, generate_applications, generate_demo
 from zcreview.demo.office import build_demo_office
 from zcreview.demo.units import make_units
@@ -180,15 +180,36 @@ def test_attachments_are_real_files() -> None:
 
 
 def test_unit_forms_are_shared_within_a_unit() -> None:
-    """One 六公开监督卡 per unit: every applicant of a unit attaches the same file."""
-    by_unit: dict[str, set[object]] = {}
+    """One 六公开监督卡 per unit and year: every applicant of a unit attaches the same file, and
+    it states that unit and year in legible print."""
+    by_unit: dict[tuple[str, int], set[object]] = {}
     for d in generate_demo(120, 2):
         for ref in d.app.other_attachments:
             if ref.kind == "六公开监督卡":
-                by_unit.setdefault(d.app.basic.applying_unit, set()).add(d.files[ref.file])
-    assert any(len(d) for d in by_unit.values())
+                key = (d.app.basic.applying_unit, d.app.basic.year)
+                by_unit.setdefault(key, set()).add(d.files[ref.file])
     assert all(len(v) == 1 for v in by_unit.values())
     assert len(by_unit) > 10
+    for (unit, year), (card,) in by_unit.items():
+        assert isinstance(card, DocSpec) and card.shared
+        rows = dict(card.pages[0].rows)
+        assert rows["单位名称"] == unit and rows["评审年度"] == f"{year}年度"
+
+
+def test_no_attachment_is_a_placeholder() -> None:
+    """Every file of every package is a legible document or a text PDF, 推荐 and 破格 proofs
+    included, each stating its applicant."""
+    seen: set[str] = set()
+    for d in generate_demo(300, 1):
+        for path, src in d.files.items():
+            assert isinstance(src, DocSpec | TextSpec), (path, src)
+            if isinstance(src, DocSpec) and ("推荐情况" in path or "破格" in path):
+                seen.add("推荐" if "推荐情况" in path else "破格")
+                assert dict(src.pages[0].rows)["姓名"] == d.app.basic.name
+            if "推荐情况" in path:
+                assert isinstance(src, DocSpec)
+                assert dict(src.pages[0].rows)["单位排序"] == d.app.basic.unit_rank
+    assert seen == {"推荐", "破格"}
 
 
 def test_build_demo_office_reaches_every_state(sqlite_store: Store, tmp_path: Path) -> None:

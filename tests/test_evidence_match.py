@@ -53,3 +53,70 @@ def test_values_of_the_item_under_the_cursor() -> None:
     assert basis.graduated_on.isoformat()[:7] in values
     assert values_at(app, "basic.name") == [app.basic.name]
     assert values_at(app, "no.such[3].path") == []
+
+
+RECOMMENDATION = [
+    "推荐情况登记表",
+    "姓名：王华",
+    "单位排序：103",
+    "公需科目：130学时  专业科目：60学时",
+    "ISSN：1002-4757",
+    "身份证号：370687198608031657",
+    "兹证明张玮同志在我单位工作",
+]
+
+
+def test_short_numbers_match_whole_tokens_and_never_differ() -> None:
+    # OCR reads the rank 1/3 as 103: that is not another rank, just not found.
+    assert find("1/3", RECOMMENDATION).verdict == "missing"
+    assert find("1/3", ["单位排序：1/3"]).verdict == "found"
+    # 30 hours are not in 130 hours; 60 hours are there, before their unit.
+    assert find("30", RECOMMENDATION).verdict == "missing"
+    sixty = find("60", RECOMMENDATION)
+    assert sixty.verdict == "found"
+    hit = sixty.hits[0]
+    assert RECOMMENDATION[hit.line][hit.start : hit.end] == "60"
+    assert find("2019", ["证书编号：1234520191234567"]).verdict == "missing"
+    assert find("2019", ["考核年度：2019年度"]).verdict == "found"
+
+
+def test_differs_only_where_the_scan_fills_the_slot_with_another_value() -> None:
+    issn = find("1002-4751", RECOMMENDATION)
+    assert issn.verdict == "differs" and issn.seen == "1002-4757"
+    other_id = find("370687198608031675", RECOMMENDATION)
+    assert other_id.verdict == "differs" and other_id.seen == "370687198608031657"
+    # A name after its label is a slot; the same characters inside a sentence are not.
+    assert find("王桦", RECOMMENDATION).verdict == "differs"
+    assert find("张伟", RECOMMENDATION).verdict == "missing"
+
+
+def test_whole_hours_are_looked_for_as_printed() -> None:
+    app = make_application(0)
+    row = app.continuing_education[0]
+    values = values_at(app, "continuing_education[0].attachments[0]")
+    assert str(int(row.public_hours)) in values
+    assert not any(v.endswith(".0") for v in values)
+
+
+def test_a_qualified_grade_is_another_grade() -> None:
+    lines = ["年度考核登记表", "考核年度：2023年度", "考核等次：基本合格"]
+    grade = find("合格", lines)
+    assert grade.verdict == "differs" and grade.seen == "基本合格"
+    assert find("基本合格", lines).verdict == "found"
+    assert find("称职", ["考核等次：不称职"]).seen == "不称职"
+    assert find("合格", ["考核等次：合格"]).verdict == "found"
+
+
+def test_another_id_number_in_its_slot_differs() -> None:
+    """The scan shows someone else's ID (all digits off, not one or two): 'differs', quoting it,
+    as EVID-NAME says ✗; a certificate number of another length is not mistaken for it."""
+    lines = [
+        "专业技术资格证书",
+        "姓名：孙雪璐",
+        "身份证号：371082199507012466",
+        "证书编号：1582093602",
+    ]
+    other = find("371083199307090802", lines)
+    assert other.verdict == "differs" and other.seen == "371082199507012466"
+    assert find("1582093603", lines).verdict == "differs"  # 10 digits, one off: as before
+    assert find("37108319930709", lines).verdict == "missing"  # no 14-digit token there

@@ -65,6 +65,28 @@ def test_planted_assessment_disagreement_is_found(demos: list[DemoApplication]) 
     assert any(plant.scan_says in r.message for r in fails)
 
 
+def test_shared_and_other_demo_documents_are_legible(demos: list[DemoApplication]) -> None:
+    """The unit's 六公开监督卡 and 公示情况报告表 and an applicant's 推荐情况登记表 read back as
+    what they state: unit, year, 公示 dates, the applicant's ranking."""
+    demo = next(
+        d for d in demos if any(r.kind == "推荐情况登记表" for r in d.app.other_attachments)
+    )
+    pool = AttachmentPool(SEED)
+    for ref in demo.app.other_attachments:
+        if ref.kind not in ("六公开监督卡", "公示情况报告表", "推荐情况登记表"):
+            continue
+        spec = demo.files[ref.file]
+        data = pool.get(spec)
+        text = norm("".join(page.text for page in recognise(data, ref.file, pages=1)))
+        rows = dict(spec.pages[0].rows)  # type: ignore[union-attr]
+        wanted = [rows.get("单位名称") or rows["工作单位"]]
+        wanted += [
+            v for k, v in rows.items() if k in ("评审年度", "公示开始", "公示结束", "单位排序")
+        ]
+        for value in wanted:
+            assert norm(value) in text, (ref.kind, value, text)
+
+
 def _render_without_system_fonts(pdf: bytes, tmp_path: Path) -> Image.Image:
     """The first page as pdftoppm draws it when fontconfig knows no font at all."""
     if not shutil.which("pdftoppm"):

@@ -39,6 +39,7 @@ from zcreview.preview.graphics import (
     parse_capabilities,
     parse_terminal_name,
     response_complete,
+    sixel_size,
 )
 
 BUDGET = 25 * 1024
@@ -400,3 +401,10 @@ def test_grey8_pane_of_a4_scan_bytes_are_small_with_truecolor_console() -> None:
     lines = to_halfblocks(a4_scan(), 80, 40, "grey8")
     assert len(render_bytes(lines, "truecolor")) == len(render_bytes(lines, "256"))
     assert Segment(" ").cell_length == 1
+
+
+def test_sixel_size_reads_the_raster_attributes() -> None:
+    """The pane centres a sixel by the size it declares."""
+    data = encode_sixel(Image.new("RGB", (37, 20), (200, 10, 10)))
+    assert sixel_size(data) == (37, 20)
+    assert sixel_size("not a sixel") is None

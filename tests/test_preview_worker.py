@@ -62,3 +62,22 @@ def test_process_runner_starts_with_a_replaced_stderr(kind: str, fileno: str) ->
     assert done.returncode == 0, done.stderr
     pages, size = done.stdout.split()
     assert pages == "1" and size == "40x60"
+
+
+def test_a_worker_whose_parent_is_gone_leaves_without_a_traceback(tmp_path: Path) -> None:
+    """`zcreview ocr` killed mid-page: its worker finishes the page, finds nobody to answer and
+    exits quietly instead of printing BrokenPipeError on the reviewer's terminal."""
+    script = (
+        "from multiprocessing import Pipe\n"
+        "from zcreview.preview.worker import worker_main\n"
+        "parent, child = Pipe()\n"
+        "parent.send(('ping', '', '', None))\n"
+        "parent.close()\n"
+        "worker_main(child, 2 * 1024**3)\n"
+        "print('left')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "left"
+    assert done.stderr == "", done.stderr

@@ -116,10 +116,10 @@ def build_parser(*, extras: bool = True) -> argparse.ArgumentParser:
 def _register_extras(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
-    """The review, backup, OCR, sync and hub commands: each module adds its own sub-parsers,
+    """The review, backup, OCR, statistics, sync and hub commands: each module adds its own sub-parsers,
     with its handlers. Imported here, not at the top: they cost start-up the workstation and the
     core commands do not need."""
-    from zcreview import backup_cmd, ocr_cmd, review_cmd
+    from zcreview import backup_cmd, ocr_cmd, review_cmd, stats_cmd
     from zcreview.hub import cli as hub_cli
     from zcreview.sync import cli as sync_cli
 
@@ -129,6 +129,7 @@ def _register_extras(
         sync_cli.register,
         hub_cli.register,
         ocr_cmd.register,
+        stats_cmd.register,
     ):
         register(sub, common)
 

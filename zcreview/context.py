@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,3 +53,18 @@ def open_context(
     except Exception as exc:  # database unreachable, bad URL, schema too new
         raise UserError(f"无法打开办公数据库 ({settings.db_url or settings.home}): {exc}") from exc
     return Context(settings=settings, store=store)
+
+
+def acting_user(args: argparse.Namespace, ctx: Context) -> str:
+    """Who acts, for the audit log: a registered reviewer (实名制), else the login name."""
+    from zcreview.storage.office import is_reviewer
+
+    named = getattr(args, "reviewer", None)
+    with ctx.store.session() as s:
+        if named:
+            if not is_reviewer(named, session=s):
+                raise UserError(f"未登记的审核人：{named}（登记：zcreview reviewer add {named}）")
+            return str(named)
+        if ctx.settings.reviewer and is_reviewer(ctx.settings.reviewer, session=s):
+            return ctx.settings.reviewer
+    return f"命令行:{getpass.getuser()}"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from zcreview.context import Context, open_context
+from zcreview.context import Context, acting_user, open_context
 from zcreview.errors import UserError
 
 
@@ -84,21 +83,6 @@ def register(
     )
     e.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
     e.set_defaults(handler=cmd_expire)
-
-
-def _actor(args: argparse.Namespace, ctx: Context) -> str:
-    """Who acts, for the audit log: a registered reviewer (实名制), else the login name."""
-    from zcreview.storage.office import is_reviewer
-
-    named = getattr(args, "reviewer", None)
-    with ctx.store.session() as s:
-        if named:
-            if not is_reviewer(named, session=s):
-                raise UserError(f"未登记的审核人：{named}（登记：zcreview reviewer add {named}）")
-            return str(named)
-        if ctx.settings.reviewer and is_reviewer(ctx.settings.reviewer, session=s):
-            return ctx.settings.reviewer
-    return f"命令行:{getpass.getuser()}"
 
 
 def resolve_application(ref: str, session: Any) -> str:
@@ -247,7 +231,7 @@ def cmd_export_list(args: argparse.Namespace) -> int:
                 },
                 "full_id": bool(args.full_id),
             }
-            audit.append(session=s, actor=_actor(args, ctx), action="export", payload=payload)
+            audit.append(session=s, actor=acting_user(args, ctx), action="export", payload=payload)
             s.commit()
     finally:
         ctx.store.dispose()

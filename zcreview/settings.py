@@ -36,6 +36,8 @@ class Settings:
     mouse: bool = False
     graphics: Graphics = "auto"
     reviewer: str | None = None
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id → keys (`[keys]`), checked against the workstation's bindings when it opens."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -93,6 +95,9 @@ class SettingsFile(_Section):
     """The office database, e.g. postgresql://reviewer@db/office; SQLite in the home by default."""
     ui: UiFile = UiFile()
     sync: SyncFile | None = None
+    keys: dict[str, str] = Field(default_factory=dict)
+    """`[keys]`: a binding's id (as `?` help lists it) → its new key or keys, e.g.
+    `"queue.pass" = "p"` or `"queue.open" = "enter,o"`."""
 
 
 def _problem_text(path: Path, exc: ValidationError) -> str:
@@ -158,6 +163,7 @@ def load_settings(home: Path | None = None, db_url: str | None = None) -> Settin
     s.mouse = ui.mouse
     s.graphics = ui.graphics
     s.reviewer = os.environ.get("ZCREVIEW_REVIEWER") or ui.reviewer
+    s.keys = dict(file.keys)
     if file.sync is not None:
         s.extra = {"sync": file.sync.model_dump(exclude_none=True)}
     return s

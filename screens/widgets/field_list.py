@@ -11,16 +11,20 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from zcreview.screens import kinsoku
 from zcreview.screens.review_items import ReviewItem, glyph, rank
 from zcreview.screens.text import clean, shown
 
 LABEL_CELLS = 14
+WRAPPED_ITEMS = 4096
+"""Items' strips kept (a few applications' worth at two widths)."""
 """Field labels are padded to this many cells so values line up (CJK labels count 2 a char)."""
 
 
@@ -28,11 +32,12 @@ _BAKED = ("heading", "label", "muted", "ok", "warn", "fail", "flag", "flag-text"
 """Component styles drawn into the wrapped strips: a change of any of them wraps again."""
 
 
-class FieldList(ScrollView, can_focus=True):
+class FieldList(ScrollView, can_focus=True, inherit_bindings=False):
     """Items pushed down by the review screen; reports the item under the cursor.
 
     Keys live on the screen (they work whether this list or the preview pane is showing);
-    this widget only draws and moves the cursor.
+    this widget only draws and moves the cursor. It takes none of ScrollView's keys: with
+    them ↑/↓/Home/End/PgUp/PgDn scrolled the list under a cursor that stayed put.
     """
 
     DEFAULT_CSS = """
@@ -92,6 +97,9 @@ class FieldList(ScrollView, can_focus=True):
         self._offsets: list[int] = []
         self._layout_width = -1
         self._baked: tuple[Style, ...] = ()
+        self._wrapped: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(WRAPPED_ITEMS)
+        """Strips per item's look and width: headings, labels and common values recur from
+        one application to the next, and a recheck (OCR finished) changes few items."""
 
     # ----- public -------------------------------------------------------------------------
 
@@ -178,6 +186,7 @@ class FieldList(ScrollView, can_focus=True):
             styles = ()
         if not styles or styles != self._baked:
             self._baked = styles
+            self._wrapped.clear()
             self._invalidate()
 
     def _invalidate(self) -> None:
@@ -202,7 +211,7 @@ class FieldList(ScrollView, can_focus=True):
         if width == self._layout_width or not self.is_mounted:
             return
         self._layout_width = width
-        self._strips = [self._item_strips(item, width) for item in self.items]
+        self._strips = [self._cached_strips(item, width) for item in self.items]
         offsets: list[int] = []
         total = 0
         for strips in self._strips:
@@ -273,6 +282,26 @@ class FieldList(ScrollView, can_focus=True):
             text.append(f"  [{result.check_id} {seed}]", self._style("muted"))
         return text
 
+    def _cached_strips(self, item: ReviewItem, width: int) -> list[Strip]:
+        flag = self.flags.get(item.path) if item.kind != "change" else None
+        problems = tuple((r.check_id, r.severity, r.message, r.seed) for r in item.problems)
+        key: tuple[object, ...] = (
+            width,
+            item.kind,
+            item.depth,
+            item.mark,
+            item.label,
+            item.value,
+            flag,
+            item.note,
+            *problems,
+        )
+        strips = self._wrapped.get(key)
+        if strips is None:
+            strips = self._item_strips(item, width)
+            self._wrapped[key] = strips
+        return strips
+
     def _item_strips(self, item: ReviewItem, width: int) -> list[Strip]:
         console = self.app.console
         text = self._item_text(item)
@@ -319,13 +348,13 @@ def _hanging(line: Text, console: Console, width: int) -> list[Text]:
     so a wrapped value or message stays in its column instead of running back to the margin."""
     plain = line.plain
     hang = len(plain) - len(plain.lstrip(" ")) + 2
-    first, *rest = line.wrap(console, width, overflow="fold") or [Text("")]
+    first, *rest = kinsoku.wrap(line, console, width) or [Text("")]
     if not rest or width - hang < 10:
         return [first, *rest]
     remainder = line[len(first.plain) :]
     remainder.rstrip()
     out = [first]
-    for piece in remainder.wrap(console, width - hang, overflow="fold"):
+    for piece in kinsoku.wrap(remainder, console, width - hang):
         piece.pad_left(hang)
         out.append(piece)
     return out

@@ -19,6 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import work
+from textual.geometry import Region as TextualRegion
 from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
@@ -28,8 +29,9 @@ from textual.worker import get_current_worker
 from zcreview.domain.recognised import PageText
 from zcreview.preview.cache import Previewer, RenderedPage
 from zcreview.preview.cells import CellMode, Region
-from zcreview.preview.graphics import Protocol, kitty_delete
+from zcreview.preview.graphics import Protocol, kitty_delete, sixel_size
 from zcreview.preview.probe import DEFAULT_CELL
+from zcreview.screens import kinsoku
 from zcreview.screens.evidence_match import Finding, findings
 from zcreview.screens.text import clean, clean_block, fit
 from zcreview.storage.recognised import RecognisedDoc
@@ -146,7 +148,16 @@ class PreviewPane(Widget):
         self._kept: OrderedDict[Key, RenderedPage] = OrderedDict()
         self._body: list[Strip] = []
         self._graphics_on = False
+        self._graphic: tuple[Key, str] | None = None
+        """The pixels to draw over the pane's picture box."""
+        self._graphic_drawn = False
+        """Whether they are on screen: then only the cells around the box are repainted."""
+        self._graphic_pending = False
+        """A write is due after the next repaint (one is enough, however many repaints)."""
         self._recognised = recognised
+        self._docs: OrderedDict[str, RecognisedDoc] = OrderedDict()
+        """Recognised text of attachments read completely (OCR done): shown again without a
+        database read when the reviewer comes back to them."""
         """Reads what is stored for an attachment; None: no recognition in this session."""
         if recognised is not None:
             self.set_reactive(PreviewPane.view, "both")
@@ -243,6 +254,11 @@ class PreviewPane(Widget):
             self.found = []
         if target is None or (sha is not None and sha != target.sha):
             return
+        done = self._docs.get(target.sha) if sha is None else None
+        if done is not None:
+            self._docs.move_to_end(target.sha)
+            self._apply_text(target.sha, self.page, done)
+            return
         self._load_text(target.sha, self.page)
 
     def cycle_zoom(self) -> None:
@@ -305,18 +321,26 @@ class PreviewPane(Widget):
 
     def on_preview_pane__text(self, message: _Text) -> None:
         message.stop()
-        target = self.target
-        if target is None or message.sha != target.sha or message.page != self.page:
-            return
         doc = message.doc
-        page = doc.page(message.page) if doc is not None else None
+        if doc is not None and doc.complete:
+            self._docs[message.sha] = doc
+            self._docs.move_to_end(message.sha)
+            while len(self._docs) > _KEEP:
+                self._docs.popitem(last=False)
+        self._apply_text(message.sha, message.page, doc)
+
+    def _apply_text(self, sha: str, page_number: int, doc: RecognisedDoc | None) -> None:
+        target = self.target
+        if target is None or sha != target.sha or page_number != self.page:
+            return
+        page = doc.page(page_number) if doc is not None else None
         if page is None and self.page_text is not None:
             return  # an older read overtaken by a newer one: the text does not go away
         self.page_text = page
         if page is not None:
             self.text_state = "done"
-        elif doc is not None and message.page in doc.errors:
-            self.text_state, self.text_error = "error", doc.errors[message.page]
+        elif doc is not None and page_number in doc.errors:
+            self.text_state, self.text_error = "error", doc.errors[page_number]
         else:
             self.text_state = "pending"
         self._match()
@@ -366,21 +390,42 @@ class PreviewPane(Widget):
         message.stop()
         if message.key != self._key or self.view == "text" or not self.pixels:
             return
+        # Blank the half-block picture first and draw the pixels once that is on screen: cells
+        # written after a sixel erase it, and a narrower sixel left half-blocks showing beside it.
+        if self._graphic_drawn and self._graphic == (message.key, message.data):
+            return  # already on screen
+        self._graphics_on = True
+        self._graphic = (message.key, message.data)
+        self._graphic_drawn = False
+        self._rebuild()
+
+    def _write_graphics(self) -> None:
+        self._graphic_pending = False
+        if self._graphic is None:
+            return
+        key, data = self._graphic
         driver = self.app._driver
-        if driver is None:
+        if driver is None or key != self._key or not self._graphics_on:
             return
         region = self.content_region
+        # Centred in the picture's box, as the half-blocks are.
+        shift = 0
+        size = sixel_size(data) if self.protocol == "sixel" else None
+        if size is not None:
+            shift = max(0, (region.width * self.cell[0] - size[0]) // 2 // max(1, self.cell[0]))
         # Save the cursor, move to the first body row of the pane, draw, restore.
-        move = f"\x1b7\x1b[{region.y + 2};{region.x + 1}H"
+        move = f"\x1b7\x1b[{region.y + 2};{region.x + 1 + shift}H"
         clear = kitty_delete() if self.protocol == "kitty" else ""
-        driver.write(clear + move + message.data + "\x1b8")
+        driver.write(clear + move + data + "\x1b8")
         driver.flush()
-        self._graphics_on = True
+        self._graphic_drawn = True
 
     def _clear_graphics(self) -> None:
         if self._graphics_on and self.protocol == "kitty" and self.app._driver is not None:
             self.app._driver.write(kitty_delete())
         self._graphics_on = False
+        self._graphic = None
+        self._graphic_drawn = False
 
     # ----- drawing ------------------------------------------------------------------------
 
@@ -391,7 +436,7 @@ class PreviewPane(Widget):
         console = self.app.console
         return [
             Strip(list(line.render(console))).extend_cell_length(width).crop(0, width)
-            for line in text.wrap(console, width, overflow="fold")
+            for line in kinsoku.wrap(text, console, width)
         ]
 
     def header_text(self) -> str:
@@ -455,7 +500,22 @@ class PreviewPane(Widget):
         if len(body) > height:
             body = body[:height]
         self._body = body
-        self.refresh()
+        shown = self._graphic is not None and self._graphic[0] == self._key
+        if self._graphics_on and self._graphic_drawn and shown and self.view != "text":
+            # The pixels are up: repaint the header and the text under the picture only. A
+            # repaint of the picture's cells erases a sixel, and drawing it again costs
+            # 300-800 KB (seconds over a slow link) on every move of the cursor.
+            rows = self._body_size()[1] if self.view == "both" else height
+            below = self.size.height - 1 - rows
+            self.refresh(
+                TextualRegion(0, 0, width, 1), TextualRegion(0, 1 + rows, width, max(0, below))
+            )
+        else:
+            self.refresh()
+            self._graphic_drawn = False
+            if self._graphics_on and shown and not self._graphic_pending:
+                self._graphic_pending = True
+                self.call_after_refresh(self._write_graphics)
 
     def _reading(self, result: RenderedPage | None, width: int) -> list[Strip]:
         """The page as text: recognised lines in reading order with the field's values marked."""

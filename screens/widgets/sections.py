@@ -28,6 +28,7 @@ from zcreview.domain.model import (
     WorkRecord,
     field_label,
 )
+from zcreview.screens.kinsoku import CjkText
 from zcreview.screens.text import clean, clean_block, human_size
 
 LABEL_OVERRIDES: dict[str, str] = {
@@ -84,7 +85,7 @@ def value_text(value: Any) -> Text:
         return Text(value.isoformat())
     if isinstance(value, float) and value.is_integer():
         return Text(str(int(value)))
-    return Text(clean(value))
+    return CjkText(clean(value))
 
 
 def _fields(model: type[BaseModel]) -> list[str]:
@@ -237,10 +238,10 @@ def section_body(app: Application, key: str, style: SectionStyle) -> RenderableT
     elif key == "work_summary":
         text = clean_block(app.work_summary)
         parts.append(Text(f"共 {len(text)} 字", style=style.muted))
-        parts.append(Text(text) if text else Text("（未填写）", style=style.muted))
+        parts.append(CjkText(text) if text else Text("（未填写）", style=style.muted))
     elif key == "societies":
         text = clean_block(app.societies)
-        parts.append(Text(text) if text else Text("（无）", style=style.muted))
+        parts.append(CjkText(text) if text else Text("（无）", style=style.muted))
         items = [("", a) for a in app.societies_attachments]
         if (table := attachments_table(items, style)) is not None:
             parts.append(table)

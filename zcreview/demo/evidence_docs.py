@@ -18,6 +18,7 @@ from datetime import date
 
 from zcreview.demo.attachments import PDF, PNG, DocPage, DocSpec, FileSpec, Source, TextSpec
 from zcreview.demo.documents import PHOTO, SCAN, SCREEN
+from zcreview.demo.other_docs import describe_rest
 from zcreview.demo.people import make_id_number
 from zcreview.demo.texts import JOURNALS
 from zcreview.demo.units import COLLEGES, GENERIC_MAJORS, UNIVERSITIES
@@ -472,4 +473,5 @@ def attach_documents(
         style, fmt = _style_of(files.get(job.ref.file))
         files[job.ref.file] = DocSpec(f"{index}/{job.ref.file}", style, job.build(job.values), fmt)
     _ce_printout(app, files, drop_year)
+    describe_rest(app, files, index)
     return planted

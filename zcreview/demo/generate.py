@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from zcreview.demo import texts
 from zcreview.demo.attachments import JPEG, PNG, AttachmentPool, FileSpec, Source, TextSpec
 from zcreview.demo.evidence_docs import Planted, attach_documents
+from zcreview.demo.other_docs import publicity_report, six_public_card
 from zcreview.demo.people import Person, make_id_number, make_person, spoil_id_check, weighted
 from zcreview.demo.units import (
     COLLEGES,
@@ -216,7 +217,7 @@ class Generator:
             tracks = [t for t in ser.tracks if level in t]
         track = rng.choice(tracks)
         title = track[level]  # type: ignore[index]
-        unit_idx, unit = self._unit_for(rng, series)
+        _unit_idx, unit = self._unit_for(rng, series)
 
         year = DEMO_YEAR - 1 if rng.random() < PREVIOUS_YEAR_SHARE else DEMO_YEAR
         submitted = _day_between(rng, SUBMIT_FROM, SUBMIT_TO).replace(year=year)
@@ -440,13 +441,11 @@ class Generator:
 
         other: list[AttachmentRef] = [
             namer.add(
-                f"{year}年7月六公开监督卡",
-                FileSpec("form", 100_000 + unit_idx),
-                kind="六公开监督卡",
+                f"{year}年7月六公开监督卡", six_public_card(unit.name, year), kind="六公开监督卡"
             ),
             namer.add(
                 f"{year}年8月公示情况报告表",
-                FileSpec("form", 200_000 + unit_idx),
+                publicity_report(unit.name, year),
                 kind="公示情况报告表",
             ),
         ]

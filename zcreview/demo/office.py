@@ -343,7 +343,9 @@ _PARALLEL_FROM = 40
 def _draw_personal(job: tuple[int, dict[str, Source]]) -> dict[str, bytes]:
     seed, files = job
     return {
-        path: draw_document(src, seed) for path, src in files.items() if isinstance(src, DocSpec)
+        path: draw_document(src, seed)
+        for path, src in files.items()
+        if isinstance(src, DocSpec) and not src.shared  # shared ones: once, by the pool
     }
 
 

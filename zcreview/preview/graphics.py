@@ -161,6 +161,15 @@ def _compress(line: bytes) -> bytes:
     return _RUN.sub(lambda m: b"!%d%c" % (len(m.group(0)), m.group(1)[0]), line)
 
 
+_SIXEL_RASTER = re.compile(r'\x1bP[\d;]*q"\d+;\d+;(\d+);(\d+)')
+
+
+def sixel_size(data: str) -> tuple[int, int] | None:
+    """(width, height) in pixels from a sixel image's raster attributes, or None."""
+    match = _SIXEL_RASTER.match(data)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 def encode_sixel(img: Image.Image, colors: int = 256) -> str:
     """Encode ``img`` as a sixel image with at most ``colors`` (≤ 256) palette entries.
 

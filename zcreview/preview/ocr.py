@@ -37,6 +37,8 @@ MAX_SIDE: Final = 960
 DET_SIDE: Final = 480
 """Longest side the text detector looks at: its cost grows with the pixels, and at 480 it still
 finds body text (measured: the same character error rate as at 736, 1.6 times the pages a core)."""
+REC_BATCH: Final = 1
+"""Text lines per recogniser call (see `_build_engine`)."""
 MIN_TEXT_LAYER_CHARS: Final = 4
 """A text layer with fewer visible characters than this is an empty scan, not text."""
 
@@ -80,6 +82,10 @@ def _build_engine() -> Any:
             "Global.max_side_len": MAX_SIDE,
             "Det.limit_type": "max",
             "Det.limit_side_len": DET_SIDE,
+            # One line per recogniser call: a batch pads every line to its widest, and a
+            # certificate's short lines (姓名：…) beside a long one cost the long one's width.
+            # Measured on demo certificates: 2.7 -> 3.1 pages a core, the same error rate.
+            "Rec.rec_batch_num": REC_BATCH,
             "EngineConfig.onnxruntime.intra_op_num_threads": 1,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             # Reusing buffers between pages: ~10 % more pages a core, at most tens of MB held.
@@ -107,7 +113,9 @@ def recognise_image(image: Image.Image) -> tuple[RawLine, ...]:
     img = image.convert("RGB") if image.mode != "RGB" else image
     if max(img.size) > MAX_SIDE:
         img = img.copy()
-        img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        # Bilinear after Pillow's block reduction: as legible to the engine as Lanczos
+        # (measured: same error rate) at a fraction of the cost on a 1600 px page.
+        img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
     width, height = img.size
     result = get_engine()(img)
     boxes = getattr(result, "boxes", None)

@@ -2,9 +2,15 @@
 
 Over SSH only ``TERM`` is forwarded, so support is asked of the terminal itself (kitty query,
 XTVERSION, cell size, DA1) before the TUI takes the terminal over, with a timeout long enough
-for a slow link. The answer is cached per terminal type in the office home, so later starts
-do not wait; a user's ``graphics = kitty|sixel|none`` skips the question altogether. Nothing
-here ever blocks longer than the timeout: no terminal, no answer or any error means half-blocks.
+for a slow link. It is asked at every start: ``TERM`` does not tell terminals apart (plain
+``xterm`` and ``xterm -ti vt340`` both say ``xterm``, only the second draws sixels), and an
+answering terminal replies within one round trip while the app loads. The last complete answer
+is kept per terminal type in the office home and used when the terminal does not answer in
+time. A user's ``graphics = kitty|sixel|none`` skips the question altogether. Nothing here ever
+blocks longer than the timeout: no terminal, no answer or any error means half-blocks.
+
+The cell size comes from the terminal's ``CSI 16 t`` answer, else from the pixel size the
+kernel keeps for the tty (``TIOCGWINSZ``; xterm fills it but refuses ``16 t`` by default).
 """
 
 from __future__ import annotations
@@ -87,11 +93,29 @@ def query_terminal(fd_in: int, fd_out: int, timeout: float = TIMEOUT) -> ProbeRe
             buf += chunk
     return ProbeReply(
         frozenset(parse_capabilities(buf)),
-        parse_cell_size(buf),
+        parse_cell_size(buf) or window_cell(fd_in),
         parse_terminal_name(buf),
         response_complete(buf),
         time.monotonic() - started,
     )
+
+
+def window_cell(fd: int) -> tuple[int, int] | None:
+    """A cell's (width, height) from the tty's window size in pixels, when the terminal set it."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        rows, cols, width, height = struct.unpack(
+            "HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, bytes(8))
+        )
+    except OSError:
+        return None
+    if not (rows and cols and width and height):
+        return None
+    cell = (width // cols, height // rows)
+    return cell if all(0 < v <= 200 for v in cell) else None
 
 
 @contextlib.contextmanager
@@ -167,8 +191,9 @@ def detect_graphics(
     """The graphics this terminal supports, for the user's ``setting`` (auto|kitty|sixel|none).
 
     A forced setting is taken as is (no question asked; the cached cell size is used if
-    known). "auto" uses the cache in ``home`` for this terminal type, else asks the terminal
-    on ``fds`` (read, write) or on ``tty_path``, and caches a complete answer. Never raises.
+    known). "auto" asks the terminal on ``fds`` (read, write) or on ``tty_path`` and caches a
+    complete answer in ``home``; when the terminal does not answer in time, the last answer
+    cached for this terminal type is used. Never raises.
     """
     env = os.environ if env is None else env
     path = home / CACHE_FILE if home is not None else None
@@ -177,28 +202,30 @@ def detect_graphics(
     if setting != "auto":
         cell = cached.cell if cached is not None else DEFAULT_CELL
         return TerminalGraphics(choose_protocol(setting, set()), cell, "setting")
-    if cached is not None:
-        return cached
     if env.get("TERM", "") in ("", "dumb"):
         return TerminalGraphics()
-    try:
-        if fds is not None:
-            reply = query_terminal(fds[0], fds[1], timeout)
-        else:
-            fd = os.open(tty_path, os.O_RDWR | os.O_NOCTTY)
-            try:
-                if not os.isatty(fd):
-                    return TerminalGraphics()
-                reply = query_terminal(fd, fd, timeout)
-            finally:
-                os.close(fd)
-    except Exception:  # no terminal, not a tty, a closed descriptor: half-blocks
-        return TerminalGraphics()
-    if reply.complete and path is not None:
+    reply = _ask(tty_path, fds, timeout)
+    if reply is None or not reply.complete:
+        # A silent or slow terminal: what it said last time, else half-blocks.
+        return cached if cached is not None else TerminalGraphics()
+    if path is not None:
         _write_cache(path, key, reply)
     return TerminalGraphics(
         choose_protocol(setting, set(reply.capabilities)),
         reply.cell or DEFAULT_CELL,
-        "probe" if reply.complete else "none",
+        "probe",
         reply.name,
     )
+
+
+def _ask(tty_path: str, fds: tuple[int, int] | None, timeout: float) -> ProbeReply | None:
+    try:
+        if fds is not None:
+            return query_terminal(fds[0], fds[1], timeout)
+        fd = os.open(tty_path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            return query_terminal(fd, fd, timeout) if os.isatty(fd) else None
+        finally:
+            os.close(fd)
+    except Exception:  # no terminal, not a tty, a closed descriptor: half-blocks
+        return None

@@ -241,8 +241,13 @@ def worker_main(conn: Connection, memory_limit: int) -> None:
             reply = ("error", contain(exc))
         try:
             conn.send(reply)
+        except (BrokenPipeError, EOFError, ConnectionError):
+            return  # the parent is gone (killed): leave quietly, not with a traceback
         except Exception as exc:  # an unpicklable result: report instead of going silent
-            conn.send(("error", contain(exc)))
+            try:
+                conn.send(("error", contain(exc)))
+            except OSError:
+                return
 
 
 _tracker_lock = threading.Lock()

@@ -229,6 +229,21 @@ def _ids_on(doc: Document) -> list[tuple[str, str]]:
     return found
 
 
+def _same_id(own: str, full: str, suffix: str) -> bool:
+    """Whether an ID number read on a document is the applicant's.
+
+    A masked one (`370202********7485`) agrees when its last four are the applicant's and its
+    visible head can be read out of the number's head in order: OCR merges a run of `*` and
+    drops digits beside it (`302****7485`), while another person's number shows in its end.
+    """
+    if not suffix:
+        return own == full
+    if not own.endswith(suffix):
+        return False
+    head = iter(own[: len(own) - len(suffix)])
+    return all(ch in head for ch in full)
+
+
 @check("EVID-NAME", "附件中的姓名、身份证号与表单一致", "000 §4–14", registry=EVIDENCE_REGISTRY)
 def evid_name(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not ctx.evidence:
@@ -247,10 +262,7 @@ def evid_name(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         if not ids:
             continue
         own = b.id_number.upper()
-        if any(
-            own == full or (suffix and own.startswith(full) and own.endswith(suffix))
-            for full, suffix in ids
-        ):
+        if any(_same_id(own, full, suffix) for full, suffix in ids):
             continue
         full, suffix = ids[0]
         seen = full if not suffix else f"{full}****{suffix}"
