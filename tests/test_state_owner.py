@@ -35,7 +35,6 @@ OTHER_OBJECTS: set[tuple[str, str, str]] = {
     ("zcreview/sync/paths.py", "mirror", "row.state"),
     ("screens/composer.py", "__init__", "self.version"),
     ("screens/queue_pass.py", "__init__", "self.version"),
-    ("screens/widgets/queue_tree.py", "show_counts", "c.state"),
 }
 """(file, enclosing function, target): a new write, even of the same name elsewhere, fails."""
 
@@ -70,10 +69,24 @@ def _attribute_writes(tree: ast.Module) -> list[tuple[int, str, str]]:
             scope = parents[scope]
         name = getattr(scope, "name", "<module>")
         for target in targets:
-            for sub in ast.walk(target):
+            for sub in _written(target):
                 if isinstance(sub, ast.Attribute) and sub.attr in FIELDS:
                     found.append((node.lineno, name, ast.unparse(sub)))
     return found
+
+
+def _written(target: ast.expr) -> list[ast.expr]:
+    """The objects an assignment target changes: `a.state = …` and `a.state[k] = …` change
+    `a.state`; `out[a.state] += 1` changes `out` only (the key is read, not written)."""
+    if isinstance(target, ast.Tuple | ast.List):
+        return [w for elt in target.elts for w in _written(elt)]
+    if isinstance(target, ast.Starred):
+        return _written(target.value)
+    if isinstance(target, ast.Subscript):
+        return [target, *_written(target.value)]
+    if isinstance(target, ast.Attribute):
+        return [target, *_written(target.value)]
+    return [target]
 
 
 def _writes(rel: str, tree: ast.Module, text: str) -> list[str]:
