@@ -237,6 +237,11 @@ class QueueList(ScrollView, can_focus=True):
     # ----- loading ----------------------------------------------------------------------
 
     def watch_queue_filter(self, old: QueueFilter, new: QueueFilter) -> None:
+        if old == new:
+            # The screen's `data_bind` sets the same filter once more right after mount (bound
+            # values are always written): `on_mount` has started that count already, and a
+            # second COUNT and first page over 50,000 rows would compete with it.
+            return
         # A new sort keeps the highlighted application; a new selection starts at the top.
         same_rows = replace(old, sort=new.sort, descending=new.descending) == new
         self._start_count(new, keep=self.current if same_rows else None)
