@@ -139,6 +139,10 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
 
     queue_filter: var[QueueFilter] = var(QueueFilter)
 
+    class FirstPage(Message):
+        """The first page of rows and the count are on screen (posted once, after the repaint):
+        start-up work that the first paint does not need can run now."""
+
     @dataclass
     class _Claimed(Message):
         row: QueueRow
@@ -232,6 +236,7 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
             # tree's build would otherwise compete with the first paint.
             self._tree_loaded = True
             self.query_one(QueueTree).reload()
+            self.call_after_refresh(self.post_message, self.FirstPage())
 
     def _ready_to_open(self, action: str) -> bool:
         """Rows of the current filter on screen and the reviewer known; else remember the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -176,17 +177,24 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    from zcreview.context import open_context, resolve_settings
-
-    settings = resolve_settings(args)
-    graphics = _ask_terminal_graphics(settings)
+    # No cyclic garbage collection until the queue's first page is on screen (the app resumes
+    # it): each full pass over the heap that SQLAlchemy and Textual build while loading costs
+    # tens of milliseconds, and nothing loaded at start-up is garbage.
+    gc.disable()
     try:
-        ctx = open_context(settings=settings)
-        from zcreview.screens.app import run_app  # Textual is loaded only here
-    except BaseException:
-        graphics()  # the terminal leaves raw mode before an error is printed
-        raise
-    return int(run_app(ctx, reviewer=getattr(args, "reviewer", None), graphics=graphics))
+        from zcreview.context import open_context, resolve_settings
+
+        settings = resolve_settings(args)  # before SQLAlchemy loads: the terminal is asked early
+        graphics = _ask_terminal_graphics(settings)
+        try:
+            ctx = open_context(settings=settings)
+            from zcreview.screens.app import run_app  # Textual is loaded only here
+        except BaseException:
+            graphics()  # the terminal leaves raw mode before an error is printed
+            raise
+        return int(run_app(ctx, reviewer=getattr(args, "reviewer", None), graphics=graphics))
+    finally:
+        gc.enable()
 
 
 def _ask_terminal_graphics(settings: Settings) -> Callable[[], object]:
