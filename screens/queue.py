@@ -20,7 +20,6 @@ from zcreview.domain.workflow import STATE_ORDER
 from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.queue_passing import QueuePassing
 from zcreview.screens.saved_filters import SavedFiltersActions, describe
-from zcreview.screens.state_filter import StateFilterScreen
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.queue_list import QueueList
 from zcreview.screens.widgets.queue_rows import SORT_LABELS, SORT_ORDER
@@ -406,6 +405,9 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
         def chosen(states: frozenset[str] | None) -> None:
             if states is not None:
                 self.queue_filter = replace(self.queue_filter, states=states)
+
+        # Loaded on first use: its SelectionList is not part of the first paint.
+        from zcreview.screens.state_filter import StateFilterScreen
 
         self.app.push_screen(StateFilterScreen(self.queue_filter.states), chosen)
 
