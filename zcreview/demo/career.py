@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from zcreview.demo.units import COLLEGES, MEDICAL_UNIVERSITIES, SECONDARY, UNIVERSITIES, Unit
+from zcreview.demo.schools import COLLEGES, MEDICAL_UNIVERSITIES, SECONDARY, UNIVERSITIES
+from zcreview.demo.units import Unit
 from zcreview.domain.model import TitleRecord, WorkRecord
 
 DEMO_YEAR = 2024

@@ -38,7 +38,8 @@ from zcreview.demo.other_docs import (
     six_public_card,
 )
 from zcreview.demo.people import make_person, weighted
-from zcreview.demo.units import COLLEGES, GENERIC_MAJORS, MAJORS, PART_TIME, Unit, make_units
+from zcreview.demo.schools import COLLEGES, GENERIC_MAJORS, MAJORS, PART_TIME
+from zcreview.demo.units import Unit, make_units
 from zcreview.domain.catalogue import Catalogue
 from zcreview.domain.model import (
     AdminPost,
