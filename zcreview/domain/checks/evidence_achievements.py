@@ -64,7 +64,7 @@ def _code_verdict(pattern: re.Pattern[str], doc: Document, form: str) -> Verdict
 def evid_ach(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not ctx.evidence:
         return
-    findings: list[CheckResult] = []
+    findings: list[CheckResult | None] = []
     checked = 0
     for i, a in enumerate(ctx.app.achievements):
         for path, ref, doc in read_documents(ctx, a.attachments, f"achievements[{i}].attachments"):

@@ -69,7 +69,7 @@ def evid_title(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         return
     t = ctx.app.titles[0]
     b = ctx.app.basic
-    findings: list[CheckResult] = []
+    findings: list[CheckResult | None] = []
     checked = 0
     for path, ref, doc in read_documents(ctx, t.attachments, "titles[0].attachments"):
         if _is_appointment_form(ref):
@@ -83,33 +83,31 @@ def evid_title(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
             what, value, dates = "现职称", t.title, (t.obtained_on, t.passed_on)
             value_path, date_path = "titles[0].title", "titles[0].obtained_on"
         if value:
-            found = report(
-                r, compare_text(doc, value, _TITLE_LABELS), what, value, ref, value_path, path
+            findings.append(
+                report(
+                    r, compare_text(doc, value, _TITLE_LABELS), what, value, ref, value_path, path
+                )
             )
-            if found:
-                findings.append(found)
         series = t.series or b.series
         if t.title.strip() != NONE_TITLE and not (
             doc.contains(series) or doc.contains(b.current_specialty)
         ):
             verdict = compare_text(doc, series, _SERIES_LABELS)
-            found = report(r, verdict, "职称系列", series, ref, "titles[0].series", path)
-            if found:
-                findings.append(found)
+            findings.append(report(r, verdict, "职称系列", series, ref, "titles[0].series", path))
         wanted = [d for d in dates if d is not None]
         if wanted:
             first = wanted[0]
-            found = report(
-                r,
-                compare_date(doc, wanted, _TITLE_DATE_LABELS),
-                f"{what}取得时间",
-                f"{first.year}年{first.month}月",
-                ref,
-                date_path,
-                path,
+            findings.append(
+                report(
+                    r,
+                    compare_date(doc, wanted, _TITLE_DATE_LABELS),
+                    f"{what}取得时间",
+                    f"{first.year}年{first.month}月",
+                    ref,
+                    date_path,
+                    path,
+                )
             )
-            if found:
-                findings.append(found)
     yield from summary(r, findings, checked, "名称、系列和时间")
 
 
@@ -124,7 +122,7 @@ def evid_appoint(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         return
     t = ctx.app.titles[0]
     refs = [*t.attachments]
-    findings: list[CheckResult] = []
+    findings: list[CheckResult | None] = []
     checked = 0
     for path, ref, doc in read_documents(ctx, refs, "titles[0].attachments"):
         if not _is_appointment_form(ref):
@@ -136,25 +134,23 @@ def evid_appoint(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
                 t.post,
                 ("聘任岗位", "拟聘岗位", "聘用岗位", "岗位名称", "受聘岗位", "聘任职务"),
             )
-            found = report(r, verdict, "现聘职务", t.post, ref, "titles[0].post", path)
-            if found:
-                findings.append(found)
+            findings.append(report(r, verdict, "现聘职务", t.post, ref, "titles[0].post", path))
         if t.appointed_on:
             d = t.appointed_on
             verdict = compare_date(
                 doc, (d,), ("聘任时间", "聘用时间", "聘期", "聘任期限", "起聘时间")
             )
-            found = report(
-                r,
-                verdict,
-                "聘任时间",
-                f"{d.year}年{d.month}月",
-                ref,
-                "titles[0].appointed_on",
-                path,
+            findings.append(
+                report(
+                    r,
+                    verdict,
+                    "聘任时间",
+                    f"{d.year}年{d.month}月",
+                    ref,
+                    "titles[0].appointed_on",
+                    path,
+                )
             )
-            if found:
-                findings.append(found)
     yield from summary(r, findings, checked, "岗位和聘任时间")
 
 
@@ -207,26 +203,26 @@ def compare_year(doc: Document, year: int, *, yearly: bool) -> Verdict:
 def evid_assess(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not ctx.evidence:
         return
-    findings: list[CheckResult] = []
+    findings: list[CheckResult | None] = []
     checked = 0
     for i, a in enumerate(ctx.app.assessments):
         for path, ref, doc in read_documents(ctx, a.attachments, f"assessments[{i}].attachments"):
             checked += 1
             year = compare_year(doc, a.year, yearly=True)
-            found = report(r, year, "考核年度", f"{a.year}年", ref, f"assessments[{i}].year", path)
-            if found:
-                findings.append(found)
-            found = report(
-                r,
-                compare_grade(doc, a.grade),
-                "考核等次",
-                a.grade,
-                ref,
-                f"assessments[{i}].grade",
-                path,
+            findings.append(
+                report(r, year, "考核年度", f"{a.year}年", ref, f"assessments[{i}].year", path)
             )
-            if found:
-                findings.append(found)
+            findings.append(
+                report(
+                    r,
+                    compare_grade(doc, a.grade),
+                    "考核等次",
+                    a.grade,
+                    ref,
+                    f"assessments[{i}].grade",
+                    path,
+                )
+            )
     yield from summary(r, findings, checked, "年度和等次")
 
 
@@ -260,7 +256,7 @@ def compare_hours(doc: Document, year: int, public: float, professional: float) 
 def evid_ce(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not ctx.evidence:
         return
-    findings: list[CheckResult] = []
+    findings: list[CheckResult | None] = []
     checked = 0
     for i, c in enumerate(ctx.app.continuing_education):
         for path, ref, doc in read_documents(
@@ -276,15 +272,15 @@ def evid_ce(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
                 findings.append(found)
                 continue  # hours of a year the proof does not show cannot be compared
             pub, pro = c.public_hours, c.professional_hours
-            found = report(
-                r,
-                compare_hours(doc, y, pub, pro),
-                f"{y}年学时",
-                f"公需{pub:g}、专业{pro:g}学时",
-                ref,
-                f"continuing_education[{i}].public_hours",
-                path,
+            findings.append(
+                report(
+                    r,
+                    compare_hours(doc, y, pub, pro),
+                    f"{y}年学时",
+                    f"公需{pub:g}、专业{pro:g}学时",
+                    ref,
+                    f"continuing_education[{i}].public_hours",
+                    path,
+                )
             )
-            if found:
-                findings.append(found)
     yield from summary(r, findings, checked, "年度和学时")

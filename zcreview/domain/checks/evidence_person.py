@@ -106,15 +106,15 @@ def evid_name(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     if not ctx.evidence:
         return
     b = ctx.app.basic
-    findings: list[CheckResult] = []
+    findings: list[CheckResult | None] = []
     checked = 0
     for _base, path, ref, doc in _personal(ctx):
         checked += 1
-        found = report(
-            r, compare_name(doc, b.name, _NAME_LABELS), "姓名", b.name, ref, "basic.name", path
+        findings.append(
+            report(
+                r, compare_name(doc, b.name, _NAME_LABELS), "姓名", b.name, ref, "basic.name", path
+            )
         )
-        if found:
-            findings.append(found)
         ids = _ids_on(doc)
         if not ids:
             continue
@@ -124,9 +124,7 @@ def evid_name(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
         full, suffix = ids[0]
         seen = full if not suffix else f"{full}****{suffix}"
         verdict = Verdict("uncertain" if doc.low_confidence else "differs", seen)
-        found = report(r, verdict, "身份证号", b.id_number, ref, "basic.id_number", path)
-        if found:
-            findings.append(found)
+        findings.append(report(r, verdict, "身份证号", b.id_number, ref, "basic.id_number", path))
     yield from summary(r, findings, checked, "姓名、身份证号")
 
 
@@ -223,7 +221,7 @@ def evid_edu(ctx: CheckContext, r: Reporter) -> Iterator[CheckResult]:
     records = [("education.basis", edu.basis)]
     if edu.full_time is not None:
         records.append(("education.full_time", edu.full_time))
-    findings: list[CheckResult] = []
+    findings: list[CheckResult | None] = []
     checked = 0
     for base, rec in records:
         for path, ref, doc in read_documents(ctx, rec.attachments, f"{base}.attachments"):

@@ -165,8 +165,10 @@ def report(
 
 
 def summary(
-    r: Reporter, findings: list[CheckResult], checked: int, what: str
+    r: Reporter, findings: list[CheckResult | None], checked: int, what: str
 ) -> Iterator[CheckResult]:
-    yield from findings
-    if checked and not findings:
+    """The findings (None for a value that agreed), or one ✓ when every checked value agreed."""
+    found = [f for f in findings if f is not None]
+    yield from found
+    if checked and not found:
         yield r.ok(f"{checked}份已识别附件的{what}与表单一致")
