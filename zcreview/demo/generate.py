@@ -18,40 +18,34 @@ from zcreview.demo.achievements import make_achievements
 from zcreview.demo.attachments import AttachmentPool, Source
 from zcreview.demo.career import (
     DEMO_YEAR,
-    QUALIFICATION,
     SOCIETY,
-    chsi_code,
+    assessment_records,
+    continuing_education_records,
     day_between,
+    education_records,
     fallback_specialty,
     full_years,
-    month_start,
-    school_for,
+    title_record,
     work_history,
 )
 from zcreview.demo.defects import DEFECT_SHARE, DefectKit, DefectRotation
 from zcreview.demo.evidence_docs import Planted, attach_documents
 from zcreview.demo.filing import FilePicker, Namer
 from zcreview.demo.other_docs import (
-    ce_hours_record,
     publicity_report,
     result_table,
     six_public_card,
 )
 from zcreview.demo.people import make_person, weighted
-from zcreview.demo.schools import COLLEGES, GENERIC_MAJORS, MAJORS, PART_TIME
 from zcreview.demo.units import Unit, make_units
 from zcreview.domain.catalogue import Catalogue
 from zcreview.domain.model import (
     AdminPost,
     Application,
-    Assessment,
     AttachmentRef,
     BasicInfo,
-    ContinuingEducation,
     Education,
-    EducationRecord,
     LanguageSkills,
-    TitleRecord,
 )
 
 # Applications of the cycle were confirmed between these days (the 2024 notices ran Jul–Sep).
@@ -92,7 +86,6 @@ EDUCATION_BY_LEVEL: dict[str, tuple[tuple[str, int], ...]] = {
     "助理级": (("大学专科", 60), ("中等专科", 30), ("大学本科", 10)),
     "员级": (("中等专科", 85), ("大学专科", 15)),
 }
-_DEGREE = {"博士研究生": "博士", "硕士研究生": "硕士", "大学本科": "学士"}
 _STUDY_YEARS = {"博士研究生": 3, "硕士研究生": 3, "大学本科": 4, "大学专科": 3, "中等专科": 3}
 _AGE_AT_END = {"博士研究生": 29, "硕士研究生": 26, "大学本科": 22, "大学专科": 21, "中等专科": 18}
 # Years in the current title before the next review, as the series standards usually ask.
@@ -205,155 +198,54 @@ class Generator:
         namer = Namer(files)
 
         # 学历
-        major = rng.choice(MAJORS.get(series, GENERIC_MAJORS))
-        school = school_for(rng, education, series)
-        basis = EducationRecord(
-            school=school,
-            major=major,
+        basis, full_time, work_start = education_records(
+            rng,
+            namer,
+            self.picker,
+            series=series,
             education=education,
-            degree=_DEGREE.get(education),
-            professional_degree=education == "硕士研究生" and rng.random() < 0.3,
-            graduated_on=grad,
-            chsi_code=chsi_code(rng),
+            grad=grad,
+            work_start=work_start,
         )
-        proof = "学历备案表" if grad_year >= 2002 else "学历认证报告"
-        basis.attachments.append(
-            namer.add(
-                f"{grad.year}年{grad.month}月毕业证书、学位证书及{proof}",
-                self.picker.pick(rng, "scan", 2),
-            )
-        )
-        full_time: EducationRecord | None = None
-        if education != "中等专科" and rng.random() < 0.18:
-            # Full-time study first, the basis degree later by part-time study.
-            ft_end = date(grad_year - rng.randint(2, 4), 7, 1)
-            full_time = EducationRecord(
-                school=rng.choice(COLLEGES),
-                major=major,
-                education="大学专科",
-                graduated_on=ft_end,
-                chsi_code=None,
-            )
-            full_time.attachments.append(
-                namer.add(
-                    f"{ft_end.year}年7月全日制专科毕业证书", self.picker.pick(rng, "certificate", 1)
-                )
-            )
-            basis.school = rng.choice(PART_TIME)
-            if rng.random() < 0.12 and education == "大学本科":
-                # Party-school degrees are written with their own names (003 §3.9).
-                basis.school, basis.education, basis.degree = (
-                    "中共山东省委党校",
-                    "省委党校大学",
-                    None,
-                )
-            work_start = date(ft_end.year, 8, 1)
 
         # 现职称
-        titles: list[TitleRecord] = []
-        title_on: date | None = None
-        if lower_title is not None and level != "员级":
-            title_on = date(title_year, rng.choice((1, 3, 6, 9, 12)), 1)
-            title_on = max(title_on, month_start(work_start + timedelta(days=400)))
-            reviewed = lower in ("副高级", "中级") or (
-                lower == "助理级" and education != "大学本科"
-            )
-            obtained_by = "正常晋升" if reviewed else "考核认定"
-            passed_on = title_on if title_on >= date(2021, 5, 1) else None
-            if passed_on is None and obtained_by == "正常晋升" and rng.random() < 0.5:
-                passed_on = title_on - timedelta(days=rng.randint(60, 150))
-            t = TitleRecord(
-                level=lower,
-                series=series,
-                title=lower_title,
-                obtained_on=title_on,
-                passed_on=passed_on if obtained_by == "正常晋升" else None,
-                obtained_by=obtained_by,
-                is_basis=True,
-            )
-            kind = "photo" if rng.random() < 0.55 else "certificate"
-            t.attachments.append(
-                namer.add(
-                    f"{title_on.year}年{title_on.month}月{lower_title}资格证书",
-                    self.picker.pick(rng, kind, 2),
-                )
-            )
-        else:
-            # No lower title: the applicant applies on a 职业资格, 现职称 = 无 (000 §5(2)).
-            qual = QUALIFICATION.get(texts.group_of(series), "专业技术人员职业资格")
-            qual_on = month_start(work_start + timedelta(days=rng.randint(200, 900)))
-            t = TitleRecord(title="无", qualification=qual, qualification_on=qual_on)
-            t.attachments.append(
-                namer.add(
-                    f"{qual_on.year}年{qual_on.month}月{qual}证书", self.picker.pick(rng, "photo")
-                )
-            )
-        if unit.nature == "事业单位":
-            # 事业单位 staff show their appointment and the 聘用审批表 (000 §5(1)).
-            start = title_on or work_start
-            appointed = date(start.year + (1 if start.month > 9 else 0), rng.choice((1, 4, 7)), 1)
-            t.post = lower_title or "专业技术十三级岗位"
-            t.appointed_on = appointed
-            t.appointed_years = max(
-                0, ((year + 1 - appointed.year) * 12 - appointed.month + 1) // 12
-            )
-            t.attachments.append(
-                namer.add(
-                    f"{appointed.year}年{appointed.month}月事业单位专业技术人员聘用审批表",
-                    self.picker.pick(rng, "form"),
-                )
-            )
-        titles.append(t)
+        t, title_on = title_record(
+            rng,
+            namer,
+            self.picker,
+            series=series,
+            level=level,
+            lower=lower,
+            lower_title=lower_title,
+            title_year=title_year,
+            education=education,
+            work_start=work_start,
+            unit=unit,
+            year=year,
+        )
+        titles = [t]
 
         # 工作经历: continuous rows from the first job to today, at most six.
         history = work_history(rng, unit, dept, work_start, titles, self.units, submitted)
 
-        # 考核 of the recent years (000 §7 asks 4, 药品技术 专科 6), application year optional.
-        first_assess = max(work_start.year + 1, year - (6 if series == "药品技术" else 5))
-        excellent = 0
-        assessments: list[Assessment] = []
-        for y in range(first_assess, year):
-            grade = "优秀" if rng.random() < 0.18 else ("称职" if unit.nature == "机关" else "合格")
-            excellent += grade == "优秀"
-            a = Assessment(year=y, post=t.post or t.title, grade=grade, unit=unit.name)
-            a.attachments.append(
-                namer.add(f"{y}年度专业技术人员年度考核登记表", self.picker.pick(rng, "form"))
-            )
-            assessments.append(a)
+        # 考核 of the recent years, application year optional.
+        assessments, excellent = assessment_records(
+            rng, namer, self.picker, series=series, year=year, work_start=work_start, unit=unit, t=t
+        )
 
-        # 继续教育: the years the level asks (4 or 5) before the application year.
-        ce_years = 5 if level in ("正高级", "副高级") else 4
-        if series == "药品技术" and education == "大学专科":
-            ce_years = 6
-        ce: list[ContinuingEducation] = []
-        for y in range(year - ce_years, year):
-            if y < work_start.year:
-                continue
-            pub = rng.choice((30, 30, 32, 36, 40))
-            pro = rng.choice((60, 60, 64, 72, 80, 90))
-            row = ContinuingEducation(
-                start=date(y, 1, 1),
-                end=date(y, 12, 31),
-                content=f"{y}年度专业技术人员继续教育公需科目及{specialty}专业科目",
-                public_hours=pub,
-                professional_hours=pro,
-            )
-            ce.append(row)
-        if ce and rng.random() < 0.4:
-            # One printout of the platform's record, attached to every year it covers.
-            ce_proof = namer.add(
-                f"{ce[0].start.year}年至{ce[-1].start.year}年继续教育学时证明",
-                ce_hours_record(person, ce),
-            )
-            for row in ce:
-                row.attachments.append(ce_proof.model_copy())
-        else:
-            for row in ce:
-                row.attachments.append(
-                    namer.add(
-                        f"{row.start.year}年继续教育学时证明", self.picker.pick(rng, "screenshot")
-                    )
-                )
+        # 继续教育 before the application year.
+        ce = continuing_education_records(
+            rng,
+            namer,
+            self.picker,
+            person,
+            series=series,
+            level=level,
+            education=education,
+            year=year,
+            work_start=work_start,
+            specialty=specialty,
+        )
 
         # 代表性成果 after the current title, in time order.
         achievements = make_achievements(
