@@ -315,9 +315,12 @@ class ReviewScreen(Screen[int]):
     def on_review_screen__recognised(self, message: _Recognised) -> None:
         self.query_one(PreviewPane).reload_text(message.sha)
 
+    @work(thread=True, exclusive=True, group="review-ocr-order", exit_on_error=False)
     def _schedule_ocr(self, loaded: Loaded) -> None:
         """This application's attachments now, the next ones of the selection after, then the
-        rest of the office (once a session) in the background. Runs in the load worker."""
+        rest of the office (once a session) in the background. Started once the loaded
+        application is on screen: finding the attachments ahead is a few more queries, which
+        the reviewer need not wait for and the first paint should not share the CPU with."""
         ocr = self.services.ocr
         if ocr is None or loaded.application is None:
             return
@@ -383,12 +386,12 @@ class ReviewScreen(Screen[int]):
             loaded = Loaded.of(walk.read(where, self.queue_filter, self.reviewer))
             self._claimed(loaded, where, claim)
             loaded.items = self._items_of(loaded, loaded.results)
-            self._schedule_ocr(loaded)
         except ReviewError as exc:
             self.post_message(self._Loaded(Loaded(index, self.total, error=str(exc))))
             return
-        if not worker.is_cancelled:
-            self.post_message(self._Loaded(loaded))
+        if worker.is_cancelled:
+            return
+        self.post_message(self._Loaded(loaded))
 
     def _claimed(self, loaded: Loaded, where: Position, claim: ClaimResult | None) -> None:
         """What the claim made of this opening: decide or read only, and what to say."""
@@ -451,6 +454,8 @@ class ReviewScreen(Screen[int]):
             self.query_one(PreviewPane).prefetch(*loaded.next_attachment)
         if loaded.taken_over:
             self.notify(loaded.taken_over, title="已接手", severity="warning", markup=False)
+        if self.services.ocr is not None:
+            self.call_after_refresh(self._schedule_ocr, loaded)
 
     def _line(self, id: str, text: Text) -> None:
         """Show `text` in the title, status or item line; lay the screen out again only when
