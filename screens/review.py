@@ -26,10 +26,8 @@ from textual.widgets import Header, Static
 
 from zcreview.desk.rules import decidable
 from zcreview.screens.attachment_export import save_attachment
-from zcreview.screens.evidence_match import values_at
 from zcreview.screens.review_decisions import ReviewDecisions
 from zcreview.screens.review_items import problem_indexes
-from zcreview.screens.review_lines import item_line
 from zcreview.screens.review_release import release_in_background
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.field_list import FieldList
@@ -169,25 +167,7 @@ class ReviewScreen(ReviewDecisions):
 
     @on(FieldList.Highlighted)
     def _highlighted(self, event: FieldList.Highlighted) -> None:
-        item = event.item
-        detail = item_line(item, self._ascii)
-        if item is not None:
-            ref = item.backing(self.items)
-            self.preview_target = (
-                PreviewTarget(ref.sha256, ref.name, item.label)
-                if ref is not None and ref.sha256
-                else None
-            )
-            loaded = self.loaded
-            app = loaded.application if loaded is not None else None
-            pane = self.query_one(PreviewPane)
-            pane.needles = tuple(values_at(app, item.path)) if app is not None else ()
-            ocr = self.services.ocr
-            if ocr is not None and ref is not None and ref.sha256:
-                ocr.focus([(ref.sha256, ref.name)], fetch=True)  # under the cursor: first
-        else:
-            self.preview_target = None
-        self._line("review-item", detail)
+        self._show_item(event.item)
 
     # ----- guards -------------------------------------------------------------------------
 

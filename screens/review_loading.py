@@ -196,7 +196,10 @@ class ReviewLoading(ReviewBase):
         self.flags = {f.path: f.text() for f in loaded.flags}
         # Wrap the items now, so their height is known to this frame's layout (not found
         # while painting, which costs a second layout and frame).
-        self.query_one(FieldList).prepare()
+        fields = self.query_one(FieldList)
+        fields.prepare()
+        # The item under the cursor in the same frame (its Highlighted message comes after).
+        self._show_item(fields.current)
         self._show_title()
         self._show_status()
         self.refresh_bindings()

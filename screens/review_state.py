@@ -20,10 +20,11 @@ from textual.widgets import Static
 
 from zcreview.desk.drafts import Flag
 from zcreview.domain.checks import CheckResult
+from zcreview.screens.evidence_match import values_at
 from zcreview.screens.review_items import ReviewItem
-from zcreview.screens.review_lines import Loaded, status_line, title_line
+from zcreview.screens.review_lines import Loaded, item_line, status_line, title_line
 from zcreview.screens.review_services import ReviewServices
-from zcreview.screens.widgets.preview_pane import PreviewTarget
+from zcreview.screens.widgets.preview_pane import PreviewPane, PreviewTarget
 from zcreview.storage.queue import QueueFilter
 from zcreview.storage.review_results import ClaimResult, Decision
 
@@ -100,6 +101,7 @@ class ReviewBase(Screen[int]):
         self._busy = False
         self._renewal: Timer | None = None
         self._lines: dict[str, int] = {}
+        self._item_shown: ReviewItem | None = None
         self._leaving = False
         self._claim_lock = threading.Lock()
         self._pinned: str | None = None
@@ -120,6 +122,30 @@ class ReviewBase(Screen[int]):
     def _show_title(self) -> None:
         if self.loaded is not None:
             self._line("review-title", title_line(self.loaded, self._ascii))
+
+    def _show_item(self, item: ReviewItem | None) -> None:
+        """The line under the fields and the preview for the item under the cursor."""
+        if item is not None and item is self._item_shown:
+            return  # shown with the application; the list's Highlighted message follows
+        self._item_shown = item
+        detail = item_line(item, self._ascii)
+        if item is not None:
+            ref = item.backing(self.items)
+            self.preview_target = (
+                PreviewTarget(ref.sha256, ref.name, item.label)
+                if ref is not None and ref.sha256
+                else None
+            )
+            loaded = self.loaded
+            app = loaded.application if loaded is not None else None
+            pane = self.query_one(PreviewPane)
+            pane.needles = tuple(values_at(app, item.path)) if app is not None else ()
+            ocr = self.services.ocr
+            if ocr is not None and ref is not None and ref.sha256:
+                ocr.focus([(ref.sha256, ref.name)], fetch=True)  # under the cursor: first
+        else:
+            self.preview_target = None
+        self._line("review-item", detail)
 
     def _show_status(self) -> None:
         loaded = self.loaded

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_preview import scanned_pdf  # noqa: E402
 from textual import events  # noqa: E402
+from textual.widgets import Static  # noqa: E402
 
 from tests.pilot_helpers import settle  # noqa: E402
 from tests.review_screen_data import Clock, fill, new_office, review_app  # noqa: E402
@@ -106,7 +107,11 @@ async def run(home: Path) -> dict[str, Any]:
         open_cpu: list[float] = []
 
         def review_shown() -> bool:
-            return isinstance(app.screen, ReviewScreen) and app.screen.loaded is not None
+            """Complete: the application read, and the line about the item under the cursor."""
+            screen = app.screen
+            if not isinstance(screen, ReviewScreen) or screen.loaded is None:
+                return False
+            return bool(str(screen.query_one("#review-item", Static).content))
 
         for i in range(OPENS):
             queue = app.screen.query_one(QueueList)
