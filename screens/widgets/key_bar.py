@@ -30,6 +30,8 @@ class KeyBar(Static):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"key-bar--key"}
 
+    _shown: Text | None = None
+
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
         # After the first refresh: the screen's other widgets (which check_action may query)
@@ -59,4 +61,9 @@ class KeyBar(Static):
         if palette is not None:
             text.append(self.app.get_key_display(palette), key_style)
             text.append(f" {palette.description}")
-        self.update(text)
+        if text == self._shown:
+            return  # the same keys again (most bindings changes on a screen that is reused)
+        self._shown = text
+        # One docked line, cropped: new text never changes its size, so no relayout of the
+        # screen (which on the review screen cost more than everything else in the update).
+        self.update(text, layout=False)

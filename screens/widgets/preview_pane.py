@@ -6,6 +6,9 @@ flipping back is immediate. A file that cannot be shown (encrypted, damaged, not
 message in the pane; review goes on. Terminal graphics (kitty, sixel) are drawn over the pane only
 when the terminal said it can (asked at start-up, or forced by the user's setting) and the
 reviewer asks for pixels; half-blocks always work.
+
+Beside it: what it shows (`preview_types`), its text view with the evidence marked
+(`preview_reading`), and the terminal pixels drawn over it (`preview_graphics`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -28,44 +31,28 @@ from textual.worker import get_current_worker
 
 from zcreview.domain.recognised import PageText
 from zcreview.preview.cache import Previewer, RenderedPage
-from zcreview.preview.cells import CellMode, Region
-from zcreview.preview.graphics import Protocol, kitty_delete, sixel_size
+from zcreview.preview.cells import CellMode
+from zcreview.preview.graphics import Protocol
 from zcreview.preview.probe import DEFAULT_CELL
 from zcreview.screens import kinsoku
 from zcreview.screens.evidence_match import Finding, findings
-from zcreview.screens.text import clean, clean_block, fit
+from zcreview.screens.text import clean, fit
+from zcreview.screens.widgets.preview_graphics import PixelOverlay
+from zcreview.screens.widgets.preview_reading import ReadingStyles, TextState, reading_text
+from zcreview.screens.widgets.preview_types import (
+    VIEW_NAMES,
+    VIEWS,
+    ZOOMS,
+    Key,
+    PreviewTarget,
+    View,
+)
 from zcreview.storage.recognised import RecognisedDoc
 
-ZOOMS: tuple[tuple[str, Region], ...] = (
-    *((name, Region.quadrant(i)) for i, name in enumerate(("左上", "右上", "左下", "右下"))),
-    *((f"九宫格 {r * 3 + c + 1}/9", Region.grid(3, c, r)) for r in range(3) for c in range(3)),
-)
-"""What `z` cycles through: the four quadrants, then the nine cells of a 3-by-3 grid."""
+__all__ = ["PreviewPane", "PreviewTarget"]
 
 _KEEP = 24
 """Rendered pages the pane keeps (each ≈ 30 KB of strips)."""
-
-View = Literal["image", "text", "both"]
-VIEWS: tuple[View, ...] = ("image", "text", "both")
-"""What `t` cycles through: the page image, its recognised text, both (image above)."""
-VIEW_NAMES = {"image": "图像", "text": "文字", "both": "图像+文字"}
-
-LOW_CONFIDENCE = 0.8
-"""Recognised lines below this confidence are dimmed and marked with `?`."""
-
-TextState = Literal["off", "pending", "done", "error"]
-
-
-@dataclass(frozen=True)
-class PreviewTarget:
-    """The attachment to show and the item it backs."""
-
-    sha: str
-    name: str
-    label: str = ""
-
-
-Key = tuple[str, int, int, int, CellMode, int | None]
 
 
 class PreviewPane(Widget):
@@ -147,13 +134,7 @@ class PreviewPane(Widget):
         self._key: Key | None = None
         self._kept: OrderedDict[Key, RenderedPage] = OrderedDict()
         self._body: list[Strip] = []
-        self._graphics_on = False
-        self._graphic: tuple[Key, str] | None = None
-        """The pixels to draw over the pane's picture box."""
-        self._graphic_drawn = False
-        """Whether they are on screen: then only the cells around the box are repainted."""
-        self._graphic_pending = False
-        """A write is due after the next repaint (one is enough, however many repaints)."""
+        self._overlay = PixelOverlay(protocol, cell)
         self._recognised = recognised
         self._docs: OrderedDict[str, RecognisedDoc] = OrderedDict()
         """Recognised text of attachments read completely (OCR done): shown again without a
@@ -392,40 +373,14 @@ class PreviewPane(Widget):
             return
         # Blank the half-block picture first and draw the pixels once that is on screen: cells
         # written after a sixel erase it, and a narrower sixel left half-blocks showing beside it.
-        if self._graphic_drawn and self._graphic == (message.key, message.data):
-            return  # already on screen
-        self._graphics_on = True
-        self._graphic = (message.key, message.data)
-        self._graphic_drawn = False
-        self._rebuild()
+        if self._overlay.accept(message.key, message.data):
+            self._rebuild()
 
     def _write_graphics(self) -> None:
-        self._graphic_pending = False
-        if self._graphic is None:
-            return
-        key, data = self._graphic
-        driver = self.app._driver
-        if driver is None or key != self._key or not self._graphics_on:
-            return
-        region = self.content_region
-        # Centred in the picture's box, as the half-blocks are.
-        shift = 0
-        size = sixel_size(data) if self.protocol == "sixel" else None
-        if size is not None:
-            shift = max(0, (region.width * self.cell[0] - size[0]) // 2 // max(1, self.cell[0]))
-        # Save the cursor, move to the first body row of the pane, draw, restore.
-        move = f"\x1b7\x1b[{region.y + 2};{region.x + 1 + shift}H"
-        clear = kitty_delete() if self.protocol == "kitty" else ""
-        driver.write(clear + move + data + "\x1b8")
-        driver.flush()
-        self._graphic_drawn = True
+        self._overlay.write(self.app._driver, self.content_region, self._key)
 
     def _clear_graphics(self) -> None:
-        if self._graphics_on and self.protocol == "kitty" and self.app._driver is not None:
-            self.app._driver.write(kitty_delete())
-        self._graphics_on = False
-        self._graphic = None
-        self._graphic_drawn = False
+        self._overlay.clear(self.app._driver)
 
     # ----- drawing ------------------------------------------------------------------------
 
@@ -484,7 +439,7 @@ class PreviewPane(Widget):
             body = self._reading(result, width)
         else:
             image = (
-                [] if self._graphics_on else [Strip(line).crop(0, width) for line in result.lines]
+                [] if self._overlay.on else [Strip(line).crop(0, width) for line in result.lines]
             )
             if self.view == "both":
                 rows = self._body_size()[1]
@@ -500,8 +455,9 @@ class PreviewPane(Widget):
         if len(body) > height:
             body = body[:height]
         self._body = body
-        shown = self._graphic is not None and self._graphic[0] == self._key
-        if self._graphics_on and self._graphic_drawn and shown and self.view != "text":
+        overlay = self._overlay
+        shown = overlay.shows(self._key)
+        if overlay.on and overlay.drawn and shown and self.view != "text":
             # The pixels are up: repaint the header and the text under the picture only. A
             # repaint of the picture's cells erases a sixel, and drawing it again costs
             # 300-800 KB (seconds over a slow link) on every move of the cursor.
@@ -512,67 +468,24 @@ class PreviewPane(Widget):
             )
         else:
             self.refresh()
-            self._graphic_drawn = False
-            if self._graphics_on and shown and not self._graphic_pending:
-                self._graphic_pending = True
+            overlay.drawn = False
+            if overlay.on and shown and not overlay.pending:
+                overlay.pending = True
                 self.call_after_refresh(self._write_graphics)
 
     def _reading(self, result: RenderedPage | None, width: int) -> list[Strip]:
         """The page as text: recognised lines in reading order with the field's values marked."""
-        muted, note = self._styled("muted"), self._styled("note")
-        if self.text_state == "off":
-            if result is None:
-                return []
-            text = clean_block(result.text).strip()
-            shown = Text(text or "（本页没有可提取的文字，请看页面图像）")
-            if result.text_low_quality:
-                shown.append("\n（提取的文字可能有误，请以页面图像为准）", note)
-            return self._text_strips(shown, width)
-        if self.text_state == "pending" or self.page_text is None:
-            return self._text_strips(
-                Text("正在识别…（可继续审核，完成后自动显示）", style=muted), width
-            )
-        if self.text_state == "error":
-            message = Text("无法识别文字：", style=self._styled("error"))
-            message.append(clean(self.text_error), self._styled("error"))
-            return self._text_strips(message, width)
-        page = self.page_text
-        shown = self._findings_text()
-        if page.source == "text-layer":
-            shown.append("（取自PDF文字层）\n", muted)
-        if not page.lines:
-            shown.append("（本页没有识别出文字）", muted)
-        marks = _marks(self.found)
-        for index, line in enumerate(page.lines):
-            low = line.confidence < LOW_CONFIDENCE
-            piece = Text(clean(line.text), style="dim" if low else "")
-            for start, end, verdict in marks.get(index, ()):
-                piece.stylize(_VERDICT_STYLE[verdict], start, end)
-            if low:
-                piece.append(" ?", note)
-            shown.append_text(piece)
-            shown.append("\n")
-        shown.rstrip()
-        return self._text_strips(shown, width)
-
-    def _findings_text(self) -> Text:
-        """The values of the field under the cursor in one paragraph: found, differs (with what
-        the scan says), not found. Compact, so the page's text keeps the room at 80×24."""
-        out = Text()
-        glyphs = _ASCII_VERDICT if self._ascii else _VERDICT_GLYPH
-        for number, finding in enumerate(self.found):
-            if number:
-                out.append("  ")
-            value = clean(finding.value)
-            style = _VERDICT_STYLE[finding.verdict]
-            out.append(f"{glyphs[finding.verdict]}{value}", style)
-            if finding.verdict == "differs":
-                out.append(f"（扫描件：{clean(finding.seen)}）")
-            elif finding.verdict == "missing":
-                out.append("（未找到）", self._styled("muted"))
-        if self.found:
-            out.append("\n")
-        return out
+        styles = ReadingStyles(self._styled("muted"), self._styled("note"), self._styled("error"))
+        text = reading_text(
+            result,
+            self.text_state,
+            self.page_text,
+            self.text_error,
+            self.found,
+            styles,
+            ascii_mode=self._ascii,
+        )
+        return self._text_strips(text, width) if text is not None else []
 
     def _footer_text(self) -> Text:
         result = self.result
@@ -598,17 +511,3 @@ class PreviewPane(Widget):
         if row < len(self._body):
             return self._body[row].extend_cell_length(width).apply_style(base)
         return Strip.blank(width, base)
-
-
-_VERDICT_STYLE = {"found": "bold reverse green", "differs": "bold reverse red", "missing": "yellow"}
-_VERDICT_GLYPH = {"found": "✓", "differs": "✗", "missing": "⚠"}
-_ASCII_VERDICT = {"found": "OK", "differs": "X", "missing": "!"}
-
-
-def _marks(found: list[Finding]) -> dict[int, list[tuple[int, int, str]]]:
-    """Spans to highlight, by line."""
-    marks: dict[int, list[tuple[int, int, str]]] = {}
-    for finding in found:
-        for hit in finding.hits:
-            marks.setdefault(hit.line, []).append((hit.start, hit.end, hit.verdict))
-    return marks
