@@ -99,6 +99,19 @@ def send(t: HttpTransport, manifest: Manifest, blobs: dict[str, bytes]) -> tuple
     return done - committing, done - began
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores have spent busy so far (everything, PostgreSQL included)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -155,10 +168,17 @@ def main() -> None:
         for th in threads:
             th.start()
         start.wait()
-        began = time.monotonic()
+        began, client_cpu = time.monotonic(), time.process_time()
+        hub_cpu = [process_cpu(h.process.pid) for h in hubs]
+        busy = machine_busy()
         for th in threads:
             th.join()
         wall = time.monotonic() - began
+        # Hub and client share the machine's cores: what each used shows who was the bottleneck.
+        client_cpu = time.process_time() - client_cpu
+        hub_cpu = [process_cpu(h.process.pid) - c for h, c in zip(hubs, hub_cpu, strict=True)]
+        busy = machine_busy() - busy
+        load = os.getloadavg()[0]
 
         sent = {str(e.application_id) for w in work for m, _ in w for e in m.entries}
         with Session(hub.admin.engine) as s:
@@ -197,6 +217,10 @@ def main() -> None:
                 "commit_p99_ms": round(pct(commit_s, 99) * 1000, 1),
                 "batch_p99_ms": round(pct(batch_s, 99) * 1000, 1),
                 "seconds": round(wall, 2),
+                "client_cpu_s": round(client_cpu, 2),
+                "hub_cpu_s": round(sum(hub_cpu), 2),
+                "machine_busy_s": round(busy, 2),
+                "load_1m": round(load, 2),
                 "lost": lost,
                 "duplicated": duplicated,
                 "errors": errors[:3],
