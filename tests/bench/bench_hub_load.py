@@ -7,7 +7,10 @@ Needs PostgreSQL at 127.0.0.1:5432, database `test` (or ZCREVIEW_TEST_PG); the h
 `zcreview serve` process in a fresh schema, dropped afterwards. Each office is a thread with its
 own token and HTTP connection: offer, upload the missing attachments, commit. Reports commits
 per second over the concurrent phase, commit and whole-batch latency percentiles, and checks
-that every application reached the department exactly once (hub rows and the inbox feed).
+that every application reached the department exactly once (hub rows and the inbox feed). The
+offices' batches (applications, scans, hashes) are made before the timed phase; the CPU seconds
+the client, the hub processes and the whole machine spent in it are reported with the load
+average, since the client threads and the hub share this machine's cores.
 """
 
 from __future__ import annotations
