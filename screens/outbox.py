@@ -16,7 +16,8 @@ from zcreview.domain.corrections import to_local
 from zcreview.screens.sync_runner import SyncEvent
 from zcreview.screens.sync_screen import SyncScreen
 from zcreview.screens.text import clean, human_size
-from zcreview.sync.outbox import DONE_STATES, STATE_LABELS, BatchProgress, batches
+from zcreview.sync.delivery import BatchProgress
+from zcreview.sync.outbox import DONE_STATES, STATE_LABELS, batches
 from zcreview.sync.routes import VIA_LABELS, batch_via, lower_offices
 from zcreview.sync.service import CycleReport, ReceiptLine, receipt_lines
 

@@ -19,9 +19,9 @@ from zcreview.screens.sync_runner import SyncEvent
 from zcreview.screens.sync_screen import SyncScreen
 from zcreview.screens.text import clean, clean_block, human_size
 from zcreview.screens.workstation import workstation
+from zcreview.sync.delivery import BatchProgress
 from zcreview.sync.outbox import (
     STATE_LABELS,
-    BatchProgress,
     SealError,
     approved_path,
     batch_state,

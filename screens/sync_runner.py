@@ -24,7 +24,7 @@ from zcreview.storage.tables import utcnow
 # The sync stack (protocol models, catalogue, outbox) costs ~0.4 s to import: it is loaded only
 # when the office has a [sync] table, and only after the first paint.
 if TYPE_CHECKING:
-    from zcreview.sync.outbox import BatchProgress
+    from zcreview.sync.delivery import BatchProgress
     from zcreview.sync.service import CycleReport, SyncService
 
 SyncEvent: TypeAlias = "BatchProgress | CycleReport"

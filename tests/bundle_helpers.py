@@ -16,8 +16,9 @@ from zcreview.storage.office import init_office
 from zcreview.storage.store import Store, open_store
 from zcreview.sync.bundle_import import import_dir
 from zcreview.sync.bundle_trust import export_key, trust
+from zcreview.sync.delivery import drive
 from zcreview.sync.folder import FolderTransport
-from zcreview.sync.outbox import drive, seal_batch
+from zcreview.sync.outbox import seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.transport import AwaitingReceipt
 

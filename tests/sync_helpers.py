@@ -31,8 +31,9 @@ from zcreview.storage import applications
 from zcreview.storage.review_results import Claimed
 from zcreview.storage.store import Store, open_store
 from zcreview.storage.tables import ApplicationRow
+from zcreview.sync.delivery import BatchProgress, drive
 from zcreview.sync.http import HttpTransport
-from zcreview.sync.outbox import BatchProgress, drive, seal_batch
+from zcreview.sync.outbox import seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 
 SERIES, LEVEL, YEAR = "工程技术", "中级", 2025

@@ -17,7 +17,8 @@ from sqlmodel import select
 from zcreview.cli import main
 from zcreview.configfiles import load_config
 from zcreview.demo.attachments import AttachmentPool, DocSpec, FileSpec, TextSpec
-from zcreview.demo.generate import DEFECTS, generate_applications, generate_demo
+from zcreview.demo.defects import DEFECTS
+from zcreview.demo.generate import generate_applications, generate_demo
 from zcreview.demo.office import build_demo_office
 from zcreview.demo.units import make_units
 from zcreview.domain.checks import run_all

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from tests.sync_helpers import LEVEL, SERIES, YEAR, Net, open_path, passed_app
 from zcreview.cli import main
 from zcreview.storage import hub_admin, hub_audit
-from zcreview.sync.outbox import drive, seal_batch
+from zcreview.sync.delivery import drive
+from zcreview.sync.outbox import seal_batch
 
 
 def _actions(engine: Any) -> list[tuple[str, str, str | None]]:

@@ -98,3 +98,35 @@ def test_non_ui_commands_do_not_load_textual(argv: list[str]) -> None:
 def test_screens_do_load_textual() -> None:
     """The probe itself works: importing the app module does bring Textual in."""
     assert "textual" in _textual_modules("zcreview.screens.app")
+
+
+def _top_level_modules() -> set[str]:
+    """`zcreview.X` for every module and package directly under the installed package."""
+    package = REPO / "zcreview"
+    names = {p.stem for p in package.glob("*.py") if p.stem != "__init__"}
+    names |= {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
+    return {f"zcreview.{n}" for n in names}
+
+
+def _contract(name_start: str) -> dict[str, object]:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts: list[dict[str, object]] = config["tool"]["importlinter"]["contracts"]
+    return next(c for c in contracts if str(c["name"]).startswith(name_start))
+
+
+def test_layers_name_every_top_level_module_once() -> None:
+    """A module no layer names is under no layering rule at all: each must sit in exactly one."""
+    layers = _contract("Layers")["layers"]
+    assert isinstance(layers, list)
+    named = [m.strip() for layer in layers for m in str(layer).split("|")]
+    assert sorted(m for m in set(named) if named.count(m) > 1) == []
+    assert sorted(_top_level_modules() - set(named)) == []
+    assert sorted(set(named) - _top_level_modules()) == []
+
+
+def test_textual_ban_covers_every_module_but_the_ui() -> None:
+    """Only the screens, the CLI that opens them and `__main__` may load Textual."""
+    banned = _contract("Only screens")["source_modules"]
+    assert isinstance(banned, list)
+    ui = {"zcreview.screens", "zcreview.cli", "zcreview.__main__"}
+    assert sorted(_top_level_modules() - ui - set(banned)) == []

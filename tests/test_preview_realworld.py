@@ -16,14 +16,11 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from zcreview.preview.cache import Previewer
-from zcreview.preview.document import (
-    ErrorKind,
-    PreviewError,
-    assess_text,
-    decode_image,
-    open_document,
-    single_image_placement,
-)
+from zcreview.preview.document import open_document
+from zcreview.preview.failure import ErrorKind, PreviewError
+from zcreview.preview.images import decode_image
+from zcreview.preview.page_text import assess_text
+from zcreview.preview.scan_page import single_image_placement
 from zcreview.preview.worker import ProcessRunner, render_page_bounded
 
 REALWORLD = Path(__file__).resolve().parent / "data" / "realworld"

@@ -21,7 +21,7 @@ from zcreview.storage.sync_tables import BundleKey, OutboxBatch
 from zcreview.sync.bundle_files import BundleError
 from zcreview.sync.bundle_import import import_batch
 from zcreview.sync.bundle_trust import export_key, sign_and_write, trust
-from zcreview.sync.outbox import drive
+from zcreview.sync.delivery import drive
 from zcreview.sync.sealing import ENCRYPTION_KEY_FILE
 from zcreview.sync.signing import PRIVATE_KEY_FILE, PublicKeyFile
 from zcreview.sync.transport import AwaitingReceipt

@@ -39,9 +39,9 @@ from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.sync import bundle_files
 from zcreview.sync.bundle_files import BundleError, NotYet
 from zcreview.sync.bundle_import import import_batch, import_dir
+from zcreview.sync.delivery import drive
 from zcreview.sync.folder import FolderTransport
 from zcreview.sync.inbox import pull_returns, push_returns
-from zcreview.sync.outbox import drive
 from zcreview.sync.sealing import scan_records
 from zcreview.sync.transport import AwaitingReceipt
 

@@ -43,9 +43,9 @@ from zcreview.sync import routes
 from zcreview.sync.bundle_files import BundleError
 from zcreview.sync.bundle_import import import_dir
 from zcreview.sync.bundle_trust import export_key, trust
+from zcreview.sync.delivery import drive
 from zcreview.sync.http import HttpTransport
 from zcreview.sync.inbox import pull_inbox, pull_returns
-from zcreview.sync.outbox import drive
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.transport import AwaitingReceipt
 

@@ -46,10 +46,11 @@ from zcreview.domain.workflow import State
 from zcreview.protocol import DEFAULT_CHUNK, Correction, Manifest
 from zcreview.storage import applications, audit
 from zcreview.storage.sync_tables import HubDelivery, HubReturn, OutboxBatch
+from zcreview.sync import delivery as delivery_mod
 from zcreview.sync import inbox as inbox_mod
-from zcreview.sync import outbox as outbox_mod
+from zcreview.sync.delivery import drive
 from zcreview.sync.inbox import pull_inbox, pull_returns, push_returns
-from zcreview.sync.outbox import drive, seal_batch
+from zcreview.sync.outbox import seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.transport import SyncError
 
@@ -313,7 +314,7 @@ KILLER = """
 import os, signal, sys
 from pathlib import Path
 from zcreview.storage.store import open_store
-from zcreview.sync import inbox, outbox
+from zcreview.sync import delivery, inbox
 from zcreview.sync.http import HttpTransport
 
 home, url, token, what, point = sys.argv[1:6]
@@ -332,8 +333,8 @@ if what == "returns":
     inbox.pull_returns(transport, store)
 else:
     if point == "receipt":
-        outbox.apply_receipt = die
-    outbox.drive(what, transport, store, lambda p: die() if p.state == point else None)
+        delivery.apply_receipt = die
+    delivery.drive(what, transport, store, lambda p: die() if p.state == point else None)
 sys.exit(3)
 """
 
@@ -488,10 +489,10 @@ def test_office_clocks_years_off_do_not_decide_order(
 ) -> None:
     unit2 = second_unit(lab, "淄博某纺织有限公司")
     ahead, behind = datetime(2031, 1, 1, tzinfo=UTC), datetime(1999, 1, 1, tzinfo=UTC)
-    monkeypatch.setattr(outbox_mod, "utcnow", lambda: ahead)
+    monkeypatch.setattr(delivery_mod, "utcnow", lambda: ahead)
     first = passed_app(lab.unit.store, 16)
     drive(seal(lab.unit, [first]), lab.unit.transport, lab.unit.store)
-    monkeypatch.setattr(outbox_mod, "utcnow", lambda: behind)
+    monkeypatch.setattr(delivery_mod, "utcnow", lambda: behind)
     second = passed_app(unit2.store, 17)
     drive(seal(unit2, [second]), unit2.transport, unit2.store)
     monkeypatch.setattr(inbox_mod, "utcnow", lambda: behind)

@@ -37,6 +37,7 @@ from zcreview.domain.workflow import State
 from zcreview.protocol import Correction
 from zcreview.storage import applications, notices
 from zcreview.storage.sync_tables import OutboxBatch, OutboxItem, ReturnReceived
+from zcreview.sync.delivery import BatchProgress, drive
 from zcreview.sync.inbox import (
     corrections_of,
     fetch_blob,
@@ -45,7 +46,7 @@ from zcreview.sync.inbox import (
     pull_returns,
     push_returns,
 )
-from zcreview.sync.outbox import BatchProgress, SealError, drive, seal_batch
+from zcreview.sync.outbox import SealError, seal_batch
 
 
 @pytest.fixture(

@@ -52,8 +52,9 @@ from zcreview.protocol import (
 )
 from zcreview.storage.migrations import MIGRATIONS
 from zcreview.storage.sync_tables import OutboxBatch
+from zcreview.sync.delivery import BatchProgress, drive
 from zcreview.sync.inbox import fetch_blob, pull_inbox, pull_returns, push_returns
-from zcreview.sync.outbox import BatchProgress, drive, seal_batch
+from zcreview.sync.outbox import seal_batch
 from zcreview.sync.paths import refresh_paths, request_path
 from zcreview.sync.transport import OffsetMismatch, Refused
 
@@ -547,13 +548,13 @@ def test_office_killed_at_each_outbox_transition(
             raise Crash
 
     if at == "receipt":  # the hub committed and answered; the office died before storing it
-        import zcreview.sync.outbox as outbox
+        import zcreview.sync.delivery as delivery
 
-        real = outbox.apply_receipt
-        monkeypatch.setattr(outbox, "apply_receipt", lambda *a: (_ for _ in ()).throw(Crash()))
+        real = delivery.apply_receipt
+        monkeypatch.setattr(delivery, "apply_receipt", lambda *a: (_ for _ in ()).throw(Crash()))
         with pytest.raises(Crash):
             drive(batch_id, unit.transport, unit.store)
-        monkeypatch.setattr(outbox, "apply_receipt", real)
+        monkeypatch.setattr(delivery, "apply_receipt", real)
     else:
         with pytest.raises(Crash):
             drive(batch_id, unit.transport, unit.store, die)

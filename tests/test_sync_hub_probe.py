@@ -36,8 +36,9 @@ from tests.sync_helpers import (
 from zcreview.hub.web.routes import API
 from zcreview.protocol import Correction, Manifest, PathDecision, ReturnRequest
 from zcreview.storage.sync_tables import OutboxBatch
+from zcreview.sync.delivery import drive
 from zcreview.sync.inbox import pull_inbox
-from zcreview.sync.outbox import drive, seal_batch
+from zcreview.sync.outbox import seal_batch
 from zcreview.sync.paths import refresh_paths, request_path
 
 SCAN = 1_200_000

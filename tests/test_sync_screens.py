@@ -383,7 +383,7 @@ async def test_report_screen_says_the_batch_is_safe_and_shows_a_stall(net: Net) 
     sealed batch is kept, when the next try is and how much is left — no exception names."""
     from datetime import UTC, datetime
 
-    from zcreview.sync.outbox import BatchProgress
+    from zcreview.sync.delivery import BatchProgress
     from zcreview.sync.service import CycleReport
 
     unit = net.office("济南某机械有限公司")

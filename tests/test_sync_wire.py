@@ -20,7 +20,7 @@ from tests.sync_helpers import (
     start_hub,
 )
 from zcreview.storage.sync_tables import OutboxBatch
-from zcreview.sync.outbox import drive
+from zcreview.sync.delivery import drive
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def read_evidence(pkg: Package, app: Application, reader: Runner) -> Evidence:
     bounded decoder workers. An attachment that cannot be read gives no evidence, so no EVID
     result: never a ✓ on an unread page."""
     from zcreview.domain.recognised import PageText, TextLine
-    from zcreview.preview.document import PreviewError
+    from zcreview.preview.failure import PreviewError
 
     evidence: dict[str, list[PageText]] = {}
     for _path, ref in iter_attachments(app):

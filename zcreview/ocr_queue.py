@@ -19,7 +19,7 @@ from typing import Final, Literal
 
 from zcreview.domain.catalogue import Config
 from zcreview.domain.recognised import PageText, TextLine
-from zcreview.preview.document import ErrorKind, PreviewError, contain
+from zcreview.preview.failure import ErrorKind, PreviewError, contain
 from zcreview.preview.ocr import Recognised, engine_version
 from zcreview.preview.worker import OCR_TIMEOUT, ProcessRunner, Runner
 from zcreview.storage.applications import refresh_counts_of

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.bundle_helpers import bundle_pair, seal
 from tests.sync_helpers import first_file, passed_app
 from zcreview.sync.bundle_import import import_batch
-from zcreview.sync.outbox import drive
+from zcreview.sync.delivery import drive
 from zcreview.sync.transport import AwaitingReceipt
 
 

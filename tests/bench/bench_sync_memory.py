@@ -32,7 +32,8 @@ from zcreview.domain.model import iter_attachments
 from zcreview.domain.workflow import State
 from zcreview.storage import applications
 from zcreview.storage.store import Store
-from zcreview.sync.outbox import drive, seal_batch
+from zcreview.sync.delivery import drive
+from zcreview.sync.outbox import seal_batch
 
 SCANS_PER_APP = 4
 PIECE = 1024 * 1024

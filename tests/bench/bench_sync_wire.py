@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.bench.sync_bench import Bench, bench_lab, scanned_app
 from tests.sync_helpers import LEVEL, SERIES, YEAR, passed_app
 from zcreview.storage.sync_tables import OutboxBatch
-from zcreview.sync.outbox import drive, seal_batch
+from zcreview.sync.delivery import drive
+from zcreview.sync.outbox import seal_batch
 
 APPS = 200
 UNIQUE_SCANS = 40

@@ -20,8 +20,8 @@ from zcreview.demo.attachments import PDF, PNG, DocPage, DocSpec, FileSpec, Sour
 from zcreview.demo.documents import PHOTO, SCAN, SCREEN
 from zcreview.demo.other_docs import describe_rest
 from zcreview.demo.people import make_id_number
+from zcreview.demo.schools import COLLEGES, GENERIC_MAJORS, UNIVERSITIES
 from zcreview.demo.texts import JOURNALS
-from zcreview.demo.units import COLLEGES, GENERIC_MAJORS, UNIVERSITIES
 from zcreview.domain.checks.common import APPOINTMENT_FORM_WORDS
 from zcreview.domain.model import Application, AttachmentRef
 

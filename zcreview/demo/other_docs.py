@@ -22,9 +22,10 @@ import random
 import re
 from datetime import date, timedelta
 
-from zcreview.demo.attachments import PDF, PNG, DocPage, DocSpec, FileSpec, Source
+from zcreview.demo.attachments import PDF, PNG, DocPage, DocSpec, FileSpec, Source, TextSpec
 from zcreview.demo.documents import PHOTO, SCAN, SCREEN
-from zcreview.domain.model import Application
+from zcreview.demo.people import Person
+from zcreview.domain.model import Achievement, Application, ContinuingEducation
 
 SIX_PUBLIC = "六公开监督卡"
 PUBLICITY_REPORT = "公示情况报告表"
@@ -83,6 +84,29 @@ def publicity_report(unit: str, year: int) -> DocSpec:
     )
     page = DocPage(f"{year}年度职称申报公示情况报告表", rows, layout="form")
     return DocSpec(f"shared/{PUBLICITY_REPORT}/{unit}/{year}", SCAN, (page,), PDF, shared=True)
+
+
+def ce_hours_record(person: Person, rows: list[ContinuingEducation]) -> TextSpec:
+    lines = [
+        f"姓名：{person.name}    身份证号：{person.id_number[:6]}********{person.id_number[-4:]}",
+        "年度    公需科目    专业科目    合计    是否达标",
+    ]
+    for r in rows:
+        pub, pro = int(r.public_hours), int(r.professional_hours)
+        ok = "是" if pub >= 30 and pro >= 60 else "否"
+        lines.append(f"{r.start.year}年    {pub}学时    {pro}学时    {pub + pro}学时    {ok}")
+    lines.append("说明：本证明由山东省专业技术人员继续教育公共服务平台生成，可扫码验证。")
+    return TextSpec("专业技术人员继续教育学时证明", tuple(lines), "山东省专业技术人员管理服务平台")
+
+
+def result_table(person: Person, achievements: list[Achievement]) -> TextSpec:
+    lines = [f"申报人：{person.name}", "序号  成果名称  时间  位次"]
+    lines += [
+        f"{i + 1}  {a.name}  {a.on.year}年{a.on.month}月  {a.rank}"
+        for i, a in enumerate(achievements)
+    ] or ["（无）"]
+    lines.append("本人承诺所填业绩成果真实有效。")
+    return TextSpec("业绩成果对照表", tuple(lines), f"申报人签字：{person.name}")
 
 
 def _recommendation(app: Application, rng: random.Random) -> tuple[DocPage, ...]:

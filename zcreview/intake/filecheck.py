@@ -8,13 +8,8 @@ from pathlib import Path
 
 import pypdf
 
-from zcreview.preview.document import (
-    ErrorKind,
-    PreviewError,
-    open_document,
-    pypdf_limits,
-    quiet_pypdf_logger,
-)
+from zcreview.preview.document import open_document
+from zcreview.preview.failure import ErrorKind, PreviewError, pypdf_limits, quiet_pypdf_logger
 
 MSG_NO_CONTENT = "不是有效的 PDF：只有文件头，没有内容"
 MSG_NO_PAGES = "PDF 没有页面"

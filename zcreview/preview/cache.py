@@ -11,15 +11,10 @@ from typing import Final, Generic, TypeVar
 from PIL import Image
 
 from zcreview.preview.cells import CellMode, Lines, Region, fit_pixels, to_halfblocks, zoom_crop
-from zcreview.preview.document import (
-    MSG_PAGE_RANGE,
-    DocInfo,
-    ErrorKind,
-    PageText,
-    PreviewError,
-    contain,
-)
+from zcreview.preview.document import DocInfo
+from zcreview.preview.failure import MSG_PAGE_RANGE, ErrorKind, PreviewError, contain
 from zcreview.preview.graphics import Protocol, encode_kitty, encode_sixel
+from zcreview.preview.page_text import PageText
 from zcreview.preview.worker import InlineRunner, ProcessRunner, Runner
 
 K = TypeVar("K", bound=Hashable)

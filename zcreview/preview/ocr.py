@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 
 from PIL import Image
 
-from zcreview.preview.document import ErrorKind, PreviewError
+from zcreview.preview.failure import ErrorKind, PreviewError
 
 RawLine = tuple[str, float, tuple[float, float, float, float]]
 """(text, confidence 0–1, box as fractions of the page: x0, y0, x1, y1)."""

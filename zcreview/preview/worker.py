@@ -27,19 +27,16 @@ from typing import Any, Final, Protocol
 
 from PIL import Image
 
-from zcreview.preview.document import (
+from zcreview.preview.document import DocInfo, Document, open_document
+from zcreview.preview.failure import (
     MAX_IMAGE_PIXELS,
     MSG_TIMEOUT,
-    DocInfo,
-    Document,
     ErrorKind,
-    PageRender,
-    PageText,
     PreviewError,
     contain,
-    open_document,
     quiet_pypdf_logger,
 )
+from zcreview.preview.images import PageRender
 from zcreview.preview.ocr import (
     RENDER_PX,
     TEXT_LAYER_ENGINE,
@@ -50,6 +47,7 @@ from zcreview.preview.ocr import (
     text_layer_reliable,
 )
 from zcreview.preview.ocr import warm_up as warm_up_ocr
+from zcreview.preview.page_text import PageText
 
 DEFAULT_TIMEOUT: Final = 8.0
 OCR_TIMEOUT: Final = 60.0

@@ -66,8 +66,8 @@ from zcreview.sync.bundle_trust import (
     sign_and_write,
     signer_of,
 )
+from zcreview.sync.delivery import apply_receipt
 from zcreview.sync.inbox import Received, apply_return, receive
-from zcreview.sync.outbox import apply_receipt
 from zcreview.sync.paths import mirror
 from zcreview.sync.sealing import BundleCipher, SealError
 from zcreview.sync.transport import SyncError

@@ -237,8 +237,8 @@ def _sync_rest(
     args: argparse.Namespace, store: Store, transport: Transport, hub: Transport | None
 ) -> int:
     from zcreview.sync import audithead, routes
+    from zcreview.sync.delivery import drive_all
     from zcreview.sync.inbox import prefetch, pull_returns
-    from zcreview.sync.outbox import drive_all
 
     routes.refresh_paths(store, transport, hub)
     status = _print_drives(drive_all(transport, store))
@@ -352,7 +352,8 @@ def _reviewer(args: argparse.Namespace, settings: Settings, store: Store) -> str
 def cmd_report(
     args: argparse.Namespace, settings: Settings, store: Store, transport: Transport
 ) -> int:
-    from zcreview.sync.outbox import approved_path, drive, seal_batch
+    from zcreview.sync.delivery import drive
+    from zcreview.sync.outbox import approved_path, seal_batch
     from zcreview.sync.paths import refresh_paths
 
     reviewer = _reviewer(args, settings, store)
@@ -487,7 +488,7 @@ def _folder_transport(args: argparse.Namespace) -> tuple[Store, Transport]:
 
 @_friendly
 def cmd_bundle_export(args: argparse.Namespace) -> int:
-    from zcreview.sync.outbox import drive_all
+    from zcreview.sync.delivery import drive_all
 
     store, transport = _folder_transport(args)
     try:

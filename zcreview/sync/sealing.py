@@ -26,6 +26,7 @@ from typing import BinaryIO, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -82,26 +83,7 @@ class SealKey:
         path = home / ENCRYPTION_KEY_FILE
         if path.is_file():
             return cls.load(home)
-        pem = X25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, pem)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        # Two processes making a key at once: the first link wins and both read it back.
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
+        create_key_file(path, X25519PrivateKey.generate())
         return cls.load(home)
 
     @property
@@ -119,6 +101,32 @@ class SealKey:
         info = b"\0".join([_INFO, sender.encode(), recipient.encode(), bundle.encode()])
         keys = HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=info).derive(shared)
         return BundleCipher(keys[:32], keys[32:], sender, recipient, bundle)
+
+
+def create_key_file(path: Path, key: X25519PrivateKey | Ed25519PrivateKey) -> None:
+    """Write a new private key to `path` (PKCS8 PEM, 0600, folder 0700) unless one is there.
+
+    Two processes making a key at once: the first link wins and both read the winner back, so
+    an office never signs or seals with a key other than the one on disk."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, pem)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- sealing

@@ -25,7 +25,7 @@ from zcreview.storage.store import Store
 from zcreview.storage.sync_links import unfinished_batch_of
 from zcreview.storage.sync_tables import InboxEntry, OutboxBatch, OutboxItem, ReturnSent, SyncPath
 from zcreview.storage.tables import ApplicationRow, AttachmentRow, OfficeRow, RevisionRow, utcnow
-from zcreview.sync import audithead, inbox, outbox, paths
+from zcreview.sync import audithead, delivery, inbox, outbox, paths
 from zcreview.sync.transport import Cancelled, Refused, SyncError, Transport
 
 DEFAULT_INTERVAL = 120.0
@@ -172,7 +172,7 @@ class SyncService:
 
     # ----- the cycle ----------------------------------------------------------------------
 
-    def cycle(self, progress: outbox.Progress | None = None) -> CycleReport:
+    def cycle(self, progress: delivery.Progress | None = None) -> CycleReport:
         """One round: paths, outbox (every unfinished batch), returns down, inbox (records
         only), returns from above. Never raises for the hub being away: that is `offline`."""
         with self._run_lock:
@@ -188,7 +188,7 @@ class SyncService:
                 report["bundle_errors"] = [f"{i.ident[:8]}：{i.error}" for i in imported if i.error]
                 report["received"], report["returns_sent"] = by_bundle, by_folder
                 routes.refresh_paths(self.store, t, hub)
-                results = outbox.drive_all(t, self.store, progress, self.cancel)
+                results = delivery.drive_all(t, self.store, progress, self.cancel)
                 report["receipts"] = [r.receipt for r in results if r.receipt is not None]
                 report["refused_batches"] = [
                     f"{r.batch_id[:8]}：{r.error}"
@@ -209,10 +209,10 @@ class SyncService:
                 return CycleReport(utcnow(), offline=True, error=str(exc), **report)  # type: ignore[arg-type]
             return CycleReport(utcnow(), **report)  # type: ignore[arg-type]
 
-    def drive(self, batch_id: str, progress: outbox.Progress | None = None) -> Receipt:
+    def drive(self, batch_id: str, progress: delivery.Progress | None = None) -> Receipt:
         """Drive one batch to its receipt (waits for a running cycle). Raises SyncError."""
         with self._run_lock:
-            return outbox.drive(batch_id, self.transport(), self.store, progress, self.cancel)
+            return delivery.drive(batch_id, self.transport(), self.store, progress, self.cancel)
 
     def fetch_blob(self, sha256: str) -> bytes:
         """An attachment's bytes, downloaded from the hub first when not yet here."""

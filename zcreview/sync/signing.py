@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -16,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from zcreview.sync.sealing import public_key_bytes
+from zcreview.sync.sealing import create_key_file, public_key_bytes
 from zcreview.sync.transport import SyncError
 
 KEY_FORMAT: Final = "zcreview-office-key"
@@ -104,25 +103,7 @@ class OfficeKey:
             if not isinstance(key, Ed25519PrivateKey):
                 raise SignatureError(f"私钥文件 {path} 不是 Ed25519 密钥")
             return cls(key)
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, pem)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        # Two processes generating at once: the first rename wins and both then read it back.
-        if not path.exists():
-            os.replace(tmp, path)
-        else:
-            tmp.unlink(missing_ok=True)
+        create_key_file(path, Ed25519PrivateKey.generate())
         return cls.load_or_create(home)
 
     @property

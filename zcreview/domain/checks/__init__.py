@@ -6,7 +6,7 @@ reflects only checks that were really made. A check that applies yields one OK r
 is well, else one result per finding (each tied to its fields); findings it cannot decide for
 lack of data are UNKNOWN ("无法判断：…"), shown and counted as warnings.
 
-The EVID-* checks (`evidence`) compare the form with the recognised text of its attachments,
+The EVID-* checks (`evidence_person`, `evidence_career`, `evidence_achievements`) compare the form with the recognised text of its attachments,
 given as `evidence=`; an attachment whose pages are not read yet gives no evidence result, so
 the counts change once its pages are read instead of showing a ✓ nobody has earned.
 """
@@ -48,7 +48,9 @@ GROUPS = (
     "achievements",
     "attachments",
     "special",
-    "evidence",
+    "evidence_person",
+    "evidence_career",
+    "evidence_achievements",
 )
 for _group in GROUPS:
     import_module(f"{__name__}.{_group}")

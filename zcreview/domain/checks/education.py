@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from zcreview.domain.catalogue import EduSpecial
 from zcreview.domain.checks.base import CheckContext, CheckResult, Reporter, check
 from zcreview.domain.checks.common import PARTY_SCHOOL, has_kind
+from zcreview.domain.thresholds import EduSpecial
 
 # The 学信网 online verification code: letters and digits (16 on current reports).
 _CHSI_RE = re.compile(r"^[A-Za-z0-9]{8,20}$")
