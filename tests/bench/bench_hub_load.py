@@ -7,7 +7,8 @@ Needs PostgreSQL at 127.0.0.1:5432, database `test` (or ZCREVIEW_TEST_PG); the h
 `zcreview serve` process in a fresh schema, dropped afterwards. Each office is a thread with its
 own token and HTTP connection: offer, upload the missing attachments, commit. Reports commits
 per second over the concurrent phase, commit and whole-batch latency percentiles, and checks
-that every application reached the department exactly once (hub rows and the inbox feed). The
+that every application reached the department exactly once (hub rows and the inbox feed) and
+that the hub's audit chain still verifies. The
 offices' batches (applications, scans, hashes) are made before the timed phase; the CPU seconds
 the client, the hub processes and the whole machine spent in it are reported with the load
 average, since the client threads and the hub share this machine's cores.
@@ -34,6 +35,7 @@ from tests.factories import credit_code, default_files, make_application
 from tests.sync_helpers import LEVEL, SERIES, YEAR, start_hub
 from zcreview.domain.model import iter_attachments
 from zcreview.protocol import BlobRef, Manifest, ManifestEntry, PathDecision, PathRequest
+from zcreview.storage import hub_audit
 from zcreview.storage.sync_tables import HubDelivery
 from zcreview.sync.http import HttpTransport
 from zcreview.sync.transport import OffsetMismatch
@@ -198,6 +200,8 @@ def main() -> None:
             inbox += [str(i.application_id) for i in page.items]
             cursor, more = page.cursor, page.more
         lost = len(sent - set(stored)) + len(sent - set(inbox))
+        # Every commit appended to the hub's hash chain from whichever process served it.
+        audit_ok = hub_audit.verify(hub.admin.engine).ok
         duplicated = sum(n - 1 for n in stored.values()) + len(inbox) - len(set(inbox))
         for t in [*units, dept]:
             t.close()
@@ -226,6 +230,7 @@ def main() -> None:
                 "load_1m": round(load, 2),
                 "lost": lost,
                 "duplicated": duplicated,
+                "audit_chain_ok": audit_ok,
                 "errors": errors[:3],
             }
         )
