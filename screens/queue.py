@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
@@ -15,35 +14,32 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from zcreview.desk.rules import PASSABLE_FROM_QUEUE
-from zcreview.domain.workflow import STATE_ORDER, State
+from zcreview.domain.workflow import STATE_ORDER
 from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.queue_passing import QueuePassing
 from zcreview.screens.saved_filters import SavedFiltersActions, describe
-from zcreview.screens.state_filter import StateFilterScreen
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
-from zcreview.screens.widgets.queue_list import SORT_LABELS, SORT_ORDER, QueueList
+from zcreview.screens.widgets.queue_list import QueueList
+from zcreview.screens.widgets.queue_rows import SORT_LABELS, SORT_ORDER
 from zcreview.screens.widgets.queue_tree import QueueTree, Selection
 from zcreview.screens.widgets.quiet_footer import QuietFooter
 from zcreview.screens.widgets.search_box import SearchBox
 from zcreview.screens.workstation import workstation
 from zcreview.storage import queue as queue_db
-from zcreview.storage.queue import QueueFilter, QueueRow
+from zcreview.storage.queue import QueueFilter
 from zcreview.storage.saved_filters import SavedFilter
 from zcreview.storage.store import Store
 
 if TYPE_CHECKING:
-    from zcreview.domain.corrections import CorrectionNotice
     from zcreview.screens.review_release import ClaimReleased
-    from zcreview.storage.review_results import ClaimResult, Decision
 
 DUE_SOON_DAYS = 2
 """`d` shows returns due within this many working days."""
 
 
-class QueueScreen(SavedFiltersActions, Screen[None]):
+class QueueScreen(SavedFiltersActions, QueuePassing):
     """Owns the queue filter; the tree and the search report up, the list is bound to it."""
 
     SCREEN_NAME = "queue"
@@ -139,21 +135,9 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
 
     queue_filter: var[QueueFilter] = var(QueueFilter)
 
-    @dataclass
-    class _Claimed(Message):
-        row: QueueRow
-        claim: ClaimResult
-        flags: int = 0
-        above: CorrectionNotice | None = None
-
-    @dataclass
-    class _Released(Message):
-        pass
-
-    @dataclass
-    class _BulkDone(Message):
-        passed: list[str]
-        left: list[str]
+    class FirstPage(Message):
+        """The first page of rows and the count are on screen (posted once, after the repaint):
+        start-up work that the first paint does not need can run now."""
 
     @dataclass
     class _Initials(Message):
@@ -232,6 +216,7 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
             # tree's build would otherwise compete with the first paint.
             self._tree_loaded = True
             self.query_one(QueueTree).reload()
+            self.call_after_refresh(self.post_message, self.FirstPage())
 
     def _ready_to_open(self, action: str) -> bool:
         """Rows of the current filter on screen and the reviewer known; else remember the
@@ -416,92 +401,13 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
         box.display = False
         self._set_search("")
 
-    # ----- marks --------------------------------------------------------------------------
-
-    def action_mark(self) -> None:
-        queue = self.query_one(QueueList)
-        queue.toggle_mark()
-        self._show_status()
-        self.refresh_bindings()
-
-    def action_report_marked(self) -> None:
-        """`U`: 数据上报, with the marked 通过未上报 applications of one scope chosen."""
-        from zcreview.screens.report import ReportScreen
-
-        marked = [r for r in self.marked_rows() if r.state == State.PASSED.value]
-        if not self.query_one(QueueList).marked:
-            self.run_worker(self.app.run_action("open_report"), group="queue-report")
-            return
-        if not marked:
-            self.notify("所标记的申报中没有“通过未上报”的，无可上报", severity="warning")
-            return
-        # A batch is one 年度·级别·系列: the first marked one's; the others are named.
-        first = marked[0]
-        scope = (first.year, first.level, first.series)
-        chosen = [r for r in marked if (r.year, r.level, r.series) == scope]
-        others = len(self.marked_rows()) - len(chosen)
-        self.app.push_screen(
-            ReportScreen(
-                f"{first.year}|{first.level}|{first.series}", frozenset(r.id for r in chosen)
-            )
-        )
-        if others:
-            self.notify(
-                f"已选 {len(chosen)} 份（{first.year}年度 {first.level} {first.series}）；"
-                f"另 {others} 份不是这一批（其他系列、级别或状态），未选",
-                timeout=6,
-                markup=False,
-            )
-
-    def marked_rows(self) -> list[QueueRow]:
-        return list(self.query_one(QueueList).marked.values())
-
-    def _bulk_pass(self, reviewer: str) -> None:
-        from zcreview.screens.bulk_pass import BulkPassDialog, plan_bulk_pass
-
-        plan = plan_bulk_pass(self.marked_rows(), PASSABLE_FROM_QUEUE)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._passing = True
-                self.refresh_bindings()
-                self._pass_all(reviewer, [r.id for r in plan.to_pass])
-
-        self.app.push_screen(BulkPassDialog(plan, ascii_mode=self._ascii), answered)
-
-    @work(thread=True, exclusive=True, group="queue-pass")
-    def _pass_all(self, reviewer: str, app_ids: list[str]) -> None:
-        from zcreview.screens.review_texts import left_text
-
-        passed, left = workstation(self.app).services.desk(reviewer).pass_several(app_ids)
-        self.post_message(self._BulkDone(passed, [left_text(x) for x in left]))
-
-    def on_queue_screen__bulk_done(self, message: _BulkDone) -> None:
-        self._passing = False
-        queue = self.query_one(QueueList)
-        for app_id in message.passed:
-            queue.marked.pop(app_id, None)
-        if queue.marked:
-            queue.refresh()
-        else:
-            queue.clear_marks()
-        text = f"已通过 {len(message.passed)} 份"
-        if message.left:
-            text += f"；未通过 {len(message.left)} 份：\n" + "\n".join(message.left[:8])
-        self.notify(
-            text,
-            title="批量审核通过",
-            severity="warning" if message.left else "information",
-            timeout=10,
-            markup=False,
-        )
-        self.refresh_bindings()
-        self.action_reload()
-
     def action_state_filter(self) -> None:
         def chosen(states: frozenset[str] | None) -> None:
             if states is not None:
                 self.queue_filter = replace(self.queue_filter, states=states)
+
+        # Loaded on first use: its SelectionList is not part of the first paint.
+        from zcreview.screens.state_filter import StateFilterScreen
 
         self.app.push_screen(StateFilterScreen(self.queue_filter.states), chosen)
 
@@ -580,111 +486,12 @@ class QueueScreen(SavedFiltersActions, Screen[None]):
         self.query_one(QueueTree).reload()
         self.query_one(QueueList).reload()
 
-    # ----- pass from the queue ------------------------------------------------------------
-
-    def _passable(self) -> bool:
-        queue = self.query_one(QueueList)
-        row = queue.current
-        if getattr(self.app, "reviewer", None) and queue.marked and not self._passing:
-            return True  # the marked set: the dialog says which of them pass
-        return bool(
-            getattr(self.app, "reviewer", None)
-            and row is not None
-            and row.state in PASSABLE_FROM_QUEUE
-            and not self._passing
-        )
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pass_application":
             return self._passable()
         if action == "clear_search":
             return bool(self.queue_filter.search or self.query_one(QueueList).marked)
         return True
-
-    def action_pass_application(self) -> None:
-        """`a`: claim the highlighted application, then confirm (y passes, n releases); with
-        marked rows, pass the marked ones after one confirmation listing what will happen."""
-        row = self.query_one(QueueList).current
-        reviewer = getattr(self.app, "reviewer", None)
-        if reviewer and not self._passing and self.query_one(QueueList).marked:
-            self._bulk_pass(reviewer)
-            return
-        if row is None or not reviewer or self._passing:
-            return
-        self._passing = True
-        self.refresh_bindings()
-        self._claim(reviewer, row)
-
-    @work(thread=True, exclusive=True, group="queue-pass")
-    def _claim(self, reviewer: str, row: QueueRow) -> None:
-        from zcreview.storage.transitions import ReviewError
-
-        try:
-            desk = workstation(self.app).services.desk(reviewer)
-            claim = desk.claim(row.id)
-            # What the review screen would show before a pass: flags and a 上级退回 list.
-            flags = len(desk.flags(row.id))
-            above = desk.upper_return(row.id)
-        except ReviewError as exc:
-            self.post_message(self._Released())
-            self.app.call_from_thread(
-                self.notify, str(exc), title="未能领取", severity="error", markup=False
-            )
-            return
-        self.post_message(self._Claimed(row, claim, flags, above))
-
-    def on_queue_screen__claimed(self, message: _Claimed) -> None:
-        from zcreview.screens.queue_pass import QueuePassDialog
-        from zcreview.screens.review_texts import claim_text, decision_text
-        from zcreview.storage.review_results import Claimed
-
-        claim, row = message.claim, message.row
-        reviewer = getattr(self.app, "reviewer", None)
-        if not isinstance(claim, Claimed) or not reviewer:
-            # Held by someone else (who, until when) or no longer in a passable state.
-            self._passing = False
-            self.refresh_bindings()
-            self.notify(claim_text(claim), title="不能审核通过", severity="warning", markup=False)
-            self.action_reload()
-            return
-
-        def answered(decision: Decision | None) -> None:
-            if decision is None:
-                self._release(reviewer, row.id)
-                return
-            self._passing = False
-            self.notify(
-                f"{row.name}：{decision_text(decision)}", title="已提交并保存", markup=False
-            )
-            self.action_reload()
-
-        self.app.push_screen(
-            QueuePassDialog(
-                workstation(self.app).services,
-                reviewer,
-                row,
-                claim.version,
-                claim_message=claim_text(claim),
-                flags=message.flags,
-                above=message.above,
-            ),
-            answered,
-        )
-
-    @work(thread=True, exclusive=True, group="queue-pass")
-    def _release(self, reviewer: str, app_id: str) -> None:
-        from zcreview.storage.transitions import ReviewError
-
-        try:
-            with contextlib.suppress(ReviewError):  # else the lease simply runs out
-                workstation(self.app).services.desk(reviewer).release(app_id)
-        finally:
-            self.post_message(self._Released())
-
-    def on_queue_screen__released(self) -> None:
-        self._passing = False
-        self.refresh_bindings()
-        self.action_reload()
 
     def action_quit(self) -> None:
         def answered(yes: bool | None) -> None:

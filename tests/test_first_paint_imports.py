@@ -21,6 +21,8 @@ FIRST_PAINT = (
 )
 LATER = (
     "zcreview.screens.review",
+    "zcreview.screens.state_filter",
+    "textual.widgets._selection_list",
     "zcreview.desk.desk",
     "zcreview.desk.walk",
     "zcreview.desk.drafts",

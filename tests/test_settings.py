@@ -81,3 +81,35 @@ def test_settings_reach_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert s.extra["sync"] == {"transport": "folder", "folder": "/media/usb", "interval": 0}
     monkeypatch.setenv("ZCREVIEW_DB", "sqlite:///x.db")
     assert load_settings(tmp_path).db_url == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # graphics "auto": the terminal is asked before the file is validated
+        ("[ui]\nascii = true\ncolour = 1\n", "不认识的设置 ui.colour"),
+        ('[ui]\ngraphics = "iterm"\n', "ui.graphics 的值无效"),
+        ("[ui\n", "不是有效的 TOML"),
+    ],
+)
+def test_a_bad_settings_file_stops_the_workstation_before_it_opens(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    """`zcreview` in a terminal: the message names the file and the key, and the workstation
+    never takes the screen over (no alternate screen, no queue)."""
+    import sys
+
+    from tests.bench.pty_run import PtyProgram
+
+    home = tmp_path / "office"
+    _write(home, text)
+    prog = PtyProgram(
+        [sys.executable, "-m", "zcreview", "--home", str(home)],
+        env={"TERM": "xterm-256color", "PYTHONPATH": str(REPO)},
+    )
+    try:
+        out = prog.read_quiet(quiet=5.0, timeout=30.0).decode("utf-8", "replace")
+    finally:
+        prog.close()
+    assert expected in out and str(home / "settings.toml") in out, out
+    assert "\x1b[?1049h" not in out and "Traceback" not in out, out

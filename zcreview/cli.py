@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from zcreview import __version__
 from zcreview.commands import Handler, add_command
 from zcreview.errors import UserError
-
-if TYPE_CHECKING:
-    from zcreview.settings import Settings
 
 
 def _common() -> argparse.ArgumentParser:
@@ -176,20 +173,40 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    from zcreview.context import open_context, resolve_settings
-
-    settings = resolve_settings(args)
-    graphics = _ask_terminal_graphics(settings)
+    # No cyclic garbage collection until the queue's first page is on screen (the app resumes
+    # it): each full pass over the heap that SQLAlchemy and Textual build while loading costs
+    # tens of milliseconds, and nothing loaded at start-up is garbage.
+    gc.disable()
     try:
+        return _open(args)
+    finally:
+        gc.enable()
+
+
+def _open(args: argparse.Namespace) -> int:
+    from zcreview.office_home import early_graphics_setting, resolve_home
+
+    # The terminal is asked first, from the raw `[ui] graphics`: its answer (or a silent
+    # terminal's timeout) then overlaps loading the settings, SQLAlchemy and Textual.
+    home = resolve_home(getattr(args, "home", None))
+    early = early_graphics_setting(home)
+    graphics = _ask_terminal_graphics(early, home) if early is not None else None
+    try:
+        from zcreview.context import open_context, resolve_settings
+
+        settings = resolve_settings(args)
+        if graphics is None:  # the file is not readable TOML: validation names the problem
+            graphics = _ask_terminal_graphics(settings.graphics, settings.home)
         ctx = open_context(settings=settings)
         from zcreview.screens.app import run_app  # Textual is loaded only here
     except BaseException:
-        graphics()  # the terminal leaves raw mode before an error is printed
+        if graphics is not None:
+            graphics()  # the terminal leaves raw mode before an error is printed
         raise
     return int(run_app(ctx, reviewer=getattr(args, "reviewer", None), graphics=graphics))
 
 
-def _ask_terminal_graphics(settings: Settings) -> Callable[[], object]:
+def _ask_terminal_graphics(setting: str, home: Path) -> Callable[[], object]:
     """Ask the terminal about pixel graphics in a thread, while the store opens and Textual
     loads: a silent terminal makes the question wait its full timeout (0.6 s), which would
     otherwise come on top of the start-up. The returned callable waits for the answer."""
@@ -199,7 +216,7 @@ def _ask_terminal_graphics(settings: Settings) -> Callable[[], object]:
 
     answer: list[object] = []
     thread = threading.Thread(
-        target=lambda: answer.append(detect_graphics(settings.graphics, settings.home)),
+        target=lambda: answer.append(detect_graphics(setting, home)),
         name="graphics-probe",
         daemon=True,
     )

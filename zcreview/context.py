@@ -6,10 +6,13 @@ import argparse
 import getpass
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zcreview.errors import UserError
 from zcreview.settings import Settings, SettingsError, load_settings
-from zcreview.storage.store import Store, open_store
+
+if TYPE_CHECKING:
+    from zcreview.storage.store import Store
 
 
 class ContextError(Exception):
@@ -46,6 +49,10 @@ def open_context(
 
     Raises UserError when the settings or the database cannot be used.
     """
+    # Imported here, not at the top: the workstation resolves its settings (and starts asking
+    # the terminal about graphics) before SQLAlchemy loads.
+    from zcreview.storage.store import open_store
+
     if settings is None:
         settings = resolve_settings(args, home=home, db_url=db_url)
     try:

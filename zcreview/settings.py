@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from zcreview.office_home import SETTINGS_FILE, default_home, resolve_home
+
+__all__ = ["SETTINGS_FILE", "Settings", "SettingsError", "default_home", "load_settings"]
 
 ColorSystem = Literal["auto", "standard", "256", "truecolor", "none"]
 Graphics = Literal["auto", "kitty", "sixel", "none"]
-SETTINGS_FILE = "settings.toml"
 
 
 class SettingsError(ValueError):
@@ -43,13 +45,6 @@ class Settings:
     @property
     def settings_path(self) -> Path:
         return self.home / SETTINGS_FILE
-
-
-def default_home() -> Path:
-    env = os.environ.get("ZCREVIEW_HOME")
-    if env:
-        return Path(env).expanduser()
-    return Path(user_data_dir("zcreview", appauthor=False))
 
 
 class _Section(BaseModel):
@@ -147,7 +142,7 @@ def read_settings_file(path: Path) -> SettingsFile:
 
 def load_settings(home: Path | None = None, db_url: str | None = None) -> Settings:
     """Resolve settings for `home` (or the default home), reading `home/settings.toml` if present."""
-    home = (home or default_home()).expanduser()
+    home = resolve_home(home)
     path = home / SETTINGS_FILE
     file = read_settings_file(path)
     ui = file.ui

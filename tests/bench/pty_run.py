@@ -28,8 +28,14 @@ class PtyProgram:
         cols: int = 120,
         rows: int = 40,
         env: Mapping[str, str] | None = None,
+        answer_da1: bool = False,
     ) -> None:
+        """`answer_da1`: reply to the program's first DA1 query (`ESC [ c`) as a VT220-class
+        terminal does (xterm, VTE, kitty, WezTerm all answer it); else the pty stays silent,
+        and a program that asks waits for its timeout."""
         self.started = time.perf_counter()
+        self._answer_da1 = answer_da1
+        self._tail = b""
         pid, fd = pty.fork()
         if pid == 0:  # child
             os.chdir(REPO)
@@ -73,6 +79,12 @@ class PtyProgram:
         except OSError:
             return b""
         self.total += len(data)
+        if self._answer_da1:
+            seen = self._tail + data
+            if b"\x1b[c" in seen:
+                os.write(self.fd, b"\x1b[?62;22c")
+                self._answer_da1 = False
+            self._tail = seen[-2:]
         return data
 
     def close(self) -> None:
