@@ -69,3 +69,18 @@ def is_sqlite(engine: Engine) -> bool:
 def session(engine: Engine) -> Session:
     """A session whose objects stay readable after commit (screens read them after saving)."""
     return Session(engine, expire_on_commit=False)
+
+
+def insert_missing(s: Session, model: Any) -> Any:
+    """An INSERT of `model` rows that skips rows whose unique key is already held.
+
+    One statement instead of a read and an insert, and no error when another writer stored the
+    same keyed row a moment ago (the row is the same: keyed by content).
+    """
+    if s.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    return pg_insert(model).on_conflict_do_nothing()

@@ -78,27 +78,24 @@ def append(
     Bumping the head first takes its row lock (PostgreSQL) or the write lock (SQLite), so
     appenders from every hub process queue up and each links to the entry committed before it.
     """
-    session.execute(
+    # One statement takes the head's lock, moves it on and reads it back.
+    last_seq, last_hash = session.execute(
         update(HubAuditHead)
         .where(col(HubAuditHead.id) == 1)
         .values(last_seq=HubAuditHead.last_seq + 1)
+        .returning(col(HubAuditHead.last_seq), col(HubAuditHead.last_hash))
         .execution_options(synchronize_session=False)
-    )
-    head = session.exec(
-        select(HubAuditHead)
-        .where(col(HubAuditHead.id) == 1)
-        .execution_options(populate_existing=True)
     ).one()
     body = dict(payload or {})
     entry = AuditEntry(
-        seq=head.last_seq,
+        seq=last_seq,
         at=utcnow(),
         actor=actor,
         action=action,
         application_id=subject,
         payload=body,
     )
-    digest = entry_hash(head.last_hash, entry)
+    digest = entry_hash(last_hash, entry)
     session.add(
         HubAuditRow(
             seq=entry.seq,
@@ -107,12 +104,16 @@ def append(
             action=action,
             subject=subject,
             payload=canonical_json(body),
-            prev_hash=head.last_hash,
+            prev_hash=last_hash,
             hash=digest,
         )
     )
-    head.last_hash = digest
-    session.add(head)
+    session.execute(
+        update(HubAuditHead)
+        .where(col(HubAuditHead.id) == 1)
+        .values(last_hash=digest)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _stored(row: HubAuditRow) -> StoredEntry:

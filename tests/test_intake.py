@@ -362,6 +362,23 @@ def test_clean_text_short_fields_flatten_lines() -> None:
     assert clean_text("a\u2028b", long_text=True) == "a\nb"
 
 
+def test_clean_text_shortcut_for_printable_text_misses_nothing() -> None:
+    # Printable text is returned as it is without running the patterns: no printable code
+    # point may be one they remove or change.
+    from zcreview.domain import text
+
+    patterns = [v for k, v in vars(text).items() if k.endswith("_RE")]
+    assert len(patterns) >= 6
+    changed = [
+        hex(c)
+        for c in range(0x110000)
+        if chr(c).isprintable() and any(p.search(chr(c)) for p in patterns)
+    ]
+    assert changed == []
+    assert clean_text("a\ud800b") == "a?b"
+    assert clean_text("张\x1b[31m三\u202e") == "张三"
+
+
 def test_safe_text_shows_escapes() -> None:
     assert safe_text("a\x1b[2Jb\u202ec") == "a\\u001b[2Jb\\u202ec"
     assert safe_text("x" * 200, 10) == "x" * 9 + "…"

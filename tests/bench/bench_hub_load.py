@@ -7,7 +7,11 @@ Needs PostgreSQL at 127.0.0.1:5432, database `test` (or ZCREVIEW_TEST_PG); the h
 `zcreview serve` process in a fresh schema, dropped afterwards. Each office is a thread with its
 own token and HTTP connection: offer, upload the missing attachments, commit. Reports commits
 per second over the concurrent phase, commit and whole-batch latency percentiles, and checks
-that every application reached the department exactly once (hub rows and the inbox feed).
+that every application reached the department exactly once (hub rows and the inbox feed) and
+that the hub's audit chain still verifies. The
+offices' batches (applications, scans, hashes) are made before the timed phase; the CPU seconds
+the client, the hub processes and the whole machine spent in it are reported with the load
+average, since the client threads and the hub share this machine's cores.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from tests.factories import credit_code, default_files, make_application
 from tests.sync_helpers import LEVEL, SERIES, YEAR, start_hub
 from zcreview.domain.model import iter_attachments
 from zcreview.protocol import BlobRef, Manifest, ManifestEntry, PathDecision, PathRequest
+from zcreview.storage import hub_audit
 from zcreview.storage.sync_tables import HubDelivery
 from zcreview.sync.http import HttpTransport
 from zcreview.sync.transport import OffsetMismatch
@@ -99,6 +104,19 @@ def send(t: HttpTransport, manifest: Manifest, blobs: dict[str, bytes]) -> tuple
     return done - committing, done - began
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores have spent busy so far (everything, PostgreSQL included)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -155,10 +173,17 @@ def main() -> None:
         for th in threads:
             th.start()
         start.wait()
-        began = time.monotonic()
+        began, client_cpu = time.monotonic(), time.process_time()
+        hub_cpu = [process_cpu(h.process.pid) for h in hubs]
+        busy = machine_busy()
         for th in threads:
             th.join()
         wall = time.monotonic() - began
+        # Hub and client share the machine's cores: what each used shows who was the bottleneck.
+        client_cpu = time.process_time() - client_cpu
+        hub_cpu = [process_cpu(h.process.pid) - c for h, c in zip(hubs, hub_cpu, strict=True)]
+        busy = machine_busy() - busy
+        load = os.getloadavg()[0]
 
         sent = {str(e.application_id) for w in work for m, _ in w for e in m.entries}
         with Session(hub.admin.engine) as s:
@@ -175,6 +200,8 @@ def main() -> None:
             inbox += [str(i.application_id) for i in page.items]
             cursor, more = page.cursor, page.more
         lost = len(sent - set(stored)) + len(sent - set(inbox))
+        # Every commit appended to the hub's hash chain from whichever process served it.
+        audit_ok = hub_audit.verify(hub.admin.engine).ok
         duplicated = sum(n - 1 for n in stored.values()) + len(inbox) - len(set(inbox))
         for t in [*units, dept]:
             t.close()
@@ -197,8 +224,13 @@ def main() -> None:
                 "commit_p99_ms": round(pct(commit_s, 99) * 1000, 1),
                 "batch_p99_ms": round(pct(batch_s, 99) * 1000, 1),
                 "seconds": round(wall, 2),
+                "client_cpu_s": round(client_cpu, 2),
+                "hub_cpu_s": round(sum(hub_cpu), 2),
+                "machine_busy_s": round(busy, 2),
+                "load_1m": round(load, 2),
                 "lost": lost,
                 "duplicated": duplicated,
+                "audit_chain_ok": audit_ok,
                 "errors": errors[:3],
             }
         )

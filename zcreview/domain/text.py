@@ -23,6 +23,7 @@ _LINE_BREAK_RE = re.compile("\r\n?|[\u2028\u2029]")
 _SHORT_SPACE_RE = re.compile("[\t\n]")
 # Bidi overrides/isolates/marks reorder what the reviewer sees; zero-width space and BOM hide.
 _INVISIBLE_RE = re.compile("[\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(value: str, *, long_text: bool = False) -> str:
@@ -31,13 +32,18 @@ def clean_text(value: str, *, long_text: bool = False) -> str:
     Long text keeps its line breaks and tabs; in other fields they become spaces. Lone
     surrogates (which JSON `\\ud800` escapes can produce) are replaced: they cannot be stored.
     """
+    if value.isprintable():
+        # Nothing to remove: every character the patterns below look for (escape and control
+        # characters, line and paragraph separators, format marks, surrogates) is in a Unicode
+        # category `isprintable` refuses. Most text takes this path, in C.
+        return value
     text = _ESCAPE_RE.sub("", value)
     text = _LINE_BREAK_RE.sub("\n", text)
     if not long_text:
         text = _SHORT_SPACE_RE.sub(" ", text)
     text = _CONTROL_RE.sub("", text)
     text = _INVISIBLE_RE.sub("", text)
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+    if _SURROGATE_RE.search(text):
         text = text.encode("utf-8", "replace").decode("utf-8")
     return text
 

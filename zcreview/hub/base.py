@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, create_engine, or_, select
 
 from zcreview.hub.errors import HubError
-from zcreview.hub.locks import upload_lock
+from zcreview.hub.locks import file_lock
 from zcreview.protocol import OfficeInfo
 from zcreview.storage.blobs import BlobStore, valid_digest
 from zcreview.storage.engine import (
@@ -132,10 +132,10 @@ class HubBase:
             yield
 
     def _upload_lock(self, office_id: int, blob_id: str) -> AbstractContextManager[None]:
-        """One writer per office upload, across threads, processes and (PostgreSQL) hosts."""
+        """One writer per office upload on SQLite, across threads and processes of a host."""
         # 256 lock files per office at most: uploads sharing a prefix just take turns.
         lock_file = self.partial_dir / str(office_id) / "locks" / f"{blob_id[:2]}.lock"
-        return upload_lock(self.engine, lock_file, f"upload:{office_id}:{blob_id}")
+        return file_lock(lock_file)
 
     def _office_by_code(self, s: Session, code: str) -> HubOffice:
         row = s.exec(select(HubOffice).where(HubOffice.credit_code == code)).first()

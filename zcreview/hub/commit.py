@@ -6,16 +6,18 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import insert, tuple_
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from zcreview.domain.model import iter_attachments
 from zcreview.hub import rereport
 from zcreview.hub.base import SEQ, HubBase, crash_point, office_info
 from zcreview.hub.errors import HubError
+from zcreview.hub.locks import advisory_key
 from zcreview.intake.clean import clean_application
 from zcreview.protocol import EntryResult, Manifest, ManifestEntry, Receipt
 from zcreview.storage import hub_audit
+from zcreview.storage.engine import insert_missing, is_sqlite
 from zcreview.storage.sync_tables import (
     HubBatch,
     HubBlobRef,
@@ -26,6 +28,8 @@ from zcreview.storage.sync_tables import (
     HubRevision,
 )
 from zcreview.storage.tables import utcnow
+
+COMMIT_TURN = advisory_key("hub:commit")
 
 
 def _reject(entry: ManifestEntry, reasons: list[str]) -> EntryResult:
@@ -179,8 +183,17 @@ class Commits(HubBase):
             checked = _check_entries(manifest, office, to, has_path=path is not None)
             self._refuse_foreign(s, office, to, checked)
             candidates = [e for e, reasons in checked if not reasons]
+            # Revisions are keyed by content, so they are stored before the turn is taken: the
+            # turn is one commit at a time for every office, and every statement in it counts.
+            self._store_revisions(s, candidates)
             # From here on one commit at a time: deliveries are read and written under the
             # counter lock, so a head cannot move between the check and the insert.
+            if not is_sqlite(self.engine):
+                # Commits queue for their turn on a transaction advisory lock first: PostgreSQL
+                # grants those in order of asking, while a row lock goes to whichever waiter
+                # looks first once it is free, so under load some commits waited many turns
+                # (p99 five times the median). The counter row lock then rarely waits.
+                s.execute(select(func.pg_advisory_xact_lock(COMMIT_TURN)))
             counter = s.get(HubCounter, SEQ, with_for_update=True)
             assert counter is not None
             delivered = self._delivered(s, to.id, candidates)
@@ -210,7 +223,7 @@ class Commits(HubBase):
             seqs = {(str(r.application_id), r.revision): r.seq or 0 for r in results}
             rereport.redeliver(s, office.id, to.id, batch.batch_id, again, seqs)
             fresh = [e for e in accepted if not any(e is a for a in again)]
-            self._insert_accepted(s, office.id, to.id, batch.batch_id, fresh, results)
+            self._insert_deliveries(s, office.id, to.id, batch.batch_id, fresh, results)
             receipt = Receipt(
                 batch_id=manifest.batch_id,
                 manifest_hash=batch.manifest_hash,
@@ -277,7 +290,39 @@ class Commits(HubBase):
         return found
 
     @staticmethod
-    def _insert_accepted(
+    def _store_revisions(s: Session, entries: list[ManifestEntry]) -> None:
+        """Each revision and its blob references, once: rows already held are left alone.
+
+        A revision stored for an entry the commit then refuses (its head moved meanwhile) names
+        no delivery, so it grants no office anything; a later delivery of it finds it there.
+        """
+        if not entries:
+            return
+        now = utcnow()
+        revisions = {
+            (str(e.application_id), e.revision): {
+                "application_id": str(e.application_id),
+                "revision": e.revision,
+                "body": e.application,
+                "created_at": now,
+            }
+            for e in entries
+        }
+        s.execute(insert_missing(s, HubRevision), list(revisions.values()))
+        refs = {
+            (str(e.application_id), e.revision, blob.sha256): {
+                "application_id": str(e.application_id),
+                "revision": e.revision,
+                "sha256": blob.sha256,
+            }
+            for e in entries
+            for blob in e.blobs
+        }
+        if refs:
+            s.execute(insert_missing(s, HubBlobRef), [refs[k] for k in sorted(refs)])
+
+    @staticmethod
+    def _insert_deliveries(
         s: Session,
         from_id: int,
         to_id: int,
@@ -285,39 +330,10 @@ class Commits(HubBase):
         accepted: list[ManifestEntry],
         results: list[EntryResult],
     ) -> None:
-        """Revisions (once each), their blob references and the deliveries, in bulk."""
+        """The deliveries of the accepted entries, in one statement."""
         if not accepted:
             return
-        keys = [(str(e.application_id), e.revision) for e in accepted]
-        held = set(
-            s.exec(
-                select(HubRevision.application_id, HubRevision.revision).where(
-                    tuple_(col(HubRevision.application_id), col(HubRevision.revision)).in_(keys)
-                )
-            ).all()
-        )
-        fresh = [e for e in accepted if (str(e.application_id), e.revision) not in held]
         now = utcnow()
-        if fresh:
-            s.execute(
-                insert(HubRevision),
-                [
-                    {
-                        "application_id": str(e.application_id),
-                        "revision": e.revision,
-                        "body": e.application,
-                        "created_at": now,
-                    }
-                    for e in fresh
-                ],
-            )
-            refs = [
-                {"application_id": str(e.application_id), "revision": e.revision, "sha256": sha}
-                for e in fresh
-                for sha in sorted({blob.sha256 for blob in e.blobs})
-            ]
-            if refs:
-                s.execute(insert(HubBlobRef), refs)
         seqs = {(r.application_id, r.revision): r.seq for r in results if r.accepted}
         s.execute(
             insert(HubDelivery),

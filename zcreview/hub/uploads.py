@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import insert
@@ -15,8 +18,17 @@ from zcreview.hub.base import RACE_RETRIES, HubBase, check_replay, crash_point
 from zcreview.hub.errors import HubError
 from zcreview.protocol import BlobNeed, Manifest, OfferAnswer, UploadState
 from zcreview.storage.blobs import sha256_file
+from zcreview.storage.engine import is_sqlite
 from zcreview.storage.sync_tables import HubBatch, HubOffice, HubOfficeBlob
 from zcreview.storage.tables import utcnow
+
+
+@dataclass
+class _Turn:
+    """An upload while one writer holds it: its row as read, and how to record its progress."""
+
+    up: HubOfficeBlob
+    record: Callable[[int, bool], None]
 
 
 class Uploads(HubBase):
@@ -139,10 +151,39 @@ class Uploads(HubBase):
             size = self.blobs.path(blob_id).stat().st_size
             return UploadState(blob_id=blob_id, offset=size, size=size, complete=True)
         assert office.id is not None
-        with self._upload_lock(office.id, blob_id):
-            up = self._load_upload(office.id, blob_id)
-            offset = self._reconcile(up)
-        return UploadState(blob_id=blob_id, offset=offset, size=up.size, complete=False)
+        with self._upload_turn(office.id, blob_id) as turn:
+            offset = self._reconcile(turn)
+        return UploadState(blob_id=blob_id, offset=offset, size=turn.up.size, complete=False)
+
+    @contextmanager
+    def _upload_turn(self, office_id: int, blob_id: str) -> Iterator[_Turn]:
+        """This office's upload of `blob_id`, held by one writer across threads and processes.
+
+        On PostgreSQL the upload's own row, locked until the request's one transaction ends, is
+        the lock (good across hosts); the offset recorded in it commits with the request, also
+        when the request ends in a refusal. On SQLite, an `flock` beside the upload, short reads
+        and a write of the offset of their own.
+        """
+        if is_sqlite(self.engine):
+            with self._upload_lock(office_id, blob_id):
+                up = self._load_upload(office_id, blob_id)
+                yield _Turn(up, lambda offset, owned: self._record_offset(up, offset, owned))
+            return
+        with Session(self.engine, expire_on_commit=False) as s:
+            row = s.get(HubOfficeBlob, (blob_id, office_id), with_for_update=True)
+            if row is None:
+                raise self._not_found()
+
+            def record(offset: int, owned: bool) -> None:
+                row.offset, row.owned, row.updated_at = offset, owned, utcnow()
+                s.add(row)
+
+            try:
+                yield _Turn(row, record)
+            except HubError:
+                s.commit()  # a refusal keeps what it recorded (a reconciled or dropped upload)
+                raise
+            s.commit()
 
     def _load_upload(self, office_id: int, blob_id: str) -> HubOfficeBlob:
         # A short read of its own: a long-lived SQLite read snapshot could not be upgraded to a
@@ -161,12 +202,13 @@ class Uploads(HubBase):
                 s.add(row)
                 s.commit()
 
-    def _reconcile(self, up: HubOfficeBlob) -> int:
+    def _reconcile(self, turn: _Turn) -> int:
         """The durable offset: the smaller of the recorded offset and the file's length.
 
         A crash between writing a chunk and recording its offset leaves extra bytes, which are
         cut off (the client never saw them acknowledged and sends them again).
         """
+        up = turn.up
         path = self._partial(up.office_id, up.blob_id)
         on_disk = path.stat().st_size if path.exists() else 0
         if on_disk > up.offset:
@@ -174,7 +216,7 @@ class Uploads(HubBase):
                 f.truncate(up.offset)
                 os.fsync(f.fileno())
         elif on_disk < up.offset:
-            self._record_offset(up, on_disk, False)
+            turn.record(on_disk, False)
             up.offset = on_disk
         return up.offset
 
@@ -189,9 +231,9 @@ class Uploads(HubBase):
                 raise HubError("offset_mismatch", "附件已完整", "blob complete", offset=size)
             return UploadState(blob_id=blob_id, offset=size, size=size, complete=True)
         assert office.id is not None
-        with self._upload_lock(office.id, blob_id):
-            up = self._load_upload(office.id, blob_id)
-            true_offset = self._reconcile(up)
+        with self._upload_turn(office.id, blob_id) as turn:
+            up = turn.up
+            true_offset = self._reconcile(turn)
             if offset != true_offset:
                 raise HubError(
                     "offset_mismatch",
@@ -222,19 +264,20 @@ class Uploads(HubBase):
             new_offset = offset + len(data)
             complete = new_offset == up.size
             if complete:
-                self._finish(up, path)
-            self._record_offset(up, new_offset, complete)
+                self._finish(turn, path)
+            turn.record(new_offset, complete)
             return UploadState(blob_id=blob_id, offset=new_offset, size=up.size, complete=complete)
 
-    def _finish(self, up: HubOfficeBlob, path: Path) -> None:
+    def _finish(self, turn: _Turn, path: Path) -> None:
         """Verify the whole file, then move it into the blob store atomically.
 
         The hash check is the office's proof that it holds the file; when the store already has
         the same bytes (another office's copy) the upload is simply dropped after the check.
         """
+        up = turn.up
         if sha256_file(path) != up.blob_id:
             path.unlink(missing_ok=True)
-            self._record_offset(up, 0, False)
+            turn.record(0, False)
             raise HubError(
                 "blob_hash_mismatch",
                 "附件整体校验失败，已丢弃，请从头上传",
