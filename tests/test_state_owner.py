@@ -23,7 +23,7 @@ OTHER_OBJECTS: set[tuple[str, str, str]] = {
     ("zcreview/desk/walk.py", "read", "opened.state"),
     ("zcreview/desk/walk.py", "read", "opened.version"),
     ("zcreview/hub/web/app.py", "create_app", "app.state"),
-    ("zcreview/hub/web/app.py", "_office", "request.state"),
+    ("zcreview/hub/web/app.py", "_office_now", "request.state"),
     ("zcreview/hub/commit.py", "commit", "batch.state"),
     ("zcreview/hub/paths.py", "decide_path", "row.state"),
     ("zcreview/sync/inbox.py", "push_returns", "fresh.state"),
