@@ -220,6 +220,19 @@ async def test_a_returned_application_shows_its_items_and_deadline(office: Store
         # the fields named are marked, so ] finds them
         marked = [i for i in screen.items if i.note and i.note.startswith("已退回：")]
         assert {i.path for i in marked} >= {"work_summary"}
+        # An attachment read to its end re-runs the checks (the message the OCR thread posts);
+        # the rebuilt field list keeps this office's return and its marks.
+        before = list(screen.items)
+        screen.post_message(screen._EvidenceRead(target))
+        for _ in range(50):
+            await settle(pilot, 1)
+            if screen.items is not before:  # the rechecked list has arrived
+                break
+        assert screen.items is not before
+        assert next(i.label for i in screen.items if i.kind == "heading") == headings[0]
+        again = [i for i in screen.items if i.note and i.note.startswith("已退回：")]
+        assert {i.path for i in again} == {i.path for i in marked}
+        assert "退回补正 2 项" in screen_text(app)
 
 
 # ----- pass from the queue ----------------------------------------------------------------
