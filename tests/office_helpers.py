@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
+from zcreview.storage import applications
+from zcreview.storage import queue as queue_db
 from zcreview.storage.office import add_reviewer, init_office
-from zcreview.storage.store import Store
+from zcreview.storage.queue import QueueFilter
+from zcreview.storage.store import Store, open_store
 
 
 def set_up_office(
@@ -30,3 +34,27 @@ def set_up_office(
             add_reviewer(session=s, name=reviewer)
         s.commit()
     return store
+
+
+def filled_office(home: Path, count: int = 300, reviewers: Iterable[str] = ("张审核",)) -> Store:
+    """An office of `count` generated applications in every state, with its reviewers."""
+    from tests import tui_data
+
+    store = open_store(home)
+    tui_data.fill(store, count)
+    tui_data.add_reviewers(store, *reviewers)
+    return store
+
+
+def ids_in(store: Store, flt: QueueFilter | None = None) -> list[str]:
+    """The first 100 application ids of the queue, in its order."""
+    with store.session() as s:
+        return [r.id for r in queue_db.page(flt or QueueFilter(), 0, 100, session=s)]
+
+
+def row_of(store: Store, app_id: str) -> applications.ApplicationRow:
+    """The application's row as stored now."""
+    with store.session() as s:
+        row = applications.get_row(app_id, session=s)
+        assert row is not None
+        return row

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import col, select
 from textual.widgets import Static
 
+from tests.office_helpers import ids_in, row_of
 from tests.pilot_helpers import NARROW, WIDE, open_review, screen_text, settle
 from tests.review_screen_data import (
     Clock,
@@ -53,20 +54,6 @@ def office(tmp_path: Path) -> Iterator[Store]:
         store.dispose()
 
 
-def ids_in_queue(store: Store) -> list[str]:
-    from zcreview.storage import queue as queue_db
-
-    with store.session() as s:
-        return [r.id for r in queue_db.page(QueueFilter(), 0, 100, session=s)]
-
-
-def row_of(store: Store, app_id: str) -> applications.ApplicationRow:
-    with store.session() as s:
-        row = applications.get_row(app_id, session=s)
-        assert row is not None
-        return row
-
-
 def audit_actions(store: Store, app_id: str) -> list[str]:
     with store.session() as s:
         rows = s.exec(
@@ -102,7 +89,7 @@ async def test_open_claims_and_shows_every_section(office: Store) -> None:
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_review(pilot)
-        first = ids_in_queue(office)[0]
+        first = ids_in(office)[0]
         assert screen.loaded is not None and screen.loaded.app_id == first
         row = row_of(office, first)
         assert row.state == State.IN_REVIEW.value and row.holder == "张审核"
@@ -233,7 +220,7 @@ async def test_escape_cancels_the_composer_and_keeps_flags(office: Store) -> Non
 
 async def test_pass_needs_confirmation_then_opens_the_next(office: Store) -> None:
     app = review_app(office)
-    order = ids_in_queue(office)
+    order = ids_in(office)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_review(pilot)
         await pilot.press("a")
@@ -252,7 +239,7 @@ async def test_pass_needs_confirmation_then_opens_the_next(office: Store) -> Non
 
 async def test_pass_under_a_state_filter_opens_the_one_that_moved_up(office: Store) -> None:
     app = review_app(office)
-    order = ids_in_queue(office)
+    order = ids_in(office)
     flt = QueueFilter(states=frozenset({State.PENDING.value, State.IN_REVIEW.value}))
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -267,7 +254,7 @@ async def test_pass_under_a_state_filter_opens_the_one_that_moved_up(office: Sto
 
 async def test_reopen_a_passed_application_and_return_it(office: Store) -> None:
     app = review_app(office)
-    order = ids_in_queue(office)
+    order = ids_in(office)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_review(pilot)
         await pilot.press("a", "y")
@@ -299,7 +286,7 @@ async def test_reopen_a_passed_application_and_return_it(office: Store) -> None:
 
 async def test_resubmission_shows_changes_and_answered_items(office: Store) -> None:
     app = review_app(office)
-    order = ids_in_queue(office)
+    order = ids_in(office)
     target = order[0]
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_review(pilot)
@@ -322,7 +309,7 @@ async def test_resubmission_shows_changes_and_answered_items(office: Store) -> N
 
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
-        screen = await open_review(pilot, index=ids_in_queue(office).index(target))
+        screen = await open_review(pilot, index=ids_in(office).index(target))
         ctx = screen.loaded.resubmission  # type: ignore[union-attr]
         assert ctx is not None
         labels = [i.label for i in screen.items if i.kind in ("change", "heading")]
@@ -338,7 +325,7 @@ async def test_resubmission_shows_changes_and_answered_items(office: Store) -> N
 
 async def test_return_from_above_shows_its_items_and_marks_the_fields(office: Store) -> None:
     """上级退回: the upper office's list sits on top; `]` walks its items and the fields."""
-    first = ids_in_queue(office)[0]
+    first = ids_in(office)[0]
     items = [
         CorrectionItem("basic.unit_rank", "单位排名", "R01", "排名格式有误", "应为 k/n"),
         CorrectionItem("assessments[1]", "考核第2条", "", "考核等次与证明不符"),
@@ -413,7 +400,7 @@ async def test_ascii_mode_shows_no_ambiguous_width_symbols(tmp_path: Path) -> No
 async def test_open_review_renews_its_lease(office: Store) -> None:
     """A reviewer who stays on one application keeps it: the claim is renewed before the lease
     (15 min) runs out, so another reviewer 20 minutes later still cannot take it over."""
-    first = ids_in_queue(office)[0]
+    first = ids_in(office)[0]
     clock = Clock()
     app = review_app(office, clock=clock)
     app.services.lease_renewal_seconds = 0.05
@@ -436,7 +423,7 @@ async def test_open_review_renews_its_lease(office: Store) -> None:
 
 async def test_conflict_between_two_workstations(office: Store) -> None:
     """A holds it; the lease runs out; B takes it and passes; A's pass is refused by name."""
-    order = ids_in_queue(office)
+    order = ids_in(office)
     clock_a, clock_b = Clock(), Clock()
     first = review_app(office, "张审核", clock=clock_a)
     second = review_app(office, "李审核", clock=clock_b)
@@ -475,7 +462,7 @@ async def test_conflict_between_two_workstations(office: Store) -> None:
 
 async def test_walk_releases_and_claims(office: Store) -> None:
     app = review_app(office)
-    order = ids_in_queue(office)
+    order = ids_in(office)
     async with app.run_test(size=NARROW) as pilot:
         screen = await open_review(pilot)
         await pilot.press("J")
@@ -585,7 +572,7 @@ async def test_enter_on_the_queue_reviews_and_q_goes_back(office: Store) -> None
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
-        assert screen.loaded is not None and screen.loaded.app_id == ids_in_queue(office)[1]
+        assert screen.loaded is not None and screen.loaded.app_id == ids_in(office)[1]
         assert screen.loaded.can_decide
         await pilot.press("q")
         await settle(pilot)
@@ -595,9 +582,9 @@ async def test_enter_on_the_queue_reviews_and_q_goes_back(office: Store) -> None
         await pilot.press("j", "enter")
         await settle(pilot)
         assert app.screen is screen
-        assert screen.loaded is not None and screen.loaded.app_id == ids_in_queue(office)[2]
-        assert row_of(office, ids_in_queue(office)[2]).holder == "张审核"
-        assert row_of(office, ids_in_queue(office)[1]).holder is None
+        assert screen.loaded is not None and screen.loaded.app_id == ids_in(office)[2]
+        assert row_of(office, ids_in(office)[2]).holder == "张审核"
+        assert row_of(office, ids_in(office)[1]).holder is None
 
 
 async def test_palette_exports_the_decision_list(office: Store) -> None:
@@ -620,7 +607,7 @@ async def test_a_on_the_queue_passes_in_two_keys(office: Store) -> None:
     before the dialog closes, and the row shows the new state."""
     from zcreview.screens.queue_pass import QueuePassDialog
 
-    order = ids_in_queue(office)
+    order = ids_in(office)
     app = review_app(office)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -695,4 +682,4 @@ async def test_a_is_hidden_without_a_reviewer(office: Store) -> None:
         await pilot.press("a")
         await settle(pilot)
         assert app.screen is queue
-        assert all(row_of(office, i).state == State.PENDING.value for i in ids_in_queue(office))
+        assert all(row_of(office, i).state == State.PENDING.value for i in ids_in(office))

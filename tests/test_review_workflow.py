@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from tests.office_helpers import filled_office, ids_in, row_of
 from tests.pilot_helpers import NARROW, WIDE, open_review, screen_text, settle
 from tests.review_screen_data import fill, new_office, review_app
 from zcreview.domain.workflow import State
@@ -18,7 +19,6 @@ from zcreview.screens.queue import QueueScreen
 from zcreview.screens.review import ReviewScreen
 from zcreview.screens.widgets.field_list import FieldList
 from zcreview.screens.widgets.queue_list import QueueList
-from zcreview.storage import applications
 from zcreview.storage import queue as queue_db
 from zcreview.storage.queue import QueueFilter
 from zcreview.storage.review_tables import FlagRow
@@ -35,18 +35,6 @@ def office(tmp_path: Path) -> Iterator[Store]:
         yield store
     finally:
         store.dispose()
-
-
-def ids_in(store: Store, flt: QueueFilter | None = None) -> list[str]:
-    with store.session() as s:
-        return [r.id for r in queue_db.page(flt or QueueFilter(), 0, 100, session=s)]
-
-
-def row_of(store: Store, app_id: str) -> applications.ApplicationRow:
-    with store.session() as s:
-        row = applications.get_row(app_id, session=s)
-        assert row is not None
-        return row
 
 
 def flags_of(store: Store, app_id: str) -> list[str]:
@@ -392,12 +380,7 @@ async def test_the_palette_speaks_chinese_and_offers_office_commands(office: Sto
 
 @pytest.fixture
 def big_office(tmp_path: Path) -> Iterator[Store]:
-    from tests import tui_data
-    from zcreview.storage.store import open_store
-
-    store = open_store(tmp_path / "big")
-    tui_data.fill(store, 300)
-    tui_data.add_reviewers(store, "张审核")
+    store = filled_office(tmp_path / "big")
     try:
         yield store
     finally:

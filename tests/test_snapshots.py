@@ -8,18 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests import tui_data
+from tests.office_helpers import filled_office
 from tests.pilot_helpers import settle, workstation_app
 from zcreview.screens.app import ZcReviewApp
 from zcreview.settings import Settings
-from zcreview.storage.store import Store, open_store
+from zcreview.storage.store import Store
 
 
 @pytest.fixture
 def office(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "home")
-    tui_data.fill(store, 300)
-    tui_data.add_reviewers(store, "张审核")
+    store = filled_office(tmp_path / "home")
     try:
         yield store
     finally:
