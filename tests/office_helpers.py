@@ -10,6 +10,7 @@ from zcreview.storage import queue as queue_db
 from zcreview.storage.office import add_reviewer, init_office
 from zcreview.storage.queue import QueueFilter
 from zcreview.storage.store import Store, open_store
+from zcreview.storage.tables import ApplicationRow
 
 
 def set_up_office(
@@ -52,7 +53,7 @@ def ids_in(store: Store, flt: QueueFilter | None = None) -> list[str]:
         return [r.id for r in queue_db.page(flt or QueueFilter(), 0, 100, session=s)]
 
 
-def row_of(store: Store, app_id: str) -> applications.ApplicationRow:
+def row_of(store: Store, app_id: str) -> ApplicationRow:
     """The application's row as stored now."""
     with store.session() as s:
         row = applications.get_row(app_id, session=s)
