@@ -73,6 +73,10 @@ class ReviewScreen(ReviewDecisions):
         Binding("p", "toggle_preview", "预览", id="review.preview", tooltip="显示/隐藏附件预览"),
         Binding("J", "walk(1)", "下一份", id="review.next", tooltip="队列中的下一份申报"),
         Binding("K", "walk(-1)", "上一份", id="review.previous", tooltip="队列中的上一份申报"),
+        # Tried when walk is not possible (either end): say so instead of ignoring the key. The
+        # same ids, so a [keys] remap moves them with J and K.
+        Binding("J", "walk_edge(1)", "", show=False, id="review.next"),
+        Binding("K", "walk_edge(-1)", "", show=False, id="review.previous"),
         Binding("q,escape", "back", "返回", id="review.back", tooltip="释放并返回队列"),
         Binding("j,down", "cursor(1)", "下一项", show=False),
         Binding("k,up", "cursor(-1)", "上一项", show=False),
@@ -180,6 +184,8 @@ class ReviewScreen(ReviewDecisions):
         if action == "walk" and parameters:
             target = self.index + int(str(parameters[0]))
             return 0 <= target < self.total and not self._busy
+        if action == "walk_edge":
+            return not self._busy and self.total > 0
         if action == "pixels":
             return self.show_preview and self.query_one(PreviewPane).protocol != "none"
         if action in ("turn", "toggle_text", "zoom", "zoom_off"):
@@ -256,6 +262,10 @@ class ReviewScreen(ReviewDecisions):
             self.alert = ""
             self._pinned = None
             self._start_load(target, release=self._mine())
+
+    def action_walk_edge(self, step: int) -> None:
+        edge = "最后一份" if step > 0 else "第一份"
+        self.notify(f"已是所选范围的{edge}（共 {self.total} 份）", timeout=3)
 
     def action_reload(self) -> None:
         self._start_load(self.index)

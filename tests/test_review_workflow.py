@@ -171,6 +171,27 @@ async def test_enter_q_typed_at_once_opens_and_leaves_without_a_hidden_quit_dial
         assert audit_of(office, ids_in(office)[1]) == ["claim", "release"]
 
 
+async def test_walking_past_either_end_says_so_and_stays(office: Store) -> None:
+    order = ids_in(office)
+    app = review_app(office)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_review(pilot, index=len(order) - 1)
+        assert screen.loaded is not None and screen.loaded.app_id == order[-1]
+        await pilot.press("J")
+        await settle(pilot)
+        assert screen.loaded.app_id == order[-1] and screen.index == len(order) - 1
+        assert f"已是所选范围的最后一份（共 {len(order)} 份）" in said(app)
+        # K walks back to the first, then says it is the first
+        for _ in order[1:]:
+            await pilot.press("K")
+        await settle(pilot)
+        assert screen.loaded is not None and screen.loaded.app_id == order[0]
+        await pilot.press("K")
+        await settle(pilot)
+        assert screen.loaded.app_id == order[0]
+        assert f"已是所选范围的第一份（共 {len(order)} 份）" in said(app)
+
+
 # ----- returns --------------------------------------------------------------------------
 
 
