@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from zcreview.context import Context
 from zcreview.screens.app import ZcReviewApp, make_app
@@ -15,6 +15,8 @@ from zcreview.screens.sync_runner import SyncRunner
 from zcreview.settings import Settings
 from zcreview.storage.queue import QueueFilter
 from zcreview.storage.store import Store
+
+T = TypeVar("T")
 
 WIDE = (120, 40)
 NARROW = (80, 24)
@@ -45,6 +47,15 @@ async def until(pilot: Any, condition: Callable[[], object], what: str) -> None:
             raise AssertionError(f"timed out waiting for {what}")
         await settle(pilot, 1)
         await pilot.pause(0.05)
+
+
+async def press_into(pilot: Any, key: str, screen_type: type[T]) -> T:
+    """Press `key` (one that opens a screen) and return the screen it opened."""
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_type), f"{key} opened {type(screen).__name__}"
+    return screen
 
 
 async def open_review(pilot: Any, flt: QueueFilter | None = None, index: int = 0) -> ReviewScreen:

@@ -26,10 +26,11 @@ from zcreview.domain.model import Application, iter_attachments
 from zcreview.domain.workflow import State
 from zcreview.hub.core import Hub
 from zcreview.hub.web.app import create_app
-from zcreview.protocol import Correction
+from zcreview.protocol import Correction, Manifest
 from zcreview.storage import applications
 from zcreview.storage.review_results import Claimed
 from zcreview.storage.store import Store, open_store
+from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.storage.tables import ApplicationRow
 from zcreview.sync.delivery import BatchProgress, drive
 from zcreview.sync.http import HttpTransport
@@ -241,10 +242,33 @@ def open_path(lower: Office, upper: Office, upper_query: str) -> None:
     assert [p.state for p in approved] == ["approved"]
 
 
-def report(office: Office, app_ids: list[str], progress: list[BatchProgress] | None = None) -> str:
+def seal(office: Office, app_ids: list[str]) -> str:
+    """Seal `app_ids` into a batch of the outbox (as 数据上报 does); its id."""
     with office.store.session() as s:
         batch_id = seal_batch(s, app_ids, YEAR, LEVEL, SERIES, "王审核", blobs=office.store.blobs)
         s.commit()
+    return batch_id
+
+
+def sealed_manifest(office: Office, app_ids: list[str]) -> Manifest:
+    """Seal `app_ids` and return the batch's manifest, as the hub will be offered it."""
+    batch_id = seal(office, app_ids)
+    with office.store.session() as s:
+        batch = s.get(OutboxBatch, batch_id)
+        assert batch is not None
+        return Manifest.model_validate_json(batch.manifest)
+
+
+def app_with_scan(office: Office, seed: int, size: int, probe_seed: int) -> tuple[str, bytes]:
+    """A passed application whose first attachment is `size` random bytes no other office holds;
+    `probe_seed` names the throw-away application that tells which file is first."""
+    data = os.urandom(size)
+    probe = passed_app(office.store, probe_seed)
+    return passed_app(office.store, seed, big={first_file(probe, office.store): data}), data
+
+
+def report(office: Office, app_ids: list[str], progress: list[BatchProgress] | None = None) -> str:
+    batch_id = seal(office, app_ids)
     drive(
         batch_id, office.transport, office.store, progress.append if progress is not None else None
     )

@@ -1,7 +1,4 @@
-"""Pilot helpers for the sync screens: an office's workstation on a hub, one sync cycle, cells.
-
-`settle` and `until` are the shared Pilot helpers, re-exported for these tests.
-"""
+"""Pilot helpers for the sync screens: an office's workstation on a hub, one sync cycle, cells."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Static
 
 from tests.office_helpers import filled_office, ids_in, row_of
-from tests.pilot_helpers import NARROW, WIDE, open_review, screen_text, settle
+from tests.pilot_helpers import NARROW, WIDE, open_review, press_into, screen_text, settle
 from tests.review_screen_data import fill, new_office, review_app
 from zcreview.domain.workflow import State
 from zcreview.screens.app import ZcReviewApp
@@ -736,10 +736,7 @@ async def test_u_with_marks_opens_the_report_with_the_marked_passed_ones_chosen(
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await pilot.press("space", "space", "space")  # two passed ones and a 待审核
-        await pilot.press("U")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportScreen)
+        screen = await press_into(pilot, "U", ReportScreen)
         assert screen.marked == {order[0], order[1]}
         assert f"已选 2 / {len(screen.apps)} 份" in screen_text(app)
         assert any("另 1 份不是这一批" in m for m in said(app))

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 
 from tests.bundle_helpers import bundle_pair, make_side, seal
 from tests.factories import credit_code
+from tests.pilot_helpers import press_into, settle
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
@@ -28,7 +29,7 @@ from tests.sync_helpers import (
     return_here,
     state_of,
 )
-from tests.sync_screen_helpers import cell_texts, office_app, settle, sync_once
+from tests.sync_screen_helpers import cell_texts, office_app, sync_once
 from zcreview.cli import main
 from zcreview.domain.workflow import State
 from zcreview.protocol import Correction
@@ -208,10 +209,7 @@ async def test_screens_show_each_direction_and_decide_a_bundle_request(
     app = office_app(net, dept)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("P")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, PathsScreen)
+        screen = await press_into(pilot, "P", PathsScreen)
         table = screen.query_one(DataTable)
         rows = {str(r[0]): (str(r[2]), str(r[5])) for r in map(table.get_row_at, range(2))}
         assert rows["待我审核"] == ("文件夹", unit.name)

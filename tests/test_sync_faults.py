@@ -34,11 +34,13 @@ from tests.sync_helpers import (
     LiveHub,
     Net,
     Office,
+    app_with_scan,
     first_file,
     open_path,
     pass_here,
     passed_app,
     return_here,
+    seal,
     start_hub,
     state_of,
 )
@@ -50,7 +52,6 @@ from zcreview.sync import delivery as delivery_mod
 from zcreview.sync import inbox as inbox_mod
 from zcreview.sync.delivery import drive
 from zcreview.sync.inbox import pull_inbox, pull_returns, push_returns
-from zcreview.sync.outbox import seal_batch
 from zcreview.sync.paths import decide_path, refresh_paths, request_path
 from zcreview.sync.transport import SyncError
 
@@ -87,16 +88,7 @@ def lab(live_hub: LiveHub, tmp_path: Path) -> Iterator[Lab]:
 
 
 def big_app(office: Office, seed: int, size: int = BIG) -> tuple[str, bytes]:
-    data = os.urandom(size)
-    probe = passed_app(office.store, 200 + seed)
-    return passed_app(office.store, seed, big={first_file(probe, office.store): data}), data
-
-
-def seal(office: Office, app_ids: list[str]) -> str:
-    with office.store.session() as s:
-        batch_id = seal_batch(s, app_ids, YEAR, LEVEL, SERIES, "王审核", blobs=office.store.blobs)
-        s.commit()
-    return batch_id
+    return app_with_scan(office, seed, size, probe_seed=200 + seed)
 
 
 def reported_and_returned(lab: Lab, app_id: str) -> None:

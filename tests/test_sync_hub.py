@@ -7,7 +7,6 @@ import functools
 import gzip
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -27,12 +26,13 @@ from tests.sync_helpers import (
     YEAR,
     Net,
     Office,
+    app_with_scan,
     backend_net,
-    first_file,
     open_path,
     passed_app,
     report,
     return_here,
+    sealed_manifest,
     state_of,
 )
 from zcreview.domain.workflow import State
@@ -82,20 +82,8 @@ def raw(net: Net, token: str | None = None) -> TestClient:
     return client
 
 
-def sealed(office: Office, app_ids: list[str]) -> Manifest:
-    with office.store.session() as s:
-        batch_id = seal_batch(s, app_ids, YEAR, LEVEL, SERIES, "王审核")
-        s.commit()
-        batch = s.get(OutboxBatch, batch_id)
-        assert batch is not None
-        return Manifest.model_validate_json(batch.manifest)
-
-
 def big_app(office: Office, seed: int = 7) -> tuple[str, bytes]:
-    data = os.urandom(BIG)
-    probe = passed_app(office.store, 90 + seed)
-    app_id = passed_app(office.store, seed, big={first_file(probe, office.store): data})
-    return app_id, data
+    return app_with_scan(office, seed, BIG, probe_seed=90 + seed)
 
 
 def checksum(data: bytes) -> str:
@@ -105,7 +93,7 @@ def checksum(data: bytes) -> str:
 def test_tokens_and_other_offices_data_are_refused(net: Net, pair: tuple[Office, Office]) -> None:
     unit, dept = pair
     other = net.office("潍坊某化工有限公司")
-    manifest = sealed(unit, [passed_app(unit.store, 1)])
+    manifest = sealed_manifest(unit, [passed_app(unit.store, 1)])
     unit.transport.offer(manifest)
     sha = manifest.entries[0].blobs[0].sha256
 
@@ -152,7 +140,7 @@ def test_tokens_and_other_offices_data_are_refused(net: Net, pair: tuple[Office,
 def test_offer_and_commit_replays_are_idempotent(net: Net, pair: tuple[Office, Office]) -> None:
     unit, dept = pair
     a, b = passed_app(unit.store, 1), passed_app(unit.store, 2)
-    manifest = sealed(unit, [a, b])
+    manifest = sealed_manifest(unit, [a, b])
     first = unit.transport.offer(manifest)
     again = unit.transport.offer(manifest)
     assert first == again and first.missing and not first.committed
@@ -197,7 +185,7 @@ def test_offer_and_commit_replays_are_idempotent(net: Net, pair: tuple[Office, O
 def test_new_revision_without_supersedes_is_rejected(net: Net, pair: tuple[Office, Office]) -> None:
     unit, _dept = pair
     app_id = passed_app(unit.store, 3)
-    manifest = sealed(unit, [app_id])
+    manifest = sealed_manifest(unit, [app_id])
     drive(str(manifest.batch_id), unit.transport, unit.store)
     entry = manifest.entries[0]
     body = json.loads(entry.application)
@@ -226,7 +214,7 @@ def test_new_revision_without_supersedes_is_rejected(net: Net, pair: tuple[Offic
 def test_upload_offsets_checksums_and_leftovers(net: Net, pair: tuple[Office, Office]) -> None:
     unit, _ = pair
     app_id, data = big_app(unit)
-    manifest = sealed(unit, [app_id])
+    manifest = sealed_manifest(unit, [app_id])
     answer = unit.transport.offer(manifest)
     sha = hashlib.sha256(data).hexdigest()
     assert any(n.sha256 == sha and n.have == 0 for n in answer.missing)
@@ -270,7 +258,7 @@ def test_upload_offsets_checksums_and_leftovers(net: Net, pair: tuple[Office, Of
 def test_whole_file_hash_mismatch_restarts_upload(net: Net, pair: tuple[Office, Office]) -> None:
     unit, _ = pair
     app_id = passed_app(unit.store, 5)
-    manifest = sealed(unit, [app_id])
+    manifest = sealed_manifest(unit, [app_id])
     blob = manifest.entries[0].blobs[0]
     unit.transport.offer(manifest)
     wrong = b"w" * blob.size
@@ -311,7 +299,7 @@ def test_upload_resumes_from_the_hub_offset_with_a_new_client(
 ) -> None:
     unit, dept = pair
     app_id, data = big_app(unit)
-    manifest = sealed(unit, [app_id])
+    manifest = sealed_manifest(unit, [app_id])
     sha = hashlib.sha256(data).hexdigest()
     unit.transport.offer(manifest)
     half = 0
@@ -489,7 +477,7 @@ def _malformed(sha: str, batch: str) -> list[tuple[str, str, dict[str, str], byt
 
 def test_malformed_requests_get_4xx_never_500(net: Net, pair: tuple[Office, Office]) -> None:
     unit, _ = pair
-    manifest = sealed(unit, [passed_app(unit.store, 1)])
+    manifest = sealed_manifest(unit, [passed_app(unit.store, 1)])
     unit.transport.offer(manifest)
     sha = manifest.entries[0].blobs[0].sha256
     c = raw(net, unit.token)
@@ -540,7 +528,7 @@ def test_office_killed_at_each_outbox_transition(
 ) -> None:
     unit, dept = pair
     app_id, _ = big_app(unit)
-    manifest = sealed(unit, [app_id])
+    manifest = sealed_manifest(unit, [app_id])
     batch_id = str(manifest.batch_id)
 
     def die(p: BatchProgress) -> None:
@@ -634,7 +622,7 @@ def test_naming_another_offices_blob_grants_nothing(net: Net, pair: tuple[Office
     sha = hashlib.sha256(data).hexdigest()
     intruder = net.office("潍坊某化工有限公司")
     _approved_path(intruder, dept)
-    own = sealed(intruder, [passed_app(intruder.store, 11)])
+    own = sealed_manifest(intruder, [passed_app(intruder.store, 11)])
     named = _with_blob(own, BlobRef(sha256=sha, size=len(data)))
     c = raw(net, intruder.token)
     nowhere = "e" * 64
@@ -676,11 +664,11 @@ def test_an_office_cannot_block_append_to_or_watch_anothers_upload(
 ) -> None:
     unit, dept = pair
     app_id, data = big_app(unit)
-    manifest = sealed(unit, [app_id])
+    manifest = sealed_manifest(unit, [app_id])
     sha = hashlib.sha256(data).hexdigest()
     intruder = net.office("潍坊某化工有限公司")
     _approved_path(intruder, dept)
-    own = sealed(intruder, [passed_app(intruder.store, 11)])
+    own = sealed_manifest(intruder, [passed_app(intruder.store, 11)])
     c = raw(net, intruder.token)
     victim = raw(net, unit.token)
 
@@ -748,7 +736,7 @@ def test_only_the_reporting_office_supersedes_an_application(
 ) -> None:
     unit, dept = pair
     app_id = passed_app(unit.store, 3)
-    manifest = sealed(unit, [app_id])
+    manifest = sealed_manifest(unit, [app_id])
     drive(str(manifest.batch_id), unit.transport, unit.store)
     [item] = pull_inbox(dept.transport, dept.store)
     entry = manifest.entries[0]
@@ -826,7 +814,7 @@ def test_upgrade_to_per_office_blobs_keeps_what_offices_delivered(
     net: Net, pair: tuple[Office, Office]
 ) -> None:
     unit, dept = pair
-    manifest = sealed(unit, [passed_app(unit.store, 6)])
+    manifest = sealed_manifest(unit, [passed_app(unit.store, 6)])
     drive(str(manifest.batch_id), unit.transport, unit.store)
     blobs = manifest.unique_blobs()
     # The same hub as schema 12 left it: one upload row per blob, no per-office table.

@@ -29,16 +29,15 @@ from tests.sync_helpers import (
     LiveHub,
     Net,
     Office,
-    first_file,
+    app_with_scan,
     passed_app,
+    sealed_manifest,
     start_hub,
 )
 from zcreview.hub.web.routes import API
 from zcreview.protocol import Correction, Manifest, PathDecision, ReturnRequest
-from zcreview.storage.sync_tables import OutboxBatch
 from zcreview.sync.delivery import drive
 from zcreview.sync.inbox import pull_inbox
-from zcreview.sync.outbox import seal_batch
 from zcreview.sync.paths import refresh_paths, request_path
 
 SCAN = 1_200_000
@@ -72,19 +71,7 @@ def approved_path(lower: Office, upper: Office) -> str:
 
 
 def scanned_app(office: Office, seed: int) -> tuple[str, bytes]:
-    """An application whose first attachment is random bytes no other office holds."""
-    data = os.urandom(SCAN)
-    probe = passed_app(office.store, 300 + seed)
-    return passed_app(office.store, seed, big={first_file(probe, office.store): data}), data
-
-
-def seal(office: Office, app_ids: list[str]) -> Manifest:
-    with office.store.session() as s:
-        batch_id = seal_batch(s, app_ids, YEAR, LEVEL, SERIES, "王审核", blobs=office.store.blobs)
-        s.commit()
-        batch = s.get(OutboxBatch, batch_id)
-        assert batch is not None
-        return Manifest.model_validate_json(batch.manifest)
+    return app_with_scan(office, seed, SCAN, probe_seed=300 + seed)
 
 
 @dataclass
@@ -111,10 +98,10 @@ class Side:
 def make_side(office: Office, dept: Office, seed: int) -> Side:
     path_id = approved_path(office, dept)
     app_id, scan = scanned_app(office, seed)
-    reported = seal(office, [app_id])
+    reported = sealed_manifest(office, [app_id])
     assert drive(str(reported.batch_id), office.transport, office.store).results[0].accepted
     other_id, pending_scan = scanned_app(office, seed + 1)
-    pending = seal(office, [other_id])
+    pending = sealed_manifest(office, [other_id])
     office.transport.offer(pending)
     sha = hashlib.sha256(pending_scan).hexdigest()
     half = office.transport.upload_chunk(sha, 0, pending_scan[:524288])
@@ -376,7 +363,7 @@ def test_a_return_only_travels_down_the_chain(live: LiveHub, tmp_path: Path) -> 
         other = net.office("日照某建材有限公司")
         approved_path(unit, dept)
         app_id = passed_app(unit.store, 4)
-        entry = seal(unit, [app_id])
+        entry = sealed_manifest(unit, [app_id])
         drive(str(entry.batch_id), unit.transport, unit.store)
         first = entry.entries[0]
         request = ReturnRequest(

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static
 
-from tests.pilot_helpers import workstation_app
+from tests.pilot_helpers import press_into, settle, until, workstation_app
 from tests.sync_helpers import (
     LEVEL,
     SERIES,
@@ -30,9 +30,7 @@ from tests.sync_screen_helpers import (
     REVIEWER,
     cell_texts,
     office_app,
-    settle,
     sync_once,
-    until,
 )
 from zcreview.desk.desk import ReviewDesk
 from zcreview.domain.corrections import CorrectionItem
@@ -100,10 +98,7 @@ async def test_path_request_approval_report_and_receipts(net: Net) -> None:
     app = office_app(net, unit)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("U")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportScreen)
+        screen = await press_into(pilot, "U", ReportScreen)
         explained = str(screen.query_one("#report-path", Static).render())
         assert "没有“工程技术·中级”的已审核通过路径" in explained and "按 P" in explained
         await pilot.press("A", "s")
@@ -139,10 +134,7 @@ async def test_path_request_approval_report_and_receipts(net: Net) -> None:
         await settle(pilot)
         await pilot.press("dollar_sign")
         await until(pilot, lambda: "已同步" in app.sync.text, "the first sync")
-        await pilot.press("U")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportScreen)
+        screen = await press_into(pilot, "U", ReportScreen)
         assert "已通过" in str(screen.query_one("#report-path", Static).render())
         assert len(screen.apps) == 3
         await pilot.press("space")
@@ -216,10 +208,7 @@ async def test_refused_application_is_back_with_its_reason(net: Net) -> None:
     app = office_app(net, unit)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("U")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportScreen)
+        screen = await press_into(pilot, "U", ReportScreen)
         await pilot.press("space", "s")
         await settle(pilot)
         await pilot.press("y")
@@ -390,10 +379,7 @@ async def test_report_screen_says_the_batch_is_safe_and_shows_a_stall(net: Net) 
     app = office_app(net, unit)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("U")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportScreen)
+        screen = await press_into(pilot, "U", ReportScreen)
         screen.watching = "0123456789abcdef"
         screen._synced(
             BatchProgress("0123456789abcdef", "uploading", 400_000, 1_000_000, 32_000.0, 19.0)
