@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import ValidationError
 from sqlmodel import col, select
@@ -78,6 +79,7 @@ from zcreview.sync.transport import (
     Refused,
     SyncError,
     Transport,
+    Via,
 )
 
 
@@ -88,7 +90,7 @@ class FolderTransport(Transport):
     is in the folder; until then it raises AwaitingReceipt and the batch waits in 确认中.
     """
 
-    VIA = "folder"
+    VIA: ClassVar[Via] = "folder"
 
     def __init__(self, folder: Path, store: Store, *, own_store: bool = False) -> None:
         self.folder = folder

@@ -41,14 +41,9 @@ from zcreview.sync.bundle_hub import (
 )
 from zcreview.sync.bundle_import import Imported, import_dir
 from zcreview.sync.folder import FolderTransport
-from zcreview.sync.transport import SyncError, Transport
+from zcreview.sync.transport import SyncError, Transport, Via
 
-Via = Literal["http", "folder"]
 VIA_LABELS: dict[str, str] = {"http": "上报服务器", "folder": "文件夹", "": "—"}
-
-
-def via_of(transport: Transport) -> Via:
-    return "folder" if transport.VIA == "folder" else "http"
 
 
 def _feeds(up: Transport, hub: Transport | None) -> Transport | None:
@@ -65,7 +60,7 @@ def refresh_paths(store: Store, up: Transport, hub: Transport | None = None) -> 
     """This office's requests over the upward transport; requests to decide from the hub (if
     lower offices report over HTTP) and from the bundle hub (requests that came by folder)."""
     fetched: list[tuple[PathInfo, Literal["lower", "upper"], Via]] = [
-        (info, "lower", via_of(up)) for info in up.list_paths("lower")
+        (info, "lower", up.VIA) for info in up.list_paths("lower")
     ]
     feeds = _feeds(up, hub)
     if feeds is not None:

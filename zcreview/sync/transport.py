@@ -61,6 +61,10 @@ class Cancelled(SyncError):
         super().__init__(message)
 
 
+Via = Literal["http", "folder"]
+"""How a transport travels: to a hub over HTTP, or as bundles in an exchange folder."""
+
+
 class Transport(ABC):
     """One hub conversation. Every write is idempotent under its client-chosen key.
 
@@ -68,7 +72,7 @@ class Transport(ABC):
     retry cannot change. All methods block; screens call them from worker threads.
     """
 
-    VIA: ClassVar[str] = "http"
+    VIA: ClassVar[Via] = "http"
     """How this transport travels, as paths record it: "http" (a hub) or "folder" (bundles)."""
 
     @abstractmethod
