@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -31,7 +32,9 @@ from zcreview.storage import office
 from zcreview.storage.store import Store
 
 if TYPE_CHECKING:
+    from zcreview.preview.graphics import Protocol as PixelProtocol
     from zcreview.screens.review_services import ReviewServices
+    from zcreview.screens.terminal_driver import TerminalAnswered
 
 SSH_FPS = 20
 """Frame rate cap: key repeat over SSH writes half the bytes at 20 fps that it does at 60."""
@@ -58,6 +61,12 @@ class OfficeContext(Protocol):
 
     settings: Settings
     store: Store
+
+
+class _DrawsPixels(Protocol):
+    """A preview pane (`zcreview.screens.widgets.preview_pane.PreviewPane`)."""
+
+    def use_terminal(self, protocol: PixelProtocol, cell: tuple[int, int]) -> None: ...
 
 
 def _export_commands() -> type[Provider]:
@@ -273,6 +282,20 @@ class ZcReviewApp(App[int]):
             if isinstance(screen, QueueScreen):
                 screen.action_reload()
 
+    # ----- the terminal's answer about pixel graphics (`terminal_driver`) ------------------
+
+    def on_terminal_answered(self, message: TerminalAnswered) -> None:
+        """Previews draw with what the terminal said; until now they used its cached answer.
+        A review screen not on screen takes it up when it comes back (`use_terminal`)."""
+        self.services.terminal = message.graphics
+        protocol, cell = self.services.graphics_protocol(), self.services.cell_pixels()
+        for screen in self.screen_stack:
+            panes = screen.query("PreviewPane")  # by name: the preview loads on first use
+            for pane in panes:
+                cast("_DrawsPixels", pane).use_terminal(protocol, cell)
+            if panes:
+                screen.refresh_bindings()
+
     # ----- screens by name ----------------------------------------------------------------
 
     def open_screen(self, name: str) -> None:
@@ -423,30 +446,24 @@ def configure_textual(settings: Settings) -> None:
         textual.screen.UPDATE_PERIOD = 1 / SSH_FPS  # type: ignore[misc]
 
 
-def run_app(
-    ctx: OfficeContext, reviewer: str | None = None, graphics: Callable[[], object] | None = None
-) -> int:
+def run_app(ctx: OfficeContext, reviewer: str | None = None) -> int:
     """Run the workstation in this terminal; returns the exit code.
 
-    `graphics` waits for the terminal's answer already asked in the background (the CLI asks
-    while the store opens); without it the terminal is asked here.
+    The terminal is asked about pixel graphics by the app's driver once it has the terminal
+    (`zcreview.screens.terminal_driver`): the first paint does not wait for the answer, the
+    previews use this terminal type's cached answer (or half-blocks) until it comes.
     """
-    from zcreview.preview.probe import TerminalGraphics, detect_graphics
+    from zcreview.preview.probe import GraphicsQuestion
     from zcreview.screens.review_services import ReviewServices
 
     configure_textual(ctx.settings)
-    # Asked before Textual owns the terminal (≤ 0.6 s once per terminal type, then cached).
-    terminal = (
-        graphics()
-        if graphics is not None
-        else detect_graphics(ctx.settings.graphics, ctx.settings.home)
-    )
-    services = ReviewServices(
-        ctx.store,
-        ctx.settings,
-        terminal=terminal if isinstance(terminal, TerminalGraphics) else None,
-    )
+    question = GraphicsQuestion(ctx.settings.graphics, ctx.settings.home)
+    services = ReviewServices(ctx.store, ctx.settings, terminal=question.meanwhile())
     app = make_app(ctx, services, SyncRunner(ctx.settings, ctx.store), reviewer=reviewer)
+    if question.asks and _interactive():
+        from zcreview.screens.terminal_driver import asking_driver
+
+        app.driver_class = asking_driver(question)
     try:
         result = app.run(mouse=ctx.settings.mouse)
     finally:
@@ -455,3 +472,9 @@ def run_app(
     if isinstance(result, int):
         return result
     return app.return_code or 0
+
+
+def _interactive() -> bool:
+    """Whether Textual's Linux driver reads a terminal (its input is a tty on a POSIX system)."""
+    stdin = sys.__stdin__
+    return os.name == "posix" and stdin is not None and stdin.isatty()

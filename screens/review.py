@@ -130,6 +130,9 @@ class ReviewScreen(ReviewDecisions):
         if event.refresh_styles and rules is self._styled_with:
             event.refresh_styles = False
         self._styled_with = rules
+        # The terminal may have said what it draws while this screen was away.
+        for pane in self.query(PreviewPane):
+            pane.use_terminal(self.services.graphics_protocol(), self.services.cell_pixels())
         super()._on_screen_resume(event)
 
     def on_mount(self) -> None:

@@ -45,7 +45,8 @@ class ReviewServices:
     lease_renewal_seconds: float | None = None
     """How often an open review renews its claim; None: at half the configured lease."""
     terminal: TerminalGraphics | None = None
-    """What the terminal answered at start-up (`zcreview.preview.probe`); None: not asked."""
+    """What the terminal draws (`zcreview.preview.probe`): the answer cached for its type until
+    the terminal's own answer comes (`zcreview.screens.terminal_driver`); None: not asked."""
     recognise: bool | None = None
     """Read attachments' text (OCR) in the background; None: when previews are isolated
     (the workstation), not in tests that decode in-process unless they ask."""
@@ -140,7 +141,7 @@ class ReviewServices:
         return "grey8"
 
     def graphics_protocol(self, capabilities: set[str] | None = None) -> Protocol:
-        """kitty/sixel when the user's setting forces it or the terminal said so at start-up
+        """kitty/sixel when the user's setting forces it or the terminal said so (`terminal`)
         (``capabilities``, if given, stand in for the terminal's answer); else half-blocks."""
         from zcreview.preview.graphics import choose_protocol
 

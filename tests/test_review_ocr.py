@@ -217,6 +217,48 @@ async def test_pixels_stay_while_the_cursor_moves_within_the_record(office: Stor
         assert sixels() == 2
 
 
+async def test_an_answer_after_the_review_opened_offers_pixels(office: Store) -> None:
+    """The terminal answers the graphics question after the review opened with half-blocks
+    (nothing cached for it): the open preview takes the answer up, and pixels come on request."""
+    from zcreview.preview.probe import TerminalGraphics
+    from zcreview.screens.terminal_driver import TerminalAnswered
+
+    app = review_app(office)
+    services = ReviewServices(
+        office,
+        Settings(home=office.home),
+        clock=Clock(),
+        isolate_previews=False,
+        terminal=TerminalGraphics(),
+    )
+    app.services = services
+    async with app.run_test(size=WIDE) as pilot:
+        written: list[str] = []
+        driver = app._driver
+        assert driver is not None
+        real_write = driver.write
+
+        def record(data: str) -> None:
+            written.append(data)
+            real_write(data)
+
+        driver.write = record  # type: ignore[method-assign]
+        screen = await open_at_certificate(pilot)
+        pane = screen.query_one(PreviewPane)
+        assert pane.protocol == "none" and not screen.check_action("pixels", ())
+        app.post_message(TerminalAnswered(TerminalGraphics("sixel", (8, 15), "probe")))
+        await settle(pilot)
+        assert services.terminal is not None and services.terminal.protocol == "sixel"
+        assert (pane.protocol, pane.cell) == ("sixel", (8, 15))
+        assert screen.check_action("pixels", ())
+        await pilot.press("x")
+        for _ in range(100):
+            if any("\x1bP0;1;0q" in data for data in written):
+                break
+            await settle(pilot, 1)
+        assert any("\x1bP0;1;0q" in data for data in written)
+
+
 async def test_a_field_without_a_scan_of_its_own_shows_the_scan_its_check_quotes(
     tmp_path: Path,
 ) -> None:

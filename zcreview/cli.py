@@ -6,7 +6,7 @@ import argparse
 import gc
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -184,49 +184,12 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def _open(args: argparse.Namespace) -> int:
-    from zcreview.office_home import early_graphics_setting, resolve_home
+    from zcreview.context import open_context, resolve_settings
 
-    # The terminal is asked first, from the raw `[ui] graphics`: its answer (or a silent
-    # terminal's timeout) then overlaps loading the settings, SQLAlchemy and Textual.
-    home = resolve_home(getattr(args, "home", None))
-    early = early_graphics_setting(home)
-    graphics = _ask_terminal_graphics(early, home) if early is not None else None
-    try:
-        from zcreview.context import open_context, resolve_settings
+    ctx = open_context(settings=resolve_settings(args))
+    from zcreview.screens.app import run_app  # Textual is loaded only here
 
-        settings = resolve_settings(args)
-        if graphics is None:  # the file is not readable TOML: validation names the problem
-            graphics = _ask_terminal_graphics(settings.graphics, settings.home)
-        ctx = open_context(settings=settings)
-        from zcreview.screens.app import run_app  # Textual is loaded only here
-    except BaseException:
-        if graphics is not None:
-            graphics()  # the terminal leaves raw mode before an error is printed
-        raise
-    return int(run_app(ctx, reviewer=getattr(args, "reviewer", None), graphics=graphics))
-
-
-def _ask_terminal_graphics(setting: str, home: Path) -> Callable[[], object]:
-    """Ask the terminal about pixel graphics in a thread, while the store opens and Textual
-    loads: a silent terminal makes the question wait its full timeout (0.6 s), which would
-    otherwise come on top of the start-up. The returned callable waits for the answer."""
-    import threading
-
-    from zcreview.preview.probe import detect_graphics
-
-    answer: list[object] = []
-    thread = threading.Thread(
-        target=lambda: answer.append(detect_graphics(setting, home)),
-        name="graphics-probe",
-        daemon=True,
-    )
-    thread.start()
-
-    def wait() -> object:
-        thread.join()
-        return answer[0] if answer else None
-
-    return wait
+    return int(run_app(ctx, reviewer=getattr(args, "reviewer", None)))
 
 
 CORE_COMMANDS = frozenset({"open", "init", "reviewer", "import", "demo", "schema", "check"})

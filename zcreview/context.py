@@ -49,8 +49,8 @@ def open_context(
 
     Raises UserError when the settings or the database cannot be used.
     """
-    # Imported here, not at the top: the workstation resolves its settings (and starts asking
-    # the terminal about graphics) before SQLAlchemy loads.
+    # Imported here, not at the top: the workstation resolves its settings before SQLAlchemy
+    # loads.
     from zcreview.storage.store import open_store
 
     if settings is None:

@@ -210,6 +210,24 @@ class PreviewPane(Widget):
     def on_hide(self) -> None:
         self._clear_graphics()
 
+    def use_terminal(self, protocol: Protocol, cell: tuple[int, int]) -> None:
+        """Draw with what the terminal said it draws (its answer came after the pane opened):
+        pixels on screen go, and come back in the new protocol if still asked for."""
+        if (protocol, cell) == (self.protocol, self.cell):
+            return
+        self._clear_graphics()
+        self.protocol, self.cell = protocol, cell
+        self._overlay = PixelOverlay(protocol, cell)
+        if self.pixels and protocol == "none":
+            self.pixels = False  # redrawn in half-blocks by watch_pixels
+            return
+        self._rebuild()
+        key, result, target = self._key, self.result, self.target
+        if key is None or result is None or target is None:
+            return
+        if self.pixels and result.error is None and self.view != "text":
+            self._encode(key, target)
+
     # ----- navigation (called by the screen's bindings) -----------------------------------
 
     def turn(self, step: int) -> bool:

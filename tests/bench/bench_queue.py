@@ -10,9 +10,9 @@ Measures, on an office built straight through storage in a temporary directory:
   bare `python -c "import zcreview.cli, zcreview.context, zcreview.screens.app"`: the part of the start
   that is imports (SQLAlchemy/SQLModel, pydantic, Textual), not the queue's queries.
 - `answering_terminal`: the same start against the same empty app when the pty answers the
-  workstation's terminal-graphics question (DA1) as real terminals do; in the silent pty above
-  the question waits its full timeout (0.6 s from when it is asked) before Textual may take the
-  terminal, which no VT100-compatible terminal makes it do.
+  workstation's terminal-graphics question (DA1) as real terminals do. The question is asked
+  once Textual has the terminal and nothing waits for its answer, so a silent pty (above) and
+  an answering one should start alike.
 - `filter_ms`: median time from assigning a new filter (alternately a 年度/级别/系列 selection,
   a state, a search) until the list holds the new count and first rows (worker: COUNT + one
   page, message back) and its visible lines are rendered to strips, in-process with

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+DA1_REPLY = b"\x1b[?62;22c"
+"""A VT220-class terminal's answer to DA1 (no sixel)."""
 
 
 class PtyProgram:
@@ -29,12 +31,15 @@ class PtyProgram:
         rows: int = 40,
         env: Mapping[str, str] | None = None,
         answer_da1: bool = False,
+        answer: list[bytes] | None = None,
     ) -> None:
         """`answer_da1`: reply to the program's first DA1 query (`ESC [ c`) as a VT220-class
         terminal does (xterm, VTE, kitty, WezTerm all answer it); else the pty stays silent,
-        and a program that asks waits for its timeout."""
+        and a program that asks waits for its timeout. `answer`: reply these parts instead
+        (each its own write, a moment apart: a reply split across reads), e.g. the answers to
+        the whole graphics question."""
         self.started = time.perf_counter()
-        self._answer_da1 = answer_da1
+        self._answer = answer or ([DA1_REPLY] if answer_da1 else None)
         self._tail = b""
         pid, fd = pty.fork()
         if pid == 0:  # child
@@ -79,11 +84,14 @@ class PtyProgram:
         except OSError:
             return b""
         self.total += len(data)
-        if self._answer_da1:
+        if self._answer:
             seen = self._tail + data
             if b"\x1b[c" in seen:
-                os.write(self.fd, b"\x1b[?62;22c")
-                self._answer_da1 = False
+                for index, part in enumerate(self._answer):
+                    if index:
+                        time.sleep(0.02)
+                    os.write(self.fd, part)
+                self._answer = None
             self._tail = seen[-2:]
         return data
 

@@ -1,13 +1,14 @@
-"""Ask the terminal once which pixel protocol it draws and how big a cell is; cache the answer.
+"""What the terminal can draw in pixels and how big a cell is: its answer, and the cache of it.
 
 Over SSH only ``TERM`` is forwarded, so support is asked of the terminal itself (kitty query,
-XTVERSION, cell size, DA1) before the TUI takes the terminal over, with a timeout long enough
-for a slow link. It is asked at every start: ``TERM`` does not tell terminals apart (plain
-``xterm`` and ``xterm -ti vt340`` both say ``xterm``, only the second draws sixels), and an
-answering terminal replies within one round trip while the app loads. The last complete answer
-is kept per terminal type in the office home and used when the terminal does not answer in
-time. A user's ``graphics = kitty|sixel|none`` skips the question altogether. Nothing here ever
-blocks longer than the timeout: no terminal, no answer or any error means half-blocks.
+XTVERSION, cell size, DA1: `zcreview.preview.graphics.capability_query`). The workstation's
+terminal driver writes the question once it has the terminal and takes the replies out of its
+input (`zcreview.preview.reply_filter`), so the first paint never waits for them. It is asked
+at every start: ``TERM`` does not tell terminals apart (plain ``xterm`` and ``xterm -ti vt340``
+both say ``xterm``, only the second draws sixels). Until the answer comes, and when it does not
+come within `TIMEOUT`, the last complete answer kept per terminal type in the office home
+stands in for it, else half-blocks. A user's ``graphics = kitty|sixel|none`` skips the question
+altogether.
 
 The cell size comes from the terminal's ``CSI 16 t`` answer, else from the pixel size the
 kernel keeps for the tty (``TIOCGWINSZ``; xterm fills it but refuses ``16 t`` by default).
@@ -18,16 +19,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
-import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
 from zcreview.preview.graphics import (
     Protocol,
-    capability_query,
     choose_protocol,
     parse_capabilities,
     parse_cell_size,
@@ -39,8 +37,8 @@ DEFAULT_CELL: Final = (10, 20)
 """Cell size in pixels assumed when the terminal does not say (a common 10×20 font)."""
 
 TIMEOUT: Final = 0.6
-"""Seconds to wait for the replies: a round trip on a slow link fits; a silent terminal costs
-this once per start (silent answers are not cached)."""
+"""Seconds from writing the question until its replies count as missing: a round trip on a slow
+link fits. Nothing waits for them; the cached answer (or half-blocks) is used meanwhile."""
 
 CACHE_FILE: Final = "terminal-graphics.json"
 
@@ -65,39 +63,69 @@ class ProbeReply:
     cell: tuple[int, int] | None
     name: str | None
     complete: bool
-    seconds: float
 
 
-def query_terminal(fd_in: int, fd_out: int, timeout: float = TIMEOUT) -> ProbeReply:
-    """Write the capability query to ``fd_out`` and read the replies from ``fd_in``.
-
-    ``fd_in`` is put in raw mode (no echo, no line buffering) for the duration and restored
-    after. Returns when DA1 has answered or ``timeout`` seconds have passed. Raises OSError
-    (or termios.error) when the descriptors are not a usable terminal.
-    """
-    started = time.monotonic()
-    buf = b""
-    with _raw(fd_in):
-        os.write(fd_out, capability_query())
-        deadline = started + timeout
-        while not response_complete(buf):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            ready, _, _ = select.select([fd_in], [], [], left)
-            if not ready:
-                break
-            chunk = os.read(fd_in, 4096)
-            if not chunk:
-                break
-            buf += chunk
+def parse_reply(replies: bytes, fd: int | None = None) -> ProbeReply:
+    """The answers in ``replies`` (the terminal's reply bytes, nothing else); the cell size
+    falls back to the window size of the tty ``fd`` when the terminal did not say."""
     return ProbeReply(
-        frozenset(parse_capabilities(buf)),
-        parse_cell_size(buf) or window_cell(fd_in),
-        parse_terminal_name(buf),
-        response_complete(buf),
-        time.monotonic() - started,
+        frozenset(parse_capabilities(replies)),
+        parse_cell_size(replies) or (window_cell(fd) if fd is not None else None),
+        parse_terminal_name(replies),
+        response_complete(replies),
     )
+
+
+@dataclass(frozen=True)
+class GraphicsQuestion:
+    """The question for this terminal: the user's ``[ui] graphics`` setting (auto|kitty|sixel|
+    none), the office home that keeps the answers, and the environment naming the terminal."""
+
+    setting: str
+    home: Path | None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    @property
+    def asks(self) -> bool:
+        """Whether the terminal is asked at all: not for a forced setting nor a dumb terminal."""
+        return self.setting == "auto" and self.env.get("TERM", "") not in ("", "dumb")
+
+    def meanwhile(self) -> TerminalGraphics:
+        """What to draw until the terminal answers (or when it is not asked): a forced setting
+        as is, else the answer cached for this terminal type, else half-blocks. Reads one small
+        file; cheap enough before the first paint."""
+        cached = self._cached()
+        if self.setting != "auto":
+            cell = cached.cell if cached is not None else DEFAULT_CELL
+            return TerminalGraphics(choose_protocol(self.setting, set()), cell, "setting")
+        if not self.asks or cached is None:
+            return TerminalGraphics()
+        return cached
+
+    def answer(self, replies: bytes, fd: int | None = None) -> TerminalGraphics:
+        """What the terminal's ``replies`` say it draws. A complete answer (through DA1) is
+        kept for this terminal type in the office home; an incomplete one (the question timed
+        out) is not, and what this terminal type said last time stands instead (`meanwhile`).
+        ``fd``: the tty, for the cell size when the replies lack it. Never raises."""
+        if not self.asks:
+            return self.meanwhile()
+        reply = parse_reply(replies, fd)
+        if not reply.complete:
+            return self.meanwhile()
+        if self.home is not None:
+            _write_cache(self.home / CACHE_FILE, terminal_key(self.env), reply)
+        return TerminalGraphics(
+            choose_protocol(self.setting, set(reply.capabilities)),
+            reply.cell or DEFAULT_CELL,
+            "probe",
+            reply.name,
+        )
+
+    def _cached(self) -> TerminalGraphics | None:
+        if self.home is None:
+            return None
+        entry = _read_cache(self.home / CACHE_FILE).get(terminal_key(self.env))
+        return _from_cache(entry, self.setting)
 
 
 def window_cell(fd: int) -> tuple[int, int] | None:
@@ -116,19 +144,6 @@ def window_cell(fd: int) -> tuple[int, int] | None:
         return None
     cell = (width // cols, height // rows)
     return cell if all(0 < v <= 200 for v in cell) else None
-
-
-@contextlib.contextmanager
-def _raw(fd: int) -> Iterator[None]:
-    import termios
-    import tty
-
-    saved = termios.tcgetattr(fd)
-    try:
-        tty.setraw(fd, termios.TCSANOW)
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 def terminal_key(env: Mapping[str, str]) -> str:
@@ -177,55 +192,3 @@ def _write_cache(path: Path, key: str, reply: ProbeReply) -> None:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(path)
-
-
-def detect_graphics(
-    setting: str,
-    home: Path | None,
-    *,
-    env: Mapping[str, str] | None = None,
-    tty_path: str = "/dev/tty",
-    fds: tuple[int, int] | None = None,
-    timeout: float = TIMEOUT,
-) -> TerminalGraphics:
-    """The graphics this terminal supports, for the user's ``setting`` (auto|kitty|sixel|none).
-
-    A forced setting is taken as is (no question asked; the cached cell size is used if
-    known). "auto" asks the terminal on ``fds`` (read, write) or on ``tty_path`` and caches a
-    complete answer in ``home``; when the terminal does not answer in time, the last answer
-    cached for this terminal type is used. Never raises.
-    """
-    env = os.environ if env is None else env
-    path = home / CACHE_FILE if home is not None else None
-    key = terminal_key(env)
-    cached = _from_cache(_read_cache(path).get(key), setting) if path is not None else None
-    if setting != "auto":
-        cell = cached.cell if cached is not None else DEFAULT_CELL
-        return TerminalGraphics(choose_protocol(setting, set()), cell, "setting")
-    if env.get("TERM", "") in ("", "dumb"):
-        return TerminalGraphics()
-    reply = _ask(tty_path, fds, timeout)
-    if reply is None or not reply.complete:
-        # A silent or slow terminal: what it said last time, else half-blocks.
-        return cached if cached is not None else TerminalGraphics()
-    if path is not None:
-        _write_cache(path, key, reply)
-    return TerminalGraphics(
-        choose_protocol(setting, set(reply.capabilities)),
-        reply.cell or DEFAULT_CELL,
-        "probe",
-        reply.name,
-    )
-
-
-def _ask(tty_path: str, fds: tuple[int, int] | None, timeout: float) -> ProbeReply | None:
-    try:
-        if fds is not None:
-            return query_terminal(fds[0], fds[1], timeout)
-        fd = os.open(tty_path, os.O_RDWR | os.O_NOCTTY)
-        try:
-            return query_terminal(fd, fd, timeout) if os.isatty(fd) else None
-        finally:
-            os.close(fd)
-    except Exception:  # no terminal, not a tty, a closed descriptor: half-blocks
-        return None
