@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from zcreview.domain.model import iter_attachments
 from zcreview.errors import UserError
-from zcreview.intake.package import find_packages, open_package
+from zcreview.intake.package_reader import find_packages, open_package
 from zcreview.intake.problems import PackageError, Problem, safe_text
 from zcreview.intake.validate import validate_package
 
