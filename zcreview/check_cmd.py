@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from zcreview.domain.model import Application
     from zcreview.domain.recognised import Evidence
     from zcreview.intake.package import Package
-    from zcreview.preview.worker import Runner
+    from zcreview.preview.runner import Runner
 
 EXIT_CLEAN, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 RATE_FROM = 10
