@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,19 +13,13 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Select, Static
 
 from zcreview.screens.confirm import ConfirmScreen
+from zcreview.screens.report_texts import PathState, path_text, scope_key
+from zcreview.screens.report_watch import BatchWatch
 from zcreview.screens.sync_runner import SyncEvent
-from zcreview.screens.sync_screen import SyncScreen
 from zcreview.screens.text import clean, clean_block, human_size
 from zcreview.screens.workstation import workstation
 from zcreview.sync.delivery import BatchProgress
-from zcreview.sync.outbox import (
-    STATE_LABELS,
-    SealError,
-    approved_path,
-    batch_state,
-    path_pending,
-    seal_batch,
-)
+from zcreview.sync.outbox import SealError, approved_path, batch_state, path_pending, seal_batch
 from zcreview.sync.service import (
     CycleReport,
     ReceiptLine,
@@ -42,37 +34,10 @@ from zcreview.sync.transport import SyncError
 
 MARK = "[x]"
 NO_MARK = "[ ]"
-STALL_AFTER = 5.0
-"""Seconds without progress after which the rate and time left give way to "无进展"."""
 
 
-def _scope_key(s: Scope) -> str:
-    return f"{s.year}|{s.level}|{s.series}"
-
-
-def duration(seconds: float | None) -> str:
-    """Time left as the screen says it: 约 2 分 5 秒; ? while unknown."""
-    if seconds is None:
-        return "?"
-    s = int(seconds + 0.5)
-    if s < 60:
-        return f"约 {s} 秒"
-    if s < 3600:
-        return f"约 {s // 60} 分 {s % 60} 秒"
-    return f"约 {s // 3600} 小时 {s % 3600 // 60} 分"
-
-
-@dataclass
-class PathState:
-    """What the screen knows about the path for the chosen series and level."""
-
-    upper: str = ""
-    year: int = 0
-    pending: bool = False
-
-
-class ReportScreen(SyncScreen):
-    """Owns the marks and the watched batch; the list, progress and receipts show them."""
+class ReportScreen(BatchWatch):
+    """Owns the marks; the list shows them. Watching the sealed batch is `BatchWatch`'s job."""
 
     SCREEN_NAME = "report"
 
@@ -126,11 +91,7 @@ class ReportScreen(SyncScreen):
         self.marked: set[str] = set(marked)
         self._wanted = scope
         self.path = PathState()
-        self.watching: str | None = None
         self._busy = False
-        self._last_progress: BatchProgress | None = None
-        self._last_progress_at = 0.0
-        self._failed = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -160,7 +121,7 @@ class ReportScreen(SyncScreen):
         watching = self.watching
         with self.syncing.store.session() as s:
             found = scopes(s)
-            scope = next((x for x in found if _scope_key(x) == wanted), None)
+            scope = next((x for x in found if scope_key(x) == wanted), None)
             if scope is None and wanted:
                 year, level, series = wanted.split("|", 2)
                 scope = Scope(int(year), level, series, 0)
@@ -196,10 +157,10 @@ class ReportScreen(SyncScreen):
     def _show_scopes(self) -> None:
         select = self.query_one("#report-scope", Select)
         options = [
-            (f"{s.year}年度 · {clean(s.level)} · {clean(s.series)}（{s.count} 份）", _scope_key(s))
+            (f"{s.year}年度 · {clean(s.level)} · {clean(s.series)}（{s.count} 份）", scope_key(s))
             for s in self.scopes
         ]
-        current = _scope_key(self.scope) if self.scope is not None else None
+        current = scope_key(self.scope) if self.scope is not None else None
         if current is not None and current not in {k for _, k in options}:
             assert self.scope is not None
             options.insert(
@@ -215,23 +176,7 @@ class ReportScreen(SyncScreen):
                 select.value = current
 
     def _show_path(self) -> None:
-        scope, path = self.scope, self.path
-        text = Text()
-        if scope is None:
-            text.append("没有“通过未上报”的申报。审核通过的申报会出现在这里。")
-        elif path.upper:
-            text.append(f"路径：本单位 → {clean(path.upper)}（已通过", style="green")
-            text.append(
-                "，往年已开通，可直接使用）" if path.year < _this_year() else "）", style="green"
-            )
-        else:
-            series_level = f"{clean(scope.series)}·{clean(scope.level)}"
-            text.append(f"没有“{series_level}”的已审核通过路径，不能上报。", style="bold red")
-            if path.pending:
-                text.append("路径申请正在等上级单位审核；通过后即可上报（按 $ 同步刷新）。")
-            else:
-                text.append("请按 P 打开“路径”，向上级单位申请这一系列和级别的路径。")
-        self.query_one("#report-path", Static).update(text)
+        self.query_one("#report-path", Static).update(path_text(self.scope, self.path))
 
     def _show_apps(self) -> None:
         table = self.query_one("#report-apps", DataTable)
@@ -273,101 +218,7 @@ class ReportScreen(SyncScreen):
             if self.watching is not None and event.error:
                 self._failed = True
                 self._set_rate(Text(self._not_sent(clean(event.error)), style="bold red"))
-            self._load(_scope_key(self.scope) if self.scope else None)
-
-    def _not_sent(self, why: str) -> str:
-        """What a county office needs to hear: it is safe, when the next try is, what is left."""
-        p = self._last_progress
-        left = ""
-        if p is not None and p.bytes_total:
-            left = f"，还剩 {human_size(max(p.bytes_total - p.bytes_sent, 0))}"
-        service = self.syncing.service
-        when = (
-            f"{duration(float(service.interval))}后自动重试"
-            if service.enabled and service.interval > 0
-            else "按 $ 立即重试"
-        )
-        return f"未能发送：{why}。批次已封存在本机，不会丢失；{when}，从断点继续{left}"
-
-    def _stall_check(self) -> None:
-        """No progress for a while: say so, instead of a rate and time left that froze."""
-        p = self._last_progress
-        if p is None or p.state not in ("offered", "uploading") or p.batch_id != self.watching:
-            return
-        if self._failed:
-            return  # the cycle's own message says what happened and what comes next
-        quiet = time.monotonic() - self._last_progress_at
-        if quiet < STALL_AFTER:
-            return
-        sent = f"已发送 {human_size(p.bytes_sent)} / {human_size(p.bytes_total)}"
-        self._set_rate(
-            Text(
-                f"批次 {p.batch_id[:8]}：{STATE_LABELS.get(p.state, p.state)} · {sent} · "
-                f"速率 0 B/s · 剩余时间未知（{quiet:.0f} 秒无进展，连接恢复后自动继续）",
-                style="yellow",
-            )
-        )
-
-    # ----- progress and receipts ----------------------------------------------------------
-
-    def _show_progress(self, p: BatchProgress) -> None:
-        self._last_progress, self._last_progress_at = p, time.monotonic()
-        self._failed = False
-        bar = self.query_one("#report-progress", ProgressBar)
-        bar.display = True
-        bar.update(total=max(p.bytes_total, 1), progress=p.bytes_sent if p.bytes_total else 1)
-        sep = " · "
-        parts = [
-            STATE_LABELS.get(p.state, p.state),
-            f"已发送 {human_size(p.bytes_sent)} / {human_size(p.bytes_total)}",
-        ]
-        if p.state in ("offered", "uploading"):
-            parts.append(f"{human_size(int(p.rate))}/s")
-            parts.append(f"剩余 {duration(p.seconds_left)}")
-        if p.message:
-            parts.append(p.message)
-        self._set_rate(Text(f"批次 {p.batch_id[:8]}：" + sep.join(parts)))
-
-    def _set_rate(self, text: Text) -> None:
-        rate = self.query_one("#report-rate", Static)
-        rate.display = True
-        rate.update(text)
-
-    def _show_receipts(self, lines: list[ReceiptLine], state: str, error: str) -> None:
-        table = self.query_one("#report-receipts", DataTable)
-        table.display = True
-        table.clear()
-        for r in lines:
-            if r.outcome == "accepted":
-                verdict = Text("接收", style="green")
-            elif r.outcome == "rejected":
-                verdict = Text("拒收", style="bold red")
-            else:
-                verdict = Text("待回执", style="dim")
-            table.add_row(
-                verdict,
-                Text(clean(r.name)),
-                Text(clean(r.unit)),
-                Text(clean("；".join(r.reasons))),
-            )
-        if state in ("acknowledged", "partly_rejected"):
-            accepted = sum(1 for r in lines if r.outcome == "accepted")
-            refused = len(lines) - accepted
-            bar = self.query_one("#report-progress", ProgressBar)
-            bar.display = True
-            bar.update(total=1, progress=1)
-            tail = f"，拒收 {refused} 份（已回到待上报列表）" if refused else ""
-            self._set_rate(
-                Text(
-                    f"批次 {self.watching[:8] if self.watching else ''} {STATE_LABELS[state]}："
-                    f"接收 {accepted} 份{tail}",
-                    style="bold",
-                )
-            )
-        elif error:
-            self._set_rate(
-                Text(f"{STATE_LABELS.get(state, state)}：{self._not_sent(clean(error))}")
-            )
+            self._load(scope_key(self.scope) if self.scope else None)
 
     # ----- marks --------------------------------------------------------------------------
 
@@ -409,7 +260,7 @@ class ReportScreen(SyncScreen):
     @on(Select.Changed, "#report-scope")
     def _scope_chosen(self, event: Select.Changed) -> None:
         if isinstance(event.value, str) and (
-            self.scope is None or event.value != _scope_key(self.scope)
+            self.scope is None or event.value != scope_key(self.scope)
         ):
             self.marked.clear()
             self._load(event.value)
@@ -494,13 +345,9 @@ class ReportScreen(SyncScreen):
             self._set_rate(
                 Text(f"批次 {message.batch_id[:8]} 已封存。未配置同步（[sync]），配置后发送。")
             )
-        self._load(_scope_key(self.scope) if self.scope else None)
+        self._load(scope_key(self.scope) if self.scope else None)
 
     # ----- navigation ---------------------------------------------------------------------
 
     def action_outbox(self) -> None:
         workstation(self.app).open_screen("outbox")
-
-
-def _this_year() -> int:
-    return date.today().year

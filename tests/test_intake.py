@@ -30,7 +30,8 @@ from tests.factories import (
 )
 from zcreview.configfiles import default_config
 from zcreview.intake.importer import ImportEvent, ImportReport, PackageResult, import_paths
-from zcreview.intake.package import Limits, find_packages, open_package
+from zcreview.intake.package_limits import Limits
+from zcreview.intake.package_reader import find_packages, open_package
 from zcreview.intake.problems import PackageError, safe_text
 from zcreview.intake.validate import clean_text, parse_application
 from zcreview.storage.applications import load_revision, revisions

@@ -69,7 +69,7 @@ def test_a_worker_whose_parent_is_gone_leaves_without_a_traceback(tmp_path: Path
     exits quietly instead of printing BrokenPipeError on the reviewer's terminal."""
     script = (
         "from multiprocessing import Pipe\n"
-        "from zcreview.preview.worker import worker_main\n"
+        "from zcreview.preview.decoder_process import worker_main\n"
         "parent, child = Pipe()\n"
         "parent.send(('ping', '', '', None))\n"
         "parent.close()\n"

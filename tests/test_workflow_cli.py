@@ -71,7 +71,8 @@ def test_an_unregistered_reviewer_is_refused_and_not_audited(
 
 
 def test_report_refuses_an_unregistered_reviewer(store: Store) -> None:
-    from zcreview.sync.cli import CliError, _reviewer
+    from zcreview.sync.cli_office import CliError
+    from zcreview.sync.cli_sync import _reviewer
 
     with store.session() as s:
         office.add_reviewer(session=s, name="张审核")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from zcreview.domain.model import iter_attachments
 from zcreview.errors import UserError
-from zcreview.intake.package import find_packages, open_package
+from zcreview.intake.package_reader import find_packages, open_package
 from zcreview.intake.problems import PackageError, Problem, safe_text
 from zcreview.intake.validate import validate_package
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from zcreview.domain.model import Application
     from zcreview.domain.recognised import Evidence
     from zcreview.intake.package import Package
-    from zcreview.preview.worker import Runner
+    from zcreview.preview.runner import Runner
 
 EXIT_CLEAN, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 RATE_FROM = 10

@@ -21,7 +21,8 @@ from zcreview.domain.catalogue import Config
 from zcreview.domain.recognised import PageText, TextLine
 from zcreview.preview.failure import ErrorKind, PreviewError, contain
 from zcreview.preview.ocr import Recognised, engine_version
-from zcreview.preview.worker import OCR_TIMEOUT, ProcessRunner, Runner
+from zcreview.preview.runner import Runner
+from zcreview.preview.worker import OCR_TIMEOUT, ProcessRunner
 from zcreview.storage.applications import refresh_counts_of
 from zcreview.storage.recognised import (
     RecognisedDoc,

@@ -7,46 +7,28 @@ message in the pane; review goes on. Terminal graphics (kitty, sixel) are drawn 
 when the terminal said it can (asked at start-up, or forced by the user's setting) and the
 reviewer asks for pixels; half-blocks always work.
 
-Beside it: what it shows (`preview_types`), its text view with the evidence marked
-(`preview_reading`), and the terminal pixels drawn over it (`preview_graphics`).
+The pane is built in layers: its state (`preview_state`), drawing it (`preview_drawing`), and
+here the workers, navigation and terminal graphics. Beside it: what it shows
+(`preview_types`), its text view with the evidence marked (`preview_reading`), and the
+terminal pixels drawn over it (`preview_graphics`).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
 from textual import work
-from textual.geometry import Region as TextualRegion
 from textual.message import Message
-from textual.reactive import var
-from textual.strip import Strip
-from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from zcreview.domain.recognised import PageText
-from zcreview.preview.cache import Previewer, RenderedPage
-from zcreview.preview.cells import CellMode
+from zcreview.preview.cache import RenderedPage
 from zcreview.preview.graphics import Protocol
-from zcreview.preview.probe import DEFAULT_CELL
-from zcreview.screens import kinsoku
-from zcreview.screens.evidence_match import Finding, findings
-from zcreview.screens.text import clean, fit
+from zcreview.screens.evidence_match import findings
+from zcreview.screens.widgets.preview_drawing import PreviewDrawing
 from zcreview.screens.widgets.preview_graphics import PixelOverlay
-from zcreview.screens.widgets.preview_reading import ReadingStyles, TextState, reading_text
-from zcreview.screens.widgets.preview_types import (
-    VIEW_NAMES,
-    VIEWS,
-    ZOOMS,
-    Key,
-    PreviewTarget,
-    View,
-)
+from zcreview.screens.widgets.preview_state import PreviewState
+from zcreview.screens.widgets.preview_types import VIEWS, ZOOMS, Key, PreviewTarget
 from zcreview.storage.recognised import RecognisedDoc
 
 __all__ = ["PreviewPane", "PreviewTarget"]
@@ -55,7 +37,7 @@ _KEEP = 24
 """Rendered pages the pane keeps (each ≈ 30 KB of strips)."""
 
 
-class PreviewPane(Widget):
+class PreviewPane(PreviewDrawing):
     """Shows `target` (pushed down by the screen) at `page`, as an image or as its text."""
 
     DEFAULT_CSS = """
@@ -75,15 +57,6 @@ class PreviewPane(Widget):
         "preview-pane--error",
         "preview-pane--note",
     }
-
-    target: var[PreviewTarget | None] = var(None)
-    page: var[int] = var(0)
-    view: var[View] = var("image")
-    needles: var[tuple[str, ...]] = var(())
-    """Values of the field under the cursor, highlighted where the recognised text has them."""
-    zoom: var[int | None] = var(None)
-    pixels: var[bool] = var(False)
-    """Draw pages with the terminal's pixel protocol: only on request (300-800 KB a page)."""
 
     @dataclass
     class Shown(Message):
@@ -110,71 +83,10 @@ class PreviewPane(Widget):
         page: int
         doc: RecognisedDoc | None
 
-    def __init__(
-        self,
-        previewer: Previewer,
-        *,
-        mode: CellMode = "grey8",
-        protocol: Protocol = "none",
-        cell: tuple[int, int] = DEFAULT_CELL,
-        ascii_mode: bool = False,
-        recognised: Callable[[str], RecognisedDoc | None] | None = None,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.previewer = previewer
-        self.mode: CellMode = mode
-        self.protocol: Protocol = protocol
-        self.cell = cell
-        """A cell's (width, height) in pixels, as the terminal reported it."""
-        self._ascii = ascii_mode
-        self.result: RenderedPage | None = None
-        self._key: Key | None = None
-        self._kept: OrderedDict[Key, RenderedPage] = OrderedDict()
-        self._body: list[Strip] = []
-        self._overlay = PixelOverlay(protocol, cell)
-        self._recognised = recognised
-        self._docs: OrderedDict[str, RecognisedDoc] = OrderedDict()
-        """Recognised text of attachments read completely (OCR done): shown again without a
-        database read when the reviewer comes back to them."""
-        """Reads what is stored for an attachment; None: no recognition in this session."""
-        if recognised is not None:
-            self.set_reactive(PreviewPane.view, "both")
-        self.page_text: PageText | None = None
-        self.text_state: TextState = "off" if recognised is None else "pending"
-        self.text_error = ""
-        self.found: list[Finding] = []
-
-    # ----- state --------------------------------------------------------------------------
-
-    @property
-    def page_count(self) -> int:
-        return self.result.page_count if self.result is not None else 0
-
-    @property
-    def show_text(self) -> bool:
-        return self.view == "text"
-
-    def _body_size(self) -> tuple[int, int]:
-        """Cells for the page image: the whole body, or its upper part beside the text."""
-        width = max(1, self.size.width)
-        height = max(1, self.size.height - 2)
-        if self.view == "both":
-            height = max(4, min(height - 4, height * 2 // 5))
-        return width, height
-
-    def _current_key(self) -> Key | None:
-        if self.target is None or not self.display or self.size.width <= 0:
-            return None
-        width, height = self._body_size()
-        return (self.target.sha, self.page, width, height, self.mode, self.zoom)
-
     def watch_target(self, old: PreviewTarget | None, new: PreviewTarget | None) -> None:
         if old != new:
-            self.set_reactive(PreviewPane.page, 0)
-            self.set_reactive(PreviewPane.zoom, None)
+            self.set_reactive(PreviewState.page, 0)
+            self.set_reactive(PreviewState.zoom, None)
         self.reload_text()  # first: the page drawn next must not show the last file's text
         self._request()
 
@@ -393,139 +305,3 @@ class PreviewPane(Widget):
         # written after a sixel erase it, and a narrower sixel left half-blocks showing beside it.
         if self._overlay.accept(message.key, message.data):
             self._rebuild()
-
-    def _write_graphics(self) -> None:
-        self._overlay.write(self.app._driver, self.content_region, self._key)
-
-    def _clear_graphics(self) -> None:
-        self._overlay.clear(self.app._driver)
-
-    # ----- drawing ------------------------------------------------------------------------
-
-    def _styled(self, name: str) -> Style:
-        return self.get_component_rich_style(f"preview-pane--{name}", partial=True)
-
-    def _text_strips(self, text: Text, width: int) -> list[Strip]:
-        console = self.app.console
-        return [
-            Strip(list(line.render(console))).extend_cell_length(width).crop(0, width)
-            for line in kinsoku.wrap(text, console, width)
-        ]
-
-    def header_text(self) -> str:
-        """Page, kind and zoom first (they must stay visible), then the file name."""
-        if self.target is None:
-            return "没有附件"
-        sep = " | " if self._ascii else " · "
-        parts: list[str] = []
-        result = self.result
-        if result is None:
-            parts.append("载入中")
-        elif result.page_count:
-            parts.append(f"第 {result.page + 1}/{result.page_count} 页")
-            info = result.info
-            if info is not None and info.scanned:
-                parts.append("扫描件")
-            elif info is not None and info.has_text_layer:
-                parts.append("有文字层")
-        if self.zoom is not None:
-            parts.append(f"放大 {ZOOMS[self.zoom][0]}")
-        if self.view != "image":
-            parts.append(VIEW_NAMES[self.view])
-        parts.append(clean(self.target.name))
-        return sep.join(parts)
-
-    def _rebuild(self) -> None:
-        width = max(1, self.size.width)
-        height = max(1, self.size.height - 2)
-        body: list[Strip] = []
-        result = self.result
-        if self.target is None:
-            body = self._text_strips(
-                Text("光标所在条目没有附件。", style=self._styled("muted")), width
-            )
-        elif result is None:
-            body = self._text_strips(Text("正在生成预览", style=self._styled("muted")), width)
-            if self.view != "image":
-                body += self._reading(None, width)
-        elif result.error:
-            message = Text("无法预览：", style=self._styled("error"))
-            message.append(clean(result.error), self._styled("error"))
-            message.append("\n\n审核可以继续；需要时请申请人重新上传。", self._styled("muted"))
-            body = self._text_strips(message, width)
-        elif self.view == "text":
-            body = self._reading(result, width)
-        else:
-            image = (
-                [] if self._overlay.on else [Strip(line).crop(0, width) for line in result.lines]
-            )
-            if self.view == "both":
-                rows = self._body_size()[1]
-                image = image[:rows] + [Strip.blank(width)] * max(0, rows - len(image))
-                rule = Strip([Segment("-" * width if self._ascii else "─" * width)])
-                body = [
-                    *image,
-                    rule.apply_style(self._styled("muted")),
-                    *self._reading(result, width),
-                ]
-            else:
-                body = image
-        if len(body) > height:
-            body = body[:height]
-        self._body = body
-        overlay = self._overlay
-        shown = overlay.shows(self._key)
-        if overlay.on and overlay.drawn and shown and self.view != "text":
-            # The pixels are up: repaint the header and the text under the picture only. A
-            # repaint of the picture's cells erases a sixel, and drawing it again costs
-            # 300-800 KB (seconds over a slow link) on every move of the cursor.
-            rows = self._body_size()[1] if self.view == "both" else height
-            below = self.size.height - 1 - rows
-            self.refresh(
-                TextualRegion(0, 0, width, 1), TextualRegion(0, 1 + rows, width, max(0, below))
-            )
-        else:
-            self.refresh()
-            overlay.drawn = False
-            if overlay.on and shown and not overlay.pending:
-                overlay.pending = True
-                self.call_after_refresh(self._write_graphics)
-
-    def _reading(self, result: RenderedPage | None, width: int) -> list[Strip]:
-        """The page as text: recognised lines in reading order with the field's values marked."""
-        styles = ReadingStyles(self._styled("muted"), self._styled("note"), self._styled("error"))
-        text = reading_text(
-            result,
-            self.text_state,
-            self.page_text,
-            self.text_error,
-            self.found,
-            styles,
-            ascii_mode=self._ascii,
-        )
-        return self._text_strips(text, width) if text is not None else []
-
-    def _footer_text(self) -> Text:
-        result = self.result
-        if result is None:
-            return Text("")
-        if result.notes:
-            return Text(clean("；".join(result.notes)), style=self._styled("note"))
-        if result.info is not None and result.info.encrypted:
-            return Text("文件已加密", style=self._styled("note"))
-        return Text(", . 翻页  t 图像/文字  w 另存  z 放大  Z 还原", style=self._styled("muted"))
-
-    def render_line(self, y: int) -> Strip:
-        width = max(1, self.size.width)
-        base = self.rich_style
-        if y == 0:
-            style = base + self._styled("header")
-            return Strip([Segment(fit(self.header_text(), width), style)], width)
-        if y == self.size.height - 1:
-            footer = self._footer_text()
-            strips = self._text_strips(footer, width)
-            return (strips[0] if strips else Strip.blank(width)).apply_style(base)
-        row = y - 1
-        if row < len(self._body):
-            return self._body[row].extend_cell_length(width).apply_style(base)
-        return Strip.blank(width, base)

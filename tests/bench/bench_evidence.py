@@ -31,7 +31,7 @@ from zcreview.domain.checks import EVIDENCE_REGISTRY, Severity, run_all
 from zcreview.domain.model import iter_attachments
 from zcreview.domain.recognised import PageText, TextLine
 from zcreview.preview.document import open_document
-from zcreview.preview.worker import recognise_page
+from zcreview.preview.runner import recognise_page
 
 _READ = ("education.", "titles[0].", "assessments[", "continuing_education[", "achievements[")
 

@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from zcreview.domain.model import Application, iter_attachments
-from zcreview.intake.package import DEFAULT_LIMITS, Limits, Package, find_packages, open_package
+from zcreview.intake.package import Package
+from zcreview.intake.package_limits import DEFAULT_LIMITS, Limits
+from zcreview.intake.package_reader import find_packages, open_package
 from zcreview.intake.problems import WHOLE_FILE, PackageError, Problem, safe_text
 from zcreview.intake.validate import validate_package
 from zcreview.storage.applications import known_package_digests, record_revision

@@ -15,7 +15,8 @@ from zcreview.preview.document import DocInfo
 from zcreview.preview.failure import MSG_PAGE_RANGE, ErrorKind, PreviewError, contain
 from zcreview.preview.graphics import Protocol, encode_kitty, encode_sixel
 from zcreview.preview.page_text import PageText
-from zcreview.preview.worker import InlineRunner, ProcessRunner, Runner
+from zcreview.preview.runner import InlineRunner, Runner
+from zcreview.preview.worker import ProcessRunner
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

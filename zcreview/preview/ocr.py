@@ -1,9 +1,9 @@
 """Read the text of a page offline: a reliable PDF text layer, else OCR with RapidOCR's PP-OCR models.
 
-Runs inside the decoder worker processes (`zcreview.preview.worker`), so the engine's time and
-memory are bounded there and a crash of it never reaches the app. The models ship inside the
-`rapidocr` wheel: nothing is downloaded at run time. The engine is built once per process and
-uses one thread, so one worker costs one core.
+Runs inside the decoder worker processes (`zcreview.preview.decoder_process`), so the engine's
+time and memory are bounded there and a crash of it never reaches the app. The models ship
+inside the `rapidocr` wheel: nothing is downloaded at run time. The engine is built once per
+process and uses one thread, so one worker costs one core.
 
 Results are plain tuples (`RawLine`): the preview layer does not know the domain's types; the
 storage layer turns them into `zcreview.domain.recognised.PageText`.

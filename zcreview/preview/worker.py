@@ -18,49 +18,29 @@ import multiprocessing
 import os
 import sys
 import threading
-import warnings
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from PIL import Image
 
-from zcreview.preview.document import DocInfo, Document, open_document
-from zcreview.preview.failure import (
-    MAX_IMAGE_PIXELS,
-    MSG_TIMEOUT,
-    ErrorKind,
-    PreviewError,
-    contain,
-    quiet_pypdf_logger,
-)
+from zcreview.preview.decoder_process import worker_main
+from zcreview.preview.document import DocInfo
+from zcreview.preview.failure import MSG_TIMEOUT, ErrorKind, PreviewError, contain
 from zcreview.preview.images import PageRender
-from zcreview.preview.ocr import (
-    RENDER_PX,
-    TEXT_LAYER_ENGINE,
-    Recognised,
-    engine_version,
-    recognise_image,
-    text_layer_lines,
-    text_layer_reliable,
-)
-from zcreview.preview.ocr import warm_up as warm_up_ocr
+from zcreview.preview.ocr import Recognised
 from zcreview.preview.page_text import PageText
+from zcreview.preview.runner import WORKER_DOCS, DataSource
 
 DEFAULT_TIMEOUT: Final = 8.0
 OCR_TIMEOUT: Final = 60.0
 """A page's recognition: ~0.5–2 s on a busy core, the first one also loads the models."""
 # Address-space cap for a worker: the interpreter, pdfium and Pillow take ~0.5 GB of it.
 DEFAULT_MEMORY_LIMIT: Final = 2 * 1024 * 1024 * 1024
-# Documents a worker keeps open; the parent mirrors this to know when to resend the bytes.
-_WORKER_DOCS: Final = 4
 
 MSG_WORKER_DIED: Final = "解码进程意外退出，文件可能已损坏"
 MSG_WORKER_START: Final = "无法启动解码进程"
-
-DataSource = Callable[[], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,179 +53,6 @@ class PageResult:
     source: str = ""
     note: str | None = None
     error: PreviewError | None = None
-
-
-class Runner(Protocol):
-    """Where documents are opened and pages decoded: in this process or in workers."""
-
-    def open(self, sha: str, name: str, data: DataSource) -> DocInfo: ...
-
-    def page(
-        self, sha: str, name: str, data: DataSource, page: int, max_px: int, want_text: bool
-    ) -> tuple[PageRender, PageText | None]: ...
-
-    def recognise(self, sha: str, name: str, data: DataSource, page: int) -> Recognised: ...
-
-    def close(self) -> None: ...
-
-
-def recognise_page(doc: Document, page: int) -> Recognised:
-    """The page's text layer where it is reliable, else OCR of its image."""
-    if doc.kind == "pdf":
-        layer = doc.text(page)
-        if not layer.low_quality and text_layer_reliable(layer.text):
-            return Recognised("text-layer", TEXT_LAYER_ENGINE, text_layer_lines(layer.text))
-    render = doc.render_page(page, RENDER_PX)
-    return Recognised("ocr", engine_version(), recognise_image(render.image))
-
-
-class _DocCache:
-    """Open documents (or the error opening them), most recently used last."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._docs: OrderedDict[str, Document | PreviewError] = OrderedDict()
-
-    def get(self, sha: str) -> Document | PreviewError | None:
-        doc = self._docs.get(sha)
-        if doc is not None:
-            self._docs.move_to_end(sha)
-        return doc
-
-    def open(self, sha: str, name: str, data: bytes) -> Document:
-        try:
-            doc: Document | PreviewError = open_document(data, name)
-        except Exception as exc:
-            doc = contain(exc)
-        self._docs[sha] = doc
-        while len(self._docs) > self._size:
-            _, old = self._docs.popitem(last=False)
-            if isinstance(old, Document):
-                old.close()
-        if isinstance(doc, PreviewError):
-            raise doc
-        return doc
-
-    def close(self) -> None:
-        for doc in self._docs.values():
-            if isinstance(doc, Document):
-                doc.close()
-        self._docs.clear()
-
-
-def _page_of(
-    doc: Document, page: int, max_px: int, want_text: bool
-) -> tuple[PageRender, PageText | None]:
-    render = doc.render_page(page, max_px)
-    text = doc.text(page) if want_text else None
-    return render, text
-
-
-class InlineRunner:
-    """Decode in the calling thread: fast and simple, but nothing bounds time or memory."""
-
-    def __init__(self, docs: int = _WORKER_DOCS) -> None:
-        self._docs = _DocCache(docs)
-        # Documents are not thread-safe; callers may be several worker threads.
-        self._lock = threading.Lock()
-
-    def _doc(self, sha: str, name: str, data: DataSource) -> Document:
-        cached = self._docs.get(sha)
-        if isinstance(cached, PreviewError):
-            raise cached
-        return cached if cached is not None else self._docs.open(sha, name, data())
-
-    def open(self, sha: str, name: str, data: DataSource) -> DocInfo:
-        with self._lock:
-            return self._doc(sha, name, data).info
-
-    def page(
-        self, sha: str, name: str, data: DataSource, page: int, max_px: int, want_text: bool
-    ) -> tuple[PageRender, PageText | None]:
-        with self._lock:
-            try:
-                return _page_of(self._doc(sha, name, data), page, max_px, want_text)
-            except Exception as exc:
-                raise contain(exc) from exc
-
-    def recognise(self, sha: str, name: str, data: DataSource, page: int) -> Recognised:
-        with self._lock:
-            try:
-                return recognise_page(self._doc(sha, name, data), page)
-            except Exception as exc:
-                raise contain(exc) from exc
-
-    def close(self) -> None:
-        with self._lock:
-            self._docs.close()
-
-
-# --- the worker process ------------------------------------------------------------------------
-
-
-def _limit_memory(limit: int) -> None:
-    try:
-        import resource  # POSIX only, hence imported here
-
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, ValueError, OSError):
-        pass  # not enforceable here (Windows, macOS); the timeout still bounds the worker
-
-
-def _handle(request: tuple[Any, ...], docs: _DocCache) -> tuple[Any, ...]:
-    op, sha, name, data = request[0], request[1], request[2], request[3]
-    if op == "ping":
-        return ("ok", None)
-    if op == "warm-ocr":
-        warm_up_ocr()
-        return ("ok", None)
-    cached = docs.get(sha)
-    if cached is None:
-        if data is None:
-            return ("need-data",)
-        cached = docs.open(sha, name, data)
-    if isinstance(cached, PreviewError):
-        raise cached
-    if op == "open":
-        return ("ok", cached.info)
-    if op == "ocr":
-        return ("ok", recognise_page(cached, request[4]))
-    page, max_px, want_text = request[4], request[5], request[6]
-    render, text = _page_of(cached, page, max_px, want_text)
-    return ("ok", (render, text, cached.info))
-
-
-def worker_main(conn: Connection, memory_limit: int) -> None:
-    """Serve open/page requests on ``conn`` until the parent goes away."""
-    _limit_memory(memory_limit)
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-    quiet_pypdf_logger()
-    # Pillow and pypdf warn through `warnings`; nobody reads a worker's stderr.
-    warnings.simplefilter("ignore")
-    docs = _DocCache(_WORKER_DOCS)
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            reply = _handle(request, docs)
-        except BaseException as exc:  # the worker must answer whatever happened
-            if isinstance(exc, KeyboardInterrupt | SystemExit):
-                return
-            reply = ("error", contain(exc))
-        try:
-            conn.send(reply)
-        except (BrokenPipeError, EOFError, ConnectionError):
-            return  # the parent is gone (killed): leave quietly, not with a traceback
-        except Exception as exc:  # an unpicklable result: report instead of going silent
-            try:
-                conn.send(("error", contain(exc)))
-            except OSError:
-                return
 
 
 _tracker_lock = threading.Lock()
@@ -350,7 +157,7 @@ class _Worker:
             reply = self._exchange((op, sha, name, data(), *args), timeout)
         self.recent[sha] = None
         self.recent.move_to_end(sha)
-        while len(self.recent) > _WORKER_DOCS:
+        while len(self.recent) > WORKER_DOCS:
             self.recent.popitem(last=False)
         if reply[0] == "error":
             error = reply[1]
