@@ -197,7 +197,7 @@ def _open(args: argparse.Namespace) -> int:
         settings = resolve_settings(args)
         if graphics is None:  # the file is not readable TOML: validation names the problem
             graphics = _ask_terminal_graphics(settings.graphics, settings.home)
-        ctx = open_context(settings=settings)
+        ctx = open_context(settings=settings, deferred=True)
         from zcreview.screens.app import run_app  # Textual is loaded only here
     except BaseException:
         if graphics is not None:
