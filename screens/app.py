@@ -199,9 +199,14 @@ class ZcReviewApp(App[int]):
 
     # ----- start-up -----------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[Any]:
+        # The queue is the app's first screen rather than one pushed over Textual's default:
+        # a screen pushed while the app starts is composed inside its start-up batch, and the
+        # frame drawn there is never written, so the terminal waited for a second one.
+        return QueueScreen(self.store, ascii_mode=self.ascii_mode)
+
     def on_mount(self) -> None:
         self.sub_title = "载入中"
-        self.push_screen(QueueScreen(self.store, ascii_mode=self.ascii_mode))
         self._identify()
         self.sync.attach(self, self._show_identity, self._reload_queue)
 

@@ -181,10 +181,6 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
 
     def on_mount(self) -> None:
         self._show_status()
-        # Textual composes a screen pushed while the app starts before it may write to the
-        # terminal, and drops that first frame; the next one carries only what changed since.
-        # Marked again, the status line is in the first frame the terminal shows.
-        self.call_after_refresh(self.query_one("#status").refresh)
         if self._ascii:
             use_ascii_scrollbars(self)
         for name in ("reviewer", "identified"):
