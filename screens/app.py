@@ -28,7 +28,7 @@ from zcreview.screens.text import ascii_symbols, clean
 from zcreview.screens.widgets.ascii import AsciiScrollBarRender
 from zcreview.screens.workstation import is_top
 from zcreview.settings import Settings
-from zcreview.storage import office
+from zcreview.storage.identity import office_identity
 from zcreview.storage.store import Store
 
 if TYPE_CHECKING:
@@ -208,9 +208,14 @@ class ZcReviewApp(App[int]):
 
     # ----- start-up -----------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[Any]:
+        # The queue is the app's first screen rather than one pushed over Textual's default:
+        # a screen pushed while the app starts is composed inside its start-up batch, and the
+        # frame drawn there is never written, so the terminal waited for a second one.
+        return QueueScreen(self.store, ascii_mode=self.ascii_mode)
+
     def on_mount(self) -> None:
         self.sub_title = "载入中"
-        self.push_screen(QueueScreen(self.store, ascii_mode=self.ascii_mode))
         self._identify()
         self.sync.attach(self, self._show_identity, self._reload_queue)
 
@@ -220,16 +225,32 @@ class ZcReviewApp(App[int]):
         # first paint. What was loaded stays (frozen, never scanned again); collection resumes.
         gc.freeze()
         gc.enable()
+        self._open_store()
+
+    @work(thread=True, exclusive=True, group="store")
+    def _open_store(self) -> None:
+        """Open the database engine (SQLAlchemy, the schema check) now that the queue is on
+        screen, so the first review does not wait for it; the queue read without it."""
+        try:
+            _ = self.store.engine
+        except Exception as exc:  # any failure: the reviewer is told, the queue stays usable
+            self.call_from_thread(
+                self.notify,
+                f"无法打开办公数据库：{exc}",
+                title="数据库",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
 
     def on_unmount(self) -> None:
         self.sync.close()
 
     @work(thread=True, exclusive=True, group="identity")
     def _identify(self) -> None:
-        with self.store.session() as session:
-            me = office.get_self(session=session)
-            names = [r.name for r in office.list_reviewers(session=session)]
-        self.post_message(self._Identity(me.name if me is not None else "", names))
+        with self.store.reading() as session:
+            found = office_identity(session=session)
+        self.post_message(self._Identity(found.office, found.reviewers))
 
     def on_zc_review_app__identity(self, message: _Identity) -> None:
         self.office_name = clean(message.office)

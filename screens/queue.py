@@ -21,7 +21,7 @@ from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.queue_passing import QueuePassing
 from zcreview.screens.saved_filters import SavedFiltersActions, describe
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
-from zcreview.screens.widgets.queue_list import QueueList
+from zcreview.screens.widgets.queue_list import QueueList, first_window
 from zcreview.screens.widgets.queue_rows import SORT_LABELS, SORT_ORDER
 from zcreview.screens.widgets.queue_tree import QueueTree, Selection
 from zcreview.screens.widgets.quiet_footer import QuietFooter
@@ -159,18 +159,24 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
         as soon as both are there, so one Enter is always enough."""
 
     def compose(self) -> ComposeResult:
+        # The first screenful is read here when the office can answer at once: the first
+        # frame then holds the rows and the status line, instead of a "loading" frame and a
+        # second full one a worker's round trip later.
+        first = first_window(self._store, self.queue_filter, self.app.size.height)
+        if first is not None:
+            self._position = (0, first[1])
         yield Header(icon="")
         with Horizontal(id="queue-body"):
             yield QueueTree(self._store, ascii_mode=self._ascii, id="queue-tree")
             with Vertical(id="queue-main"):
-                yield QueueList(self._store, ascii_mode=self._ascii, id="queue-list").data_bind(
-                    QueueScreen.queue_filter
-                )
+                yield QueueList(
+                    self._store, ascii_mode=self._ascii, first=first, id="queue-list"
+                ).data_bind(QueueScreen.queue_filter)
                 yield SearchBox(
                     placeholder="搜索 姓名 / 拼音首字母 / 单位 / 身份证号（回车保留，Esc 清除）",
                     id="search",
                 )
-        yield Static(id="status")
+        yield Static(self._list_status(marked=0), id="status")
         yield QuietFooter()
 
     def on_mount(self) -> None:
@@ -302,6 +308,9 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
             # In the tree, the status line carries the full per-state counts of the node.
             self._set_status(Text(tree.describe(node.data)))
             return
+        self._set_status(self._list_status(len(self.query_one(QueueList).marked)))
+
+    def _list_status(self, marked: int) -> Text:
         index, total = self._position
         flt = self.queue_filter
         sep = " | " if self._ascii else " · "
@@ -316,7 +325,6 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
             parts.append(f"搜索：{flt.search}")
         if flt.due_by is not None:
             parts.append(f"期限：{flt.due_by:%m-%d} 前到期")
-        marked = len(self.query_one(QueueList).marked)
         if marked:
             parts.append(f"已标记 {marked} 份（a 通过，Esc 清除）")
         arrow = (
@@ -324,7 +332,7 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
         )
         parts.append(f"排序：{SORT_LABELS.get(flt.sort, flt.sort)}{arrow}")
         # Text, not markup: the search string is what the reviewer typed.
-        self._set_status(Text(sep.join(parts)))
+        return Text(sep.join(parts))
 
     def _set_status(self, text: Text) -> None:
         # No layout pass: the line is one row high whatever it says, and a layout pass would
@@ -332,7 +340,8 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
         self.query_one("#status", Static).update(text, layout=False)
 
     def watch_queue_filter(self) -> None:
-        self._show_status()
+        if self.query(QueueTree):  # not while composing: `compose` reads the filter first
+            self._show_status()
 
     # ----- actions ------------------------------------------------------------------------
 
@@ -367,7 +376,7 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
 
         if not is_initials_query(text):
             return
-        with self._store.session() as session:
+        with self._store.reading() as session:
             names = queue_db.distinct_names(session=session)
         found = [n for n in names if matches_initials(n, text)][: queue_db.MAX_INITIALS_NAMES]
         self.post_message(self._Initials(text, frozenset(found)))

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zcreview.settings import Settings
+from zcreview.storage.clock import utcnow
 from zcreview.storage.store import Store
-from zcreview.storage.tables import utcnow
 
 # The app builds these services before its first paint; what they use (review storage, the
 # previewer, OCR, the catalogue) loads on first use instead.

@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.signal import Signal
 
 from zcreview.settings import Settings
+from zcreview.storage.clock import utcnow
 from zcreview.storage.store import Store
-from zcreview.storage.tables import utcnow
 
 # The sync stack (protocol models, catalogue, outbox) costs ~0.4 s to import: it is loaded only
 # when the office has a [sync] table, and only after the first paint.

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from zcreview.storage import tables
+from zcreview.storage.schema_versions import KNOWN_VERSIONS, LATEST_VERSION
 
 
 @dataclass(frozen=True)
@@ -36,18 +37,8 @@ MIGRATIONS: list[Migration] = [
         create_tables(*tables.V1_TABLES),
     ),
 ]
-"""Version numbers by area: 1 foundation; 2–9 review (13: audit anchors); 10–19 sync and hub
+"""Version numbers by area (every one also in `schema_versions.KNOWN_VERSIONS`): 1 foundation; 2–9 review (13: audit anchors); 10–19 sync and hub
 (15: recognised text, 16: intake notes, 19: bundle encryption and transports per direction)."""
-
-KNOWN_VERSIONS: frozenset[int] = frozenset({1, 2, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19})
-"""Every version any area registers (a test checks it against the registered list).
-
-A database holding exactly these is opened with one query and without importing the review and
-sync table modules (about 0.2 s of start-up); add each new migration here. Areas number their
-migrations apart, so a branch may add a lower number than one already applied: `migrate`
-applies every registered migration a database has not recorded, not only the higher ones."""
-
-LATEST_VERSION = max(KNOWN_VERSIONS)
 
 
 def register(migration: Migration) -> None:

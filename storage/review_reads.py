@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, select
 
 from zcreview.domain.corrections import CorrectionItem, CorrectionNotice, to_local
@@ -14,6 +15,7 @@ from zcreview.domain.workflow import State
 from zcreview.storage.applications import load_revision
 from zcreview.storage.claims import resume_state
 from zcreview.storage.notices import last_return, load_notice
+from zcreview.storage.plain_sql import driver_params
 from zcreview.storage.queue import QueueFilter
 from zcreview.storage.review_results import DecisionListRow, ResubmissionContext
 from zcreview.storage.review_tables import CorrectionItemRow, DecisionRow, ReturnRow
@@ -92,9 +94,10 @@ def history(app_id: str, *, session: Session) -> list[DecisionRow]:
 
 def decision_list(flt: QueueFilter, *, session: Session) -> list[DecisionListRow]:
     """The 一览表 of a selection: each application with its last decision and return reasons."""
+    where, params = flt.where()
     apps = session.exec(
         select(ApplicationRow)
-        .where(*flt.conditions())
+        .where(sql_text(where).bindparams(**driver_params(session, params)))
         .order_by(col(ApplicationRow.unit), col(ApplicationRow.name), col(ApplicationRow.id))
     ).all()
     ids = [a.id for a in apps]

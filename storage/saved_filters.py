@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
-from zcreview.storage.tables import SettingRow
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 _PREFIX = "saved_filters:"
 MAX_NAME = 30
@@ -56,6 +55,8 @@ def _key(reviewer: str) -> str:
 
 def saved_filters(reviewer: str, *, session: Session) -> list[SavedFilter]:
     """The reviewer's saved filters in the order they were saved."""
+    from zcreview.storage.tables import SettingRow  # the ORM loads after the first paint
+
     row = session.get(SettingRow, _key(reviewer))
     if row is None:
         return []
@@ -73,6 +74,8 @@ def saved_filters(reviewer: str, *, session: Session) -> list[SavedFilter]:
 
 
 def _write(reviewer: str, filters: list[SavedFilter], session: Session) -> None:
+    from zcreview.storage.tables import SettingRow
+
     value = json.dumps({f.name: f.to_json() for f in filters}, ensure_ascii=False)
     row = session.get(SettingRow, _key(reviewer))
     if row is None:

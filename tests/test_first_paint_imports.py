@@ -45,6 +45,11 @@ LATER = (
     "PIL",
     "httpx",
     "starlette",
+    # The ORM and the settings validator: the first page is read with the standard sqlite3
+    # module, and the settings checked last time are reused while the file is unchanged.
+    "sqlalchemy",
+    "sqlmodel",
+    "pydantic",
 )
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from zcreview.settings import SettingsError, SettingsFile, load_settings
+from zcreview.settings import SettingsError, load_settings
+from zcreview.settings.file_format import SettingsFile
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -113,3 +114,78 @@ def test_a_bad_settings_file_stops_the_workstation_before_it_opens(
         prog.close()
     assert expected in out and str(home / "settings.toml") in out, out
     assert "\x1b[?1049h" not in out and "Traceback" not in out, out
+
+
+def _load_in_fresh_process(home: Path) -> dict[str, object]:
+    """load_settings in a new interpreter: the values and whether pydantic was imported."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from zcreview.settings import load_settings\n"
+        f"s = load_settings(Path({str(home)!r}))\n"
+        "print(json.dumps({'validator': 'pydantic' in sys.modules, 'color': s.color_system,"
+        " 'ascii': s.ascii_mode, 'keys': s.keys, 'sync': s.extra.get('sync')}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+SETTINGS_TEXT = """
+[ui]
+color_system = "standard"
+ascii = true
+
+[sync]
+transport = "folder"
+folder = "/media/usb"
+
+[keys]
+"queue.pass" = "p"
+"""
+
+
+def test_an_unchanged_file_is_not_validated_again(tmp_path: Path) -> None:
+    home = tmp_path / "office"
+    _write(home, SETTINGS_TEXT)
+    first = _load_in_fresh_process(home)
+    again = _load_in_fresh_process(home)
+    assert first["validator"] is True and again["validator"] is False
+    assert {k: v for k, v in first.items() if k != "validator"} == {
+        k: v for k, v in again.items() if k != "validator"
+    }
+    assert again["color"] == "standard" and again["ascii"] is True
+    assert again["keys"] == {"queue.pass": "p"}
+    assert again["sync"] == {"transport": "folder", "folder": "/media/usb", "interval": 120}
+
+
+def test_a_changed_file_is_validated_again(tmp_path: Path) -> None:
+    home = tmp_path / "office"
+    _write(home, SETTINGS_TEXT)
+    load_settings(home)
+    _write(home, SETTINGS_TEXT + '\n[display]\ntheme = "dark"\n')
+    with pytest.raises(SettingsError, match="display"):
+        load_settings(home)
+
+
+def test_a_damaged_checked_copy_is_validated_again(tmp_path: Path) -> None:
+    import json
+
+    from zcreview.settings import CHECKED_FILE
+
+    home = tmp_path / "office"
+    _write(home, SETTINGS_TEXT)
+    load_settings(home)
+    checked = home / CHECKED_FILE
+    data = json.loads(checked.read_text(encoding="utf-8"))
+    data["values"]["ui"]["color_system"] = "plaid"
+    checked.write_text(json.dumps(data), encoding="utf-8")
+    assert load_settings(home).color_system == "standard"
+    checked.write_text("{not json", encoding="utf-8")
+    assert load_settings(home).ascii_mode is True

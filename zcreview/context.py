@@ -44,19 +44,21 @@ def open_context(
     home: Path | None = None,
     db_url: str | None = None,
     settings: Settings | None = None,
+    deferred: bool = False,
 ) -> Context:
     """Open the store of `settings` (else resolved from `args`/`home`/`db_url`), migrating it.
 
+    `deferred`: a current SQLite database is only checked, and its engine opens on first use
+    (`zcreview.storage.store.deferred_store`; the workstation paints its queue first).
     Raises UserError when the settings or the database cannot be used.
     """
-    # Imported here, not at the top: the workstation resolves its settings before SQLAlchemy
-    # loads.
-    from zcreview.storage.store import open_store
+    from zcreview.storage.store import deferred_store, open_store
 
     if settings is None:
         settings = resolve_settings(args, home=home, db_url=db_url)
     try:
-        store = open_store(settings.home, settings.db_url)
+        opener = deferred_store if deferred else open_store
+        store = opener(settings.home, settings.db_url)
     except Exception as exc:  # database unreachable, bad URL, schema too new
         raise UserError(f"无法打开办公数据库 ({settings.db_url or settings.home}): {exc}") from exc
     return Context(settings=settings, store=store)

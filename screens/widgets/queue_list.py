@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 from zcreview.screens.text import fit
 from zcreview.screens.widgets.queue_rows import Column, RowPainter, empty_message
 from zcreview.storage import queue as queue_db
+from zcreview.storage.plain_sql import Reader
 from zcreview.storage.queue import QueueFilter, QueueRow
 from zcreview.storage.store import Store
 
@@ -120,12 +121,15 @@ class QueueList(RowPainter, can_focus=True):
         store: Store,
         *,
         ascii_mode: bool = False,
+        first: FirstWindow | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """`first`: the first screenful already read (`first_window`), shown at mount."""
         super().__init__(name=name, id=id, classes=classes)
         self._store = store
+        self._first = first
         self._ascii = ascii_mode
         self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
         self._shown: QueueFilter | None = None  # filter of the rows on screen
@@ -178,7 +182,12 @@ class QueueList(RowPainter, can_focus=True):
         self._start_count(new, keep=self.current if same_rows else None)
 
     def on_mount(self) -> None:
-        self._start_count(self.queue_filter, keep=None)
+        first, self._first = self._first, None
+        if first is None or first[0] != self.queue_filter:
+            self._start_count(self.queue_filter, keep=None)
+            return
+        _, total, pages = first
+        self.on_queue_list__loaded(self._Loaded(-1, self.queue_filter, total, pages, 0, None))
 
     def _start_count(self, flt: QueueFilter, keep: QueueRow | None) -> None:
         self._count_worker(
@@ -193,7 +202,7 @@ class QueueList(RowPainter, can_focus=True):
         self, flt: QueueFilter, keep_id: str | None, height: int, started_at: int | None
     ) -> None:
         worker = get_current_worker()
-        with self._store.session() as session:
+        with self._store.reading() as session:
             total = queue_db.count(flt, session=session)
             cursor = 0
             if keep_id is not None:
@@ -227,7 +236,7 @@ class QueueList(RowPainter, can_focus=True):
 
     @work(thread=True, exclusive=False, group="queue-pages")
     def _page_worker(self, generation: int, flt: QueueFilter, pages: list[int]) -> None:
-        with self._store.session() as session:
+        with self._store.reading() as session:
             loaded = {
                 p: queue_db.page(flt, p * PAGE_SIZE, PAGE_SIZE, session=session) for p in pages
             }
@@ -424,3 +433,22 @@ def _pages_for(first: int, last: int, total: int) -> list[int]:
     first = max(0, first)
     last = min(total - 1, max(first, last))
     return list(range(first // PAGE_SIZE, last // PAGE_SIZE + 1))
+
+
+FirstWindow = tuple[QueueFilter, int, dict[int, list[QueueRow]]]
+"""A filter, its count and the pages of its first screenful."""
+
+
+def first_window(store: Store, flt: QueueFilter, height: int) -> FirstWindow | None:
+    """The first screenful of `flt` read now, when the store can answer at once
+    (`Store.read_at_once`); None leaves it to the list's worker."""
+
+    def read(reader: Reader) -> FirstWindow:
+        total = queue_db.count(flt, session=reader)
+        pages = {
+            p: queue_db.page(flt, p * PAGE_SIZE, PAGE_SIZE, session=reader)
+            for p in _pages_for(0, height, total)
+        }
+        return flt, total, pages
+
+    return store.read_at_once(read)

@@ -144,7 +144,7 @@ class QueueTree(Tree[Selection]):
     @work(thread=True, exclusive=True, group="queue-tree")
     def reload(self) -> None:
         """Count again in a worker; the tree is rebuilt when the counts arrive."""
-        with self._store.session() as session:
+        with self._store.reading() as session:
             counts = queue_db.tree_counts(session=session)
         self.post_message(self._Counts(counts))
 

@@ -1,50 +1,17 @@
-"""Where an office lives (home, database URL), its display preferences and how it syncs.
-
-`settings.toml` in the office home is validated against `SettingsFile` (pydantic): every key is
-known, and an unknown key or table is an error naming the file and the key, so a misspelt setting
-never silently falls back to a default.
+"""The format of `settings.toml`, validated with pydantic: every key is known, and an unknown key
+or table is an error naming the file and the key, so a misspelt setting never silently falls
+back to a default. `zcreview.settings` resolves a run's settings from it.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from zcreview.office_home import SETTINGS_FILE, default_home, resolve_home
-
-__all__ = ["SETTINGS_FILE", "Settings", "SettingsError", "default_home", "load_settings"]
-
-ColorSystem = Literal["auto", "standard", "256", "truecolor", "none"]
-Graphics = Literal["auto", "kitty", "sixel", "none"]
-
-
-class SettingsError(ValueError):
-    """A settings file that cannot be used; the message names the file and the problem."""
-
-
-@dataclass
-class Settings:
-    """Resolved settings of one run. Precedence: command line > environment > file > default."""
-
-    home: Path
-    db_url: str | None = None
-    color_system: ColorSystem = "256"
-    ascii_mode: bool = False
-    mouse: bool = False
-    graphics: Graphics = "auto"
-    reviewer: str | None = None
-    keys: dict[str, str] = field(default_factory=dict)
-    """Binding id → keys (`[keys]`), checked against the workstation's bindings when it opens."""
-    extra: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def settings_path(self) -> Path:
-        return self.home / SETTINGS_FILE
+from zcreview.settings import ColorSystem, Graphics, SettingsError
 
 
 class _Section(BaseModel):
@@ -128,37 +95,28 @@ def read_settings_file(path: Path) -> SettingsFile:
         SettingsError: not TOML, an unknown key or table, or a value of the wrong kind; the
             message names the file and the key.
     """
+    return validate_settings_text(path, read_settings_text(path))
+
+
+def read_settings_text(path: Path) -> str | None:
+    """The file's text, None when there is no file; SettingsError when it is not UTF-8."""
     if not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: 不是有效的 TOML: {exc}") from exc
+
+
+def validate_settings_text(path: Path, text: str | None) -> SettingsFile:
+    """`text` (the file's content, None when there is none) validated as `path`."""
+    if text is None:
         return SettingsFile()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: 不是有效的 TOML: {exc}") from exc
     try:
         return SettingsFile.model_validate(data)
     except ValidationError as exc:
         raise SettingsError(_problem_text(path, exc)) from None
-
-
-def load_settings(home: Path | None = None, db_url: str | None = None) -> Settings:
-    """Resolve settings for `home` (or the default home), reading `home/settings.toml` if present."""
-    home = resolve_home(home)
-    path = home / SETTINGS_FILE
-    file = read_settings_file(path)
-    ui = file.ui
-    s = Settings(home=home)
-    s.db_url = db_url or os.environ.get("ZCREVIEW_DB") or file.db_url
-    color = os.environ.get("ZCREVIEW_COLOR") or ui.color_system
-    if os.environ.get("NO_COLOR"):
-        color = "none"
-    if color not in ("auto", "standard", "256", "truecolor", "none"):
-        raise SettingsError(f"ZCREVIEW_COLOR 不能是 {color!r}")
-    s.color_system = color  # type: ignore[assignment]
-    s.ascii_mode = bool(os.environ.get("ZCREVIEW_ASCII")) or ui.ascii
-    s.mouse = ui.mouse
-    s.graphics = ui.graphics
-    s.reviewer = os.environ.get("ZCREVIEW_REVIEWER") or ui.reviewer
-    s.keys = dict(file.keys)
-    if file.sync is not None:
-        s.extra = {"sync": file.sync.model_dump(exclude_none=True)}
-    return s
