@@ -16,6 +16,7 @@ FIRST_PAINT = (
     "zcreview.cli",
     "zcreview.context",
     "zcreview.screens.app",
+    "zcreview.screens.launch",
     "zcreview.screens.review_services",
     "zcreview.preview.probe",
 )

@@ -17,9 +17,10 @@ from textual.widgets._toggle_button import ToggleButton
 from tests import tui_data
 from tests.pilot_helpers import screen_text, settle, workstation_app
 from zcreview.domain.model import SECTIONS
-from zcreview.screens.app import ZcReviewApp, configure_textual
+from zcreview.screens.app import ZcReviewApp
 from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.detail import DetailScreen
+from zcreview.screens.launch import configure_textual
 from zcreview.screens.reviewer_picker import ReviewerPicker
 from zcreview.screens.state_filter import StateFilterScreen
 from zcreview.screens.widgets.queue_list import QueueList

@@ -187,7 +187,7 @@ def _open(args: argparse.Namespace) -> int:
     from zcreview.context import open_context, resolve_settings
 
     ctx = open_context(settings=resolve_settings(args), deferred=True)
-    from zcreview.screens.app import run_app  # Textual is loaded only here
+    from zcreview.screens.launch import run_app  # Textual is loaded only here
 
     return int(run_app(ctx, reviewer=getattr(args, "reviewer", None)))
 

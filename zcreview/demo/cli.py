@@ -100,7 +100,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _write_planted(ctx.settings.home, summary.planted)
         if getattr(args, "no_ui", False):
             return 0
-        from zcreview.screens.app import run_app  # Textual is loaded only here
+        from zcreview.screens.launch import run_app  # Textual is loaded only here
 
         return int(run_app(ctx))
     finally:
