@@ -19,10 +19,11 @@ from textual.widgets import Header, Static
 from zcreview.domain.workflow import STATE_ORDER
 from zcreview.screens.confirm import ConfirmScreen
 from zcreview.screens.queue_passing import QueuePassing
+from zcreview.screens.queue_status import queue_status
 from zcreview.screens.saved_filters import SavedFiltersActions, describe
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 from zcreview.screens.widgets.queue_list import QueueList, first_window
-from zcreview.screens.widgets.queue_rows import SORT_LABELS, SORT_ORDER
+from zcreview.screens.widgets.queue_rows import SORT_ORDER
 from zcreview.screens.widgets.queue_tree import QueueTree, Selection
 from zcreview.screens.widgets.quiet_footer import QuietFooter
 from zcreview.screens.widgets.search_box import SearchBox
@@ -312,27 +313,7 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
 
     def _list_status(self, marked: int) -> Text:
         index, total = self._position
-        flt = self.queue_filter
-        sep = " | " if self._ascii else " · "
-        parts = [f"第 {index + 1 if total else 0} / {total} 条"]
-        scope = [str(flt.year) + "年度" if flt.year else "", flt.level or "", flt.series or ""]
-        parts.append(" ".join(p for p in scope if p) or "全部")
-        if flt.states:
-            parts.append(
-                "状态：" + "、".join(s.value for s in STATE_ORDER if s.value in flt.states)
-            )
-        if flt.search:
-            parts.append(f"搜索：{flt.search}")
-        if flt.due_by is not None:
-            parts.append(f"期限：{flt.due_by:%m-%d} 前到期")
-        if marked:
-            parts.append(f"已标记 {marked} 份（a 通过，Esc 清除）")
-        arrow = (
-            ("v" if flt.descending else "^") if self._ascii else ("↓" if flt.descending else "↑")
-        )
-        parts.append(f"排序：{SORT_LABELS.get(flt.sort, flt.sort)}{arrow}")
-        # Text, not markup: the search string is what the reviewer typed.
-        return Text(sep.join(parts))
+        return queue_status(self.queue_filter, index, total, marked, ascii_mode=self._ascii)
 
     def _set_status(self, text: Text) -> None:
         # No layout pass: the line is one row high whatever it says, and a layout pass would
