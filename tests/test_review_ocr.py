@@ -15,6 +15,8 @@ from tests.pilot_helpers import NARROW, WIDE, open_review, screen_text, settle
 from tests.review_helpers import Clock
 from tests.review_screen_data import add_application, new_office, review_app
 from zcreview.domain.model import Application
+from zcreview.preview.probe import TerminalGraphics
+from zcreview.screens.app import ZcReviewApp
 from zcreview.screens.review import ReviewScreen
 from zcreview.screens.review_services import ReviewServices
 from zcreview.screens.widgets.field_list import FieldList
@@ -167,28 +169,12 @@ async def test_pixels_stay_while_the_cursor_moves_within_the_record(office: Stor
     """Sixel over the picture box: drawn once after the half-blocks are blanked, not drawn again
     (300-800 KB) when only the text under it changes, erased by leaving the attachment, drawn
     again on coming back."""
-    from zcreview.preview.probe import TerminalGraphics
-
     app = review_app(office)
-    services = ReviewServices(
-        office,
-        Settings(home=office.home),
-        clock=Clock(),
-        isolate_previews=False,
-        terminal=TerminalGraphics("sixel", (8, 15), "probe", "XTerm(379)"),
+    app.services = _services_drawing(
+        office, TerminalGraphics("sixel", (8, 15), "probe", "XTerm(379)")
     )
-    app.services = services
     async with app.run_test(size=WIDE) as pilot:
-        written: list[str] = []
-        driver = app._driver
-        assert driver is not None
-        real_write = driver.write
-
-        def record(data: str) -> None:
-            written.append(data)
-            real_write(data)
-
-        driver.write = record  # type: ignore[method-assign]
+        written = _recorded_writes(app)
         screen = await open_at_certificate(pilot)
         pane = screen.query_one(PreviewPane)
 
@@ -220,29 +206,12 @@ async def test_pixels_stay_while_the_cursor_moves_within_the_record(office: Stor
 async def test_an_answer_after_the_review_opened_offers_pixels(office: Store) -> None:
     """The terminal answers the graphics question after the review opened with half-blocks
     (nothing cached for it): the open preview takes the answer up, and pixels come on request."""
-    from zcreview.preview.probe import TerminalGraphics
     from zcreview.screens.terminal_driver import TerminalAnswered
 
     app = review_app(office)
-    services = ReviewServices(
-        office,
-        Settings(home=office.home),
-        clock=Clock(),
-        isolate_previews=False,
-        terminal=TerminalGraphics(),
-    )
-    app.services = services
+    app.services = services = _services_drawing(office, TerminalGraphics())
     async with app.run_test(size=WIDE) as pilot:
-        written: list[str] = []
-        driver = app._driver
-        assert driver is not None
-        real_write = driver.write
-
-        def record(data: str) -> None:
-            written.append(data)
-            real_write(data)
-
-        driver.write = record  # type: ignore[method-assign]
+        written = _recorded_writes(app)
         screen = await open_at_certificate(pilot)
         pane = screen.query_one(PreviewPane)
         assert pane.protocol == "none" and not screen.check_action("pixels", ())
@@ -302,3 +271,25 @@ async def test_a_field_without_a_scan_of_its_own_shows_the_scan_its_check_quotes
         services.close()
     finally:
         store.dispose()
+
+
+def _services_drawing(office: Store, terminal: TerminalGraphics) -> ReviewServices:
+    """Review services whose previews draw for `terminal`, decoded in this process."""
+    return ReviewServices(
+        office, Settings(home=office.home), clock=Clock(), isolate_previews=False, terminal=terminal
+    )
+
+
+def _recorded_writes(app: ZcReviewApp) -> list[str]:
+    """Everything the app writes to its terminal from now on (it is still written)."""
+    written: list[str] = []
+    driver = app._driver
+    assert driver is not None
+    real_write = driver.write
+
+    def record(data: str) -> None:
+        written.append(data)
+        real_write(data)
+
+    driver.write = record  # type: ignore[method-assign]
+    return written
