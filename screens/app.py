@@ -207,8 +207,15 @@ class ZcReviewApp(App[int]):
         return QueueScreen(self.store, ascii_mode=self.ascii_mode)
 
     def on_mount(self) -> None:
-        self.sub_title = "载入中"
-        self._identify()
+        # Read at once where the office can answer (a current SQLite office): the title bar's
+        # first frame then names the reviewer and the office, and an Enter typed at once is
+        # not held for the reviewer's name; elsewhere a worker reads it ("载入中" meanwhile).
+        found = self.store.read_at_once(lambda reader: office_identity(session=reader))
+        if found is not None:
+            self._take_identity(found.office, found.reviewers)
+        else:
+            self.sub_title = "载入中"
+            self._identify()
         self.sync.attach(self, self._show_identity, self._reload_queue)
 
     def on_queue_screen_first_page(self) -> None:
@@ -245,9 +252,11 @@ class ZcReviewApp(App[int]):
         self.post_message(self._Identity(found.office, found.reviewers))
 
     def on_zc_review_app__identity(self, message: _Identity) -> None:
-        self.office_name = clean(message.office)
+        self._take_identity(message.office, message.reviewers)
+
+    def _take_identity(self, office: str, names: list[str]) -> None:
+        self.office_name = clean(office)
         self.identified = True
-        names = message.reviewers
         wanted = self.requested_reviewer
         if wanted and wanted in names:
             self.reviewer = wanted
@@ -255,7 +264,9 @@ class ZcReviewApp(App[int]):
             self.reviewer = names[0]
         elif names:
             note = f"未登记的审核人：{clean(wanted)}" if wanted else ""
-            self.push_screen(ReviewerPicker(names, note), self._picked)
+            # After a refresh: a screen pushed while the app starts would lose its first frame.
+            picker = ReviewerPicker(names, note)
+            self.call_after_refresh(self.push_screen, picker, self._picked)
         else:
             self.notify(
                 "本单位尚未登记审核人，队列只能只读浏览。\n登记：zcreview reviewer add 姓名",
