@@ -63,3 +63,52 @@ async def test_the_queue_counts_its_selection_once_at_start(office: Store) -> No
         assert app.screen.query_one(QueueList).total == 120
         list_counts = [s for s in counts if "group by" not in s.lower()]
         assert len(list_counts) == 1, list_counts
+
+
+async def test_a_current_sqlite_office_is_painted_before_its_engine_opens(
+    office: Store,
+) -> None:
+    """The first page and the reviewer come from plain reads before the first frame; the
+    engine (SQLAlchemy, migrations) opens in a worker after it."""
+    from zcreview.storage.store import deferred_store
+
+    office.dispose()
+    store = deferred_store(office.home)
+    assert not store.is_open
+    app = workstation_app(Settings(home=office.home), store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        queue = app.screen.query_one(QueueList)
+        # No pause yet: what the first frame draws is already there.
+        assert queue.loaded and queue.total == 120 and queue.current is not None
+        assert app.reviewer == "张审核"
+        await until(pilot, lambda: store.is_open, "the engine opened after the first page")
+    store.dispose()
+
+
+def test_the_queue_comes_with_its_reviewer_and_no_loading_line(tmp_path: Path) -> None:
+    """In a real terminal: by the time the status line is written, the rows and the title
+    bar's reviewer are on screen, and nothing has said 载入中."""
+    import sys
+
+    from tests.bench.pty_run import PtyProgram
+    from tests.conftest import REPO
+
+    home = tmp_path / "office"
+    store = open_store(home)
+    try:
+        tui_data.fill(store, 30)
+        tui_data.add_reviewers(store, "张审核")
+    finally:
+        store.dispose()
+    first = tui_data.person(0)["name"]
+    prog = PtyProgram(
+        [sys.executable, "-m", "zcreview", "--home", str(home)],
+        env={"TERM": "xterm-256color", "PYTHONPATH": str(REPO)},
+    )
+    try:
+        _, shown = prog.read_until("第 1 / 30 条".encode())
+    finally:
+        prog.close()
+    text = shown.decode("utf-8", "replace")
+    assert "载入中" not in text
+    assert first in text and "审核人：张审核" in text
