@@ -41,7 +41,9 @@ class QueuePassDialog(ModalScreen[Decision | None]):
     ]
 
     @dataclass
-    class _Done(Message):
+    class Done(Message):
+        """The pass was stored (`decision`), or refused (`error` says why)."""
+
         decision: Decision | None
         error: str = ""
 
@@ -129,11 +131,11 @@ class QueuePassDialog(ModalScreen[Decision | None]):
         try:
             decision = self.services.desk(self.reviewer).pass_application(app_id, version)
         except ReviewError as exc:
-            self.post_message(self._Done(None, str(exc)))
+            self.post_message(self.Done(None, str(exc)))
             return
-        self.post_message(self._Done(decision))
+        self.post_message(self.Done(decision))
 
-    def on_queue_pass_dialog__done(self, message: _Done) -> None:
+    def on_queue_pass_dialog_done(self, message: Done) -> None:
         if message.decision is not None:
             self.dismiss(message.decision)
             return

@@ -42,7 +42,9 @@ class QueuePassing(Screen[None]):
         pass
 
     @dataclass
-    class _BulkDone(Message):
+    class BulkPassed(Message):
+        """The marked rows were passed: who was (`passed`), and why the others were left."""
+
         passed: list[str]
         left: list[str]
 
@@ -112,9 +114,9 @@ class QueuePassing(Screen[None]):
         from zcreview.screens.review_texts import left_text
 
         passed, left = workstation(self.app).services.desk(reviewer).pass_several(app_ids)
-        self.post_message(self._BulkDone(passed, [left_text(x) for x in left]))
+        self.post_message(self.BulkPassed(passed, [left_text(x) for x in left]))
 
-    def on_queue_passing__bulk_done(self, message: _BulkDone) -> None:
+    def on_queue_passing_bulk_passed(self, message: BulkPassed) -> None:
         self._passing = False
         queue = self.query_one(QueueList)
         for app_id in message.passed:

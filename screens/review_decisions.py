@@ -73,7 +73,7 @@ class ReviewDecisions(ReviewLoading):
                 )
             flags = desk.flags(app_id)
         except ReviewError as exc:
-            self.post_message(self._Failed(str(exc)))
+            self.post_message(self.Refused(str(exc)))
             return
         self.post_message(self._FlagsChanged(app_id, flags))
 
@@ -116,9 +116,9 @@ class ReviewDecisions(ReviewLoading):
             else:
                 decision = desk.reopen(app_id, version)
         except ReviewError as exc:
-            self.post_message(self._Failed(str(exc)))
+            self.post_message(self.Refused(str(exc)))
             return
-        self.post_message(self._Decided(decision))
+        self.post_message(self.Decided(decision))
 
     def action_reopen(self) -> None:
         loaded = self.loaded
@@ -157,11 +157,11 @@ class ReviewDecisions(ReviewLoading):
 
     def _composed(self, result: Decision | str | None) -> None:
         if isinstance(result, Decision):
-            self._after_decision(result)
+            self.post_message(self.Decided(result))
         elif isinstance(result, str):
             self._conflict(result)
 
-    def on_review_base__decided(self, message: ReviewBase._Decided) -> None:
+    def on_review_base_decided(self, message: ReviewBase.Decided) -> None:
         self._after_decision(message.decision)
 
     def _after_decision(self, decision: Decision) -> None:
@@ -177,7 +177,7 @@ class ReviewDecisions(ReviewLoading):
         self._pinned = None
         self._start_load(self.index, after=decision.app_id)
 
-    def on_review_base__failed(self, message: ReviewBase._Failed) -> None:
+    def on_review_base_refused(self, message: ReviewBase.Refused) -> None:
         self._conflict(message.message)
 
     def _conflict(self, text: str) -> None:

@@ -129,7 +129,7 @@ class ReviewLoading(ReviewBase):
                     desk.release(release)
             where = walk.locate(self.queue_filter, index, after=after, pinned=pinned)
             if where.app_id is None:
-                self.post_message(self._Loaded(Loaded(where.index, where.total, error="END")))
+                self.post_message(self.Shown(Loaded(where.index, where.total, error="END")))
                 return
             claim: ClaimResult | None = None
             if desk is not None:
@@ -142,11 +142,11 @@ class ReviewLoading(ReviewBase):
             self._claimed(loaded, where, claim)
             loaded.items = self._items_of(loaded, loaded.results)
         except ReviewError as exc:
-            self.post_message(self._Loaded(Loaded(index, self.total, error=str(exc))))
+            self.post_message(self.Shown(Loaded(index, self.total, error=str(exc))))
             return
         if worker.is_cancelled:
             return
-        self.post_message(self._Loaded(loaded))
+        self.post_message(self.Shown(loaded))
 
     def _claimed(self, loaded: Loaded, where: Position, claim: ClaimResult | None) -> None:
         """What the claim made of this opening: decide or read only, and what to say."""
@@ -175,7 +175,7 @@ class ReviewLoading(ReviewBase):
             returned=loaded.returned,
         )
 
-    def on_review_base__loaded(self, message: ReviewBase._Loaded) -> None:
+    def on_review_base_shown(self, message: ReviewBase.Shown) -> None:
         loaded = message.loaded
         self._busy = False
         if self._leaving:

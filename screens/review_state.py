@@ -39,15 +39,22 @@ class ReviewBase(Screen[int]):
     index: var[int] = var(0, init=False)
 
     @dataclass
-    class _Loaded(Message):
+    class Shown(Message):
+        """An application (or the end of the selection, or why it failed) was read for the
+        screen and is now on it."""
+
         loaded: Loaded
 
     @dataclass
-    class _Decided(Message):
+    class Decided(Message):
+        """A decision (pass, reopen, return) was stored: the screen says so and moves on."""
+
         decision: Decision
 
     @dataclass
-    class _Failed(Message):
+    class Refused(Message):
+        """A decision was refused (someone else decided first, the lease ran out, …): why."""
+
         message: str
 
     @dataclass

@@ -1,11 +1,15 @@
 """Pilot helpers shared by the workstation's tests and benches: let the app settle, read the
-screen as text, wait (bounded) for a condition, open the review screen as Enter does."""
+screen as text, wait (bounded) for a condition or for a message the app handles, open the
+review screen as Enter does."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
+
+from textual.message import Message
 
 from zcreview.context import Context
 from zcreview.screens.app import ZcReviewApp, make_app
@@ -17,6 +21,7 @@ from zcreview.storage.queue import QueueFilter
 from zcreview.storage.store import Store
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Message)
 
 WIDE = (120, 40)
 NARROW = (80, 24)
@@ -47,6 +52,39 @@ async def until(pilot: Any, condition: Callable[[], object], what: str) -> None:
             raise AssertionError(f"timed out waiting for {what}")
         await settle(pilot, 1)
         await pilot.pause(0.05)
+
+
+class Heard:
+    """Every message the app dispatches, in order: give it to `run_test(message_hook=heard)`."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    def __call__(self, message: Message) -> None:
+        self.messages.append(message)
+
+
+@asynccontextmanager
+async def handled(pilot: Any, heard: Heard, kind: type[M], what: str) -> AsyncIterator[list[M]]:
+    """After the block, wait (bounded) for the first `kind` message dispatched since it began,
+    and for its handler to run; the yielded list then holds that message.
+
+    For decisions: the test waits for the screen's own word that the decision is stored
+    (`ReviewBase.Decided`), not for the app to fall quiet."""
+    start = len(heard.messages)
+    got: list[M] = []
+    yield got
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while True:
+        found = [m for m in heard.messages[start:] if isinstance(m, kind)]
+        if found:
+            break
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what} ({kind.__name__})")
+        await pilot.pause(0.01)
+    await pilot.pause()  # the handler the hook saw starting runs to its end
+    got.append(found[0])
 
 
 async def press_into(pilot: Any, key: str, screen_type: type[T]) -> T:

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from textual.widgets import Static
 
 from tests.office_helpers import ids_in, row_of
-from tests.pilot_helpers import NARROW, WIDE, open_review, screen_text, settle
+from tests.pilot_helpers import NARROW, WIDE, Heard, handled, open_review, screen_text, settle
 from tests.review_screen_data import (
     Clock,
     add_application,
@@ -130,7 +130,8 @@ async def test_flag_compose_edit_remove_add_and_send(office: Store) -> None:
     """The whole return: two flags (template + free text), composer edits, send, DB, audit."""
     app = review_app(office)
     config = load_config()
-    async with app.run_test(size=WIDE) as pilot:
+    heard = Heard()
+    async with app.run_test(size=WIDE, message_hook=heard) as pilot:
         screen = await open_review(pilot)
         app_id = screen.loaded.app_id  # type: ignore[union-attr]
         await flag(pilot, screen, "basic.unit_rank", "排序", "应为 1/3")
@@ -179,8 +180,12 @@ async def test_flag_compose_edit_remove_add_and_send(office: Store) -> None:
         assert str(composer.deadline) == "2025-06-30"
         preview = composer.notice_text
         assert "2025年6月30日" in preview
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        async with (
+            handled(pilot, heard, ReviewScreen.Shown, "the next application"),
+            handled(pilot, heard, ReviewScreen.Decided, "the return stored") as returned,
+        ):
+            await pilot.press("ctrl+s")
+        assert returned[0].decision.action == "return" and returned[0].decision.app_id == app_id
         assert isinstance(app.screen, ReviewScreen)
         assert screen.loaded is not None and screen.loaded.app_id != app_id  # the next one
 
@@ -221,7 +226,8 @@ async def test_escape_cancels_the_composer_and_keeps_flags(office: Store) -> Non
 async def test_pass_needs_confirmation_then_opens_the_next(office: Store) -> None:
     app = review_app(office)
     order = ids_in(office)
-    async with app.run_test(size=WIDE) as pilot:
+    heard = Heard()
+    async with app.run_test(size=WIDE, message_hook=heard) as pilot:
         screen = await open_review(pilot)
         await pilot.press("a")
         await settle(pilot)
@@ -229,8 +235,12 @@ async def test_pass_needs_confirmation_then_opens_the_next(office: Store) -> Non
         await pilot.press("n")
         await settle(pilot)
         assert row_of(office, order[0]).state == State.IN_REVIEW.value
-        await pilot.press("a", "y")
-        await settle(pilot)
+        async with (
+            handled(pilot, heard, ReviewScreen.Shown, "the next application"),
+            handled(pilot, heard, ReviewScreen.Decided, "the pass stored") as decided,
+        ):
+            await pilot.press("a", "y")
+        assert decided[0].decision.action == "pass" and decided[0].decision.app_id == order[0]
         assert row_of(office, order[0]).state == State.PASSED.value
         assert screen.loaded is not None and screen.loaded.app_id == order[1]
         assert row_of(office, order[1]).holder == "张审核"
@@ -241,13 +251,17 @@ async def test_pass_under_a_state_filter_opens_the_one_that_moved_up(office: Sto
     app = review_app(office)
     order = ids_in(office)
     flt = QueueFilter(states=frozenset({State.PENDING.value, State.IN_REVIEW.value}))
-    async with app.run_test(size=WIDE) as pilot:
+    heard = Heard()
+    async with app.run_test(size=WIDE, message_hook=heard) as pilot:
         await settle(pilot)
         screen = ReviewScreen(app.services, flt, 0, reviewer="张审核")
         app.push_screen(screen)
         await settle(pilot)
-        await pilot.press("a", "y")
-        await settle(pilot)
+        async with (
+            handled(pilot, heard, ReviewScreen.Shown, "the next application"),
+            handled(pilot, heard, ReviewScreen.Decided, "the pass stored"),
+        ):
+            await pilot.press("a", "y")
         assert screen.loaded is not None and screen.loaded.app_id == order[1]
         assert screen.index == 0
 
@@ -255,23 +269,26 @@ async def test_pass_under_a_state_filter_opens_the_one_that_moved_up(office: Sto
 async def test_reopen_a_passed_application_and_return_it(office: Store) -> None:
     app = review_app(office)
     order = ids_in(office)
-    async with app.run_test(size=WIDE) as pilot:
+    heard = Heard()
+    async with app.run_test(size=WIDE, message_hook=heard) as pilot:
         screen = await open_review(pilot)
-        await pilot.press("a", "y")
+        async with handled(pilot, heard, ReviewScreen.Decided, "the pass stored"):
+            await pilot.press("a", "y")
         await settle(pilot)
         await pilot.press("K")  # back to the passed one
         await settle(pilot)
         assert screen.loaded is not None and screen.loaded.app_id == order[0]
         assert screen.loaded.state == State.PASSED.value
         assert not app.screen.check_action("pass_application", ())
-        await pilot.press("o", "y")  # reopening asks first
-        await settle(pilot)
+        async with handled(pilot, heard, ReviewScreen.Decided, "the reopening stored") as got:
+            await pilot.press("o", "y")  # reopening asks first
+        assert got[0].decision.action == "reopen"
         assert row_of(office, order[0]).state == State.IN_REVIEW.value
         await flag(pilot, screen, "work_summary", "", "请补充主要业绩")
         await pilot.press("r")
         await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        async with handled(pilot, heard, ReviewScreen.Decided, "the return stored"):
+            await pilot.press("ctrl+s")
     assert row_of(office, order[0]).state == State.RETURNED.value
     assert audit_actions(office, order[0]) == [
         "create",
@@ -427,7 +444,11 @@ async def test_conflict_between_two_workstations(office: Store) -> None:
     clock_a, clock_b = Clock(), Clock()
     first = review_app(office, "张审核", clock=clock_a)
     second = review_app(office, "李审核", clock=clock_b)
-    async with first.run_test(size=WIDE) as pa, second.run_test(size=WIDE) as pb:
+    heard_a, heard_b = Heard(), Heard()
+    async with (
+        first.run_test(size=WIDE, message_hook=heard_a) as pa,
+        second.run_test(size=WIDE, message_hook=heard_b) as pb,
+    ):
         a_screen = await open_review(pa)
         assert a_screen.loaded is not None and a_screen.loaded.can_decide
         b_screen = await open_review(pb)
@@ -441,11 +462,13 @@ async def test_conflict_between_two_workstations(office: Store) -> None:
         await pb.press("R")
         await settle(pb)
         assert b_screen.loaded.can_decide
-        await pb.press("a", "y")
-        await settle(pb)
+        async with handled(pb, heard_b, ReviewScreen.Decided, "B's pass stored"):
+            await pb.press("a", "y")
         assert row_of(office, order[0]).state == State.PASSED.value
         # A, still on the old version, tries to pass: refused with who and what
-        await pa.press("a", "y")
+        async with handled(pa, heard_a, ReviewScreen.Refused, "A's pass refused") as refused:
+            await pa.press("a", "y")
+        assert "已被 李审核" in refused[0].message
         await settle(pa)
         assert "已被 李审核" in a_screen.alert and "审核通过" in a_screen.alert
         status = a_screen.query_one("#review-status", Static).content
@@ -609,7 +632,8 @@ async def test_a_on_the_queue_passes_in_two_keys(office: Store) -> None:
 
     order = ids_in(office)
     app = review_app(office)
-    async with app.run_test(size=WIDE) as pilot:
+    heard = Heard()
+    async with app.run_test(size=WIDE, message_hook=heard) as pilot:
         await settle(pilot)
         queue = app.screen
         assert isinstance(queue, QueueScreen) and queue.check_action("pass_application", ())
@@ -627,8 +651,10 @@ async def test_a_on_the_queue_passes_in_two_keys(office: Store) -> None:
         assert app.screen is queue
         assert row_of(office, order[0]).holder is None
         assert row_of(office, order[0]).state == State.PENDING.value
-        await pilot.press("a", "y")
-        await settle(pilot)
+        async with handled(pilot, heard, QueuePassDialog.Done, "the pass stored") as done:
+            await pilot.press("a", "y")
+        assert done[0].decision is not None and done[0].decision.app_id == order[0]
+        await settle(pilot)  # the row is read again
         assert app.screen is queue
         assert row_of(office, order[0]).state == State.PASSED.value
         assert audit_actions(office, order[0])[-2:] == ["claim", "pass"]

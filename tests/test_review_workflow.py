@@ -9,7 +9,16 @@ import pytest
 from textual.widgets import Static
 
 from tests.office_helpers import filled_office, ids_in, row_of
-from tests.pilot_helpers import NARROW, WIDE, open_review, press_into, screen_text, settle
+from tests.pilot_helpers import (
+    NARROW,
+    WIDE,
+    Heard,
+    handled,
+    open_review,
+    press_into,
+    screen_text,
+    settle,
+)
 from tests.review_screen_data import fill, new_office, review_app
 from zcreview.domain.workflow import State
 from zcreview.screens.app import ZcReviewApp
@@ -93,7 +102,8 @@ async def test_reopen_asks_stays_on_the_application_and_walking_away_restores_it
         pass_first(office, app_id)
     passed = QueueFilter(states=frozenset({State.PASSED.value}))
     app = review_app(office)
-    async with app.run_test(size=WIDE) as pilot:
+    heard = Heard()
+    async with app.run_test(size=WIDE, message_hook=heard) as pilot:
         screen = await open_review(pilot, passed, 1)
         target = screen.loaded.app_id if screen.loaded else ""
         assert target == ids_in(office, passed)[1]
@@ -104,8 +114,11 @@ async def test_reopen_asks_stays_on_the_application_and_walking_away_restores_it
         await pilot.press("n")
         await settle(pilot)
         assert row_of(office, target).state == State.PASSED.value
-        await pilot.press("o", "y")
-        await settle(pilot)
+        async with (
+            handled(pilot, heard, ReviewScreen.Shown, "the reopened application shown again"),
+            handled(pilot, heard, ReviewScreen.Decided, "the reopening stored"),
+        ):
+            await pilot.press("o", "y")
         assert app.screen is screen
         assert screen.loaded is not None and screen.loaded.app_id == target  # not the next one
         assert screen.loaded.state == State.IN_REVIEW.value and screen.loaded.can_decide
@@ -266,7 +279,8 @@ async def test_a_on_the_queue_keeps_the_cursor_and_warns_of_flags_and_upper_retu
     item = CorrectionItem("basic.phone", "手机", "", "号码有误", "")
     return_from_above(office, order[4], [item], date(2025, 6, 30))
     app = review_app(office)
-    async with app.run_test(size=WIDE) as pilot:
+    heard = Heard()
+    async with app.run_test(size=WIDE, message_hook=heard) as pilot:
         await settle(pilot)
         queue = app.screen
         assert isinstance(queue, QueueScreen)
@@ -277,8 +291,9 @@ async def test_a_on_the_queue_keeps_the_cursor_and_warns_of_flags_and_upper_retu
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, QueuePassDialog)
-        await pilot.press("y")
-        await settle(pilot)
+        async with handled(pilot, heard, QueuePassDialog.Done, "the pass stored"):
+            await pilot.press("y")
+        await settle(pilot)  # the list is read again
         assert row_of(office, order[2]).state == State.PASSED.value
         listing = queue.query_one(QueueList)
         assert listing.cursor == 2  # the next one moved up into its place, not row 1
@@ -651,8 +666,9 @@ async def test_space_marks_and_a_passes_the_marked_without_failures(tmp_path: Pa
     order = ids_in(store)
     assert order[:3] == [first, failing, third]
     app = review_app(store)
+    heard = Heard()
     try:
-        async with app.run_test(size=WIDE) as pilot:
+        async with app.run_test(size=WIDE, message_hook=heard) as pilot:
             await settle(pilot)
             queue = app.screen
             assert isinstance(queue, QueueScreen)
@@ -667,8 +683,11 @@ async def test_space_marks_and_a_passes_the_marked_without_failures(tmp_path: Pa
             assert [r.id for r in dialog.plan.to_pass] == [first, third]
             skipped = str(dialog.query_one("#bulk-skipped", Static).content)
             assert "项不符合，需逐份审核" in skipped
-            await pilot.press("y")
-            await settle(pilot)
+            async with handled(
+                pilot, heard, QueueScreen.BulkPassed, "the marked ones passed"
+            ) as done:
+                await pilot.press("y")
+            assert sorted(done[0].passed) == sorted([first, third]), done[0]
             assert app.screen is queue
             states = {i: row_of(store, i).state for i in (first, failing, third, fourth)}
             assert states == {
