@@ -96,3 +96,40 @@ def test_a_key_that_is_not_a_string_is_a_settings_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as exc:
         load_settings(tmp_path)
     assert "keys.queue.pass 的类型不对" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        # Another binding of the same screen answers f: one of the two would be unreachable.
+        ('"queue.pass" = "f"', ["queue.pass", "queue.states", "f"]),
+        # The app's own keys work on every screen: a screen's key would shadow it.
+        ('"app.stats" = "a"', ["app.stats", "queue.pass", "a"]),
+        ('"queue.pass" = "T"', ["queue.pass", "app.stats", "T"]),
+        # Both keys of a remap are checked.
+        ('"queue.open" = "o,s"', ["queue.open", "queue.sort", "s"]),
+    ],
+)
+def test_a_remap_onto_a_key_in_use_names_both_bindings(
+    tmp_path: Path, table: str, named: list[str]
+) -> None:
+    store = new_office(tmp_path / "home")
+    try:
+        with pytest.raises(UserError) as exc:
+            app_with(store, f"[keys]\n{table}\n")
+        message = str(exc.value)
+        assert str(store.home / "settings.toml") in message
+        assert all(word in message for word in named), message
+    finally:
+        store.dispose()
+
+
+def test_a_remap_that_moves_both_bindings_of_one_id_is_no_conflict(tmp_path: Path) -> None:
+    """review.next is `J` and, at the last application, a binding that says so: one id, both
+    move together, and a free key is accepted."""
+    store = new_office(tmp_path / "home")
+    try:
+        app = app_with(store, '[keys]\n"review.next" = "ctrl+n"\n"queue.pass" = "p"\n')
+        assert app.settings.keys == {"review.next": "ctrl+n", "queue.pass": "p"}
+    finally:
+        store.dispose()
