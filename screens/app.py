@@ -354,7 +354,7 @@ class ZcReviewApp(App[int]):
     # ----- global actions -----------------------------------------------------------------
 
     def action_help(self) -> None:
-        # Imported on first use: the Markdown parser costs ~0.2 s of start-up.
+        # Imported on first use: the help pages are built from every binding of the screen.
         from zcreview.screens.help import HelpScreen, help_markdown
 
         if isinstance(self.screen, HelpScreen):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -13,7 +13,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from zcreview.screens.text import ascii_symbols
+from zcreview.screens.help_text import render_help
 from zcreview.screens.widgets.ascii import use_ascii_scrollbars
 
 if TYPE_CHECKING:
@@ -76,14 +76,34 @@ def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tupl
     return out
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def _table(rows: list[tuple[str, str]]) -> str:
-    cell = _cell
-    lines = ["| 按键 | 作用 |", "|---|---|"]
-    lines += [f"| `{cell(k)}` | {cell(d)} |" for k, d in rows]
+    # A list, not a table: at 80 columns a table's key column shrank to two cells ("e…" for
+    # Esc); one key and what it does per line reads at any width.
+    return "\n".join(f"- `{k}`：{d}" for k, d in rows)
+
+
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+"""CJK ideographs and full-width punctuation: text that breaks between any two characters."""
+_SOFT_BREAK = re.compile(rf"(?<=[{_WIDE}])\n[ \t]*(?=[{_WIDE}`])|(?<=`)\n[ \t]*(?=[{_WIDE}])")
+_SPACE_BY_WIDE = re.compile(rf"(?<=[{_WIDE}]) +(?=\S)|(?<=\S) +(?=[{_WIDE}])")
+_SLASH_BETWEEN_KEYS = re.compile(r"(?<=`) / (?=`)")
+_LINE_MARK = re.compile(r"^\s*(?:#{1,6}|[-*+]|\d+\.)\s+")
+"""A heading's or a list item's marker, whose space Markdown needs."""
+
+
+def tight(markdown: str) -> str:
+    """Chinese prose as a terminal should wrap it. Textual wraps only at spaces: a space
+    between a key and its Chinese words let a line end on a lone `v` with 只读查看 on the next,
+    and a line break inside a sentence became a stray space. Both go (Chinese sets Latin
+    words and symbols without spaces); long runs are then broken at the width, as Chinese
+    text is, and a line still breaks at the spaces of Latin text."""
+    markdown = _SOFT_BREAK.sub("", markdown)
+    lines = []
+    for line in markdown.split("\n"):
+        mark = _LINE_MARK.match(line)
+        head, body = (line[: mark.end()], line[mark.end() :]) if mark else ("", line)
+        body = _SLASH_BETWEEN_KEYS.sub("/", body)
+        lines.append(head + _SPACE_BY_WIDE.sub("", body))
     return "\n".join(lines)
 
 
@@ -91,7 +111,7 @@ def help_markdown(app: App[Any], screen: Screen[Any]) -> str:
     """Help for `screen`: its HELP text, then its keys, its widgets' keys and the global keys."""
     parts: list[str] = []
     if screen.HELP:
-        parts.append(screen.HELP.strip())
+        parts.append(tight(screen.HELP.strip()))
     ids = _ids(_own_bindings(screen))
     own = binding_rows(app, _own_bindings(screen))
     if own:
@@ -109,12 +129,10 @@ def help_markdown(app: App[Any], screen: Screen[Any]) -> str:
             parts += [title, _table(rows)]
     parts += ["### 全局按键", _table(binding_rows(app, _own_bindings(app)))]
     ids += _ids(_own_bindings(app))
-    lines = ["| 编号 | 作用 |", "|---|---|"]
-    lines += [f"| `{i}` | {_cell(d)} |" for i, d in dict(ids).items()]
     parts += [
         "### 按键编号",
         '在 `settings.toml` 的 `[keys]` 表中按编号改键，例如 `"queue.pass" = "p"`。',
-        "\n".join(lines),
+        _table(list(dict(ids).items())),
     ]
     return "\n\n".join(parts) + "\n"
 
@@ -137,14 +155,7 @@ class HelpScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            if self._ascii:
-                # Markdown tables draw box characters; the source itself is readable ASCII art,
-                # with ASCII stand-ins for the ambiguous-width symbols (– … ≤) it quotes.
-                yield Static(Text(ascii_symbols(self._markdown)))
-            else:
-                from textual.widgets import Markdown
-
-                yield Markdown(self._markdown)
+            yield Static(render_help(self._markdown, ascii_mode=self._ascii), id="help-text")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -59,9 +59,11 @@ async def test_a_remapped_pass_key_passes_and_help_footer_palette_show_it(
             await settle(pilot)
             assert isinstance(app.screen, HelpScreen)
             markdown = app.screen._markdown
-            assert "| `p` | 通过 |" in markdown and "| `a` | 通过 |" not in markdown
-            assert "| `^t` | 统计 |" in markdown
-            assert "| `queue.pass` | 通过 |" in markdown
+            assert "- `p`：通过" in markdown and "- `a`：通过" not in markdown
+            assert "- `^t`：统计" in markdown
+            assert "- `queue.pass`：通过" in markdown
+            if size == (120, 40):  # the queue's key list is below the first page at 80×24
+                assert "• p：通过" in screen_text(app)
             await pilot.press("q")
             await settle(pilot)
             await pilot.press("down")

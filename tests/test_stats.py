@@ -214,7 +214,7 @@ async def test_the_stats_screen_shows_the_database_numbers(
             from zcreview.screens.help import HelpScreen
 
             assert isinstance(app.screen, HelpScreen)
-            assert "| `T` | 统计 |" in app.screen._markdown
+            assert "- `T`：统计" in app.screen._markdown
             await pilot.press("q")
             await settle(pilot)
             await pilot.press("ctrl+p")
