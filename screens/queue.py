@@ -483,7 +483,11 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pass_application":
-            return self._passable()
+            if not getattr(self.app, "reviewer", None):
+                return False  # read-only browsing: no 通过 at all
+            # Dim rather than gone on a row that cannot be passed from the list: the footer
+            # keeps its layout, and only the key is restyled as the cursor moves.
+            return True if self._passable() else None
         if action == "clear_search":
             return bool(self.queue_filter.search or self.query_one(QueueList).marked)
         return True

@@ -443,3 +443,45 @@ async def test_ascii_mode_shows_no_ambiguous_width_character(
         assert isinstance(app.screen, ConfirmScreen)
         seen["confirm"] = ambiguous_on_screen(app)
     assert {k: v for k, v in seen.items() if v} == {}
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_footer_keeps_its_keys_as_the_cursor_moves(
+    office: Store, size: tuple[int, int]
+) -> None:
+    """`a` dims on a row that cannot be passed from the list instead of leaving the footer:
+    the keys are restyled in place, not rebuilt (a rebuild repaints the whole line)."""
+    from textual.widgets._footer import FooterKey
+
+    from zcreview.domain.workflow import State
+    from zcreview.screens.queue_passing import PASSABLE_FROM_QUEUE
+
+    app = _app(office, "张审核")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        listing = queue_list(app)
+        keys = list(app.screen.query(FooterKey))
+        assert [k.action for k in keys].count("pass_application") == 1
+        seen: set[bool] = set()
+        for _ in range(12):
+            await pilot.press("down")
+            await settle(pilot)
+            row = listing.current
+            assert row is not None
+            passable = row.state in PASSABLE_FROM_QUEUE
+            (key,) = [k for k in app.screen.query(FooterKey) if k.action == "pass_application"]
+            assert key.has_class("-disabled") is not passable, row.state
+            seen.add(passable)
+        assert seen == {True, False}  # both kinds of row were crossed
+        assert list(app.screen.query(FooterKey)) == keys  # the same widgets: no rebuild
+        assert State.PASSED.value not in PASSABLE_FROM_QUEUE
+
+
+async def test_read_only_browsing_shows_no_pass_key(office: Store) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = _app(office)  # no reviewer registered
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        actions = [k.action for k in app.screen.query(FooterKey)]
+        assert "pass_application" not in actions and "open" in actions
