@@ -6,6 +6,8 @@ replies out of the input (`zcreview.preview.reply_filter`) until DA1 has answere
 `zcreview.preview.probe.TIMEOUT` has passed; keys and Textual's own replies go on to Textual's
 parser as before. The answer then reaches the app as a `TerminalAnswered` message. The first
 paint never waits for it: until then the app draws with the cached answer (or half-blocks).
+A reply later than the timeout (a slow link) is still taken out, for `LATE` seconds, and its
+answer sent too.
 
 `run_input_thread` is Textual 8.2's loop with the filter between reading and decoding; the
 project pins Textual to 8.2.x for it.
@@ -31,6 +33,9 @@ from zcreview.preview.reply_filter import ReplyFilter
 
 if TYPE_CHECKING:
     from textual.app import App
+
+LATE = 30.0
+"""Seconds after the timeout during which a late reply is still taken out of the input."""
 
 
 class TerminalAnswered(Message):
@@ -90,9 +95,13 @@ class AskingDriver(LinuxDriver):
         if replies is None:
             return b""
         released = replies.idle() if idle else b""
-        if time.monotonic() >= self._deadline:
+        now = time.monotonic()
+        if not replies.late and now >= self._deadline:
             released += replies.finish()
-            self._answered(replies)
+            # Meanwhile the cached answer (or half-blocks); a late reply answers again.
+            self.send_message(TerminalAnswered(self.question.answer(replies.replies, self.fileno)))
+        elif replies.late and now >= self._deadline + LATE:
+            self._replies = None
         return released
 
     def _answered(self, replies: ReplyFilter) -> None:

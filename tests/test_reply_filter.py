@@ -101,15 +101,27 @@ def test_a_partial_reply_is_not_released_by_idle_but_by_finish() -> None:
     replies = ReplyFilter()
     assert replies.feed(b"k\x1b[6;16") == b"k"
     assert replies.finish() == b"\x1b[6;16"
-    assert replies.done
+    assert replies.late and not replies.done
     assert replies.feed(b";8t") == b";8t"  # after the timeout: input as it comes
+    assert replies.feed(b"\x1b[?62") == b"\x1b[?62"  # nothing is held back any more
 
 
 def test_timeout_with_nothing() -> None:
     replies = ReplyFilter()
     assert replies.idle() == b""
     assert replies.finish() == b""
-    assert replies.done and replies.replies == b""
+    assert replies.late and not replies.done and replies.replies == b""
+
+
+def test_a_late_reply_whole_in_one_read_is_still_taken_out() -> None:
+    """A slow link: the answer comes after the timeout, in one read with keys around it.
+    Let through, its `?` would open the help and its digits toggle state filters."""
+    replies = ReplyFilter()
+    replies.finish()
+    late = b"\x1bP>|XTerm(390)\x1b\\\x1b[6;16;8t" + DA1
+    assert replies.feed(b"j" + late + b"k") == b"jk"
+    assert replies.done and replies.replies == late
+    assert replies.feed(DA1) == DA1  # after DA1's reply nothing more is taken out
 
 
 @pytest.mark.parametrize(

@@ -119,3 +119,23 @@ def test_a_forced_setting_asks_nothing(home: Path) -> None:
         shown += prog.read_quiet(quiet=1.0)
         assert QUESTION not in shown and b"\x1b[16t" not in shown
         assert not (home / CACHE_FILE).exists()
+
+
+def test_a_late_answer_is_taken_out_and_kept(home: Path) -> None:
+    """A slow link: the answer arrives after the question's timeout. It still never reaches
+    the queue as keys (its `?` would open the help, its digits toggle state filters), and the
+    workstation takes it up."""
+    with workstation(home) as prog:
+        _, shown = prog.read_until(QUEUE)
+        shown += prog.read_quiet(quiet=1.0)  # past the timeout: drawn with half-blocks
+        assert not (home / CACHE_FILE).exists()
+        prog.send(b"".join(SIXEL_TERMINAL))
+        entry = cached(home, prog)
+        assert entry["capabilities"] == ["sixel"] and entry["name"] == "XTerm(390)"
+        later = prog.read_quiet(quiet=0.5)
+        prog.send(b"q")
+        _, asked = prog.read_until(CONFIRM_QUIT)
+        text = text_of(shown + later + asked)
+        assert "62;4" not in text and "XTerm" not in text and "帮助" in text
+        assert "本页按键" not in text  # the help never opened
+        prog.send(b"n")

@@ -12,8 +12,11 @@ these replies back and passes everything else on unchanged and in order:
 
 A reply may be split across reads: a trailing part that could still become one is held until
 the next read completes or refutes it. A lone trailing ESC is also the Escape key, so `idle`
-(no input for a while) lets it go; `finish` (the question timed out) lets everything go.
-Pure: no terminal, no clock.
+(no input for a while) lets it go; `finish` (the question timed out) lets everything go and
+stops holding anything back. A reply that comes later still (a slow link) is taken out when it
+arrives whole in one read, until DA1's: no key produces any of these sequences, and a late
+DA1 reply let through would type `?` (help) and digits (state filters). Pure: no terminal, no
+clock.
 """
 
 from __future__ import annotations
@@ -113,6 +116,9 @@ class ReplyFilter:
         """The reply sequences taken out so far, in order."""
         self.done = False
         """DA1 has answered: no further replies are coming and nothing more is taken out."""
+        self.late = False
+        """The question timed out (`finish`): nothing is held back any more, but whole
+        replies are still taken out."""
         self._held = b""
 
     @property
@@ -136,6 +142,9 @@ class ReplyFilter:
                 break
             out += buf[at:esc]
             end = _reply_end(buf, esc)
+            if end == _PARTIAL and self.late:
+                out += buf[esc:]  # too late to wait for the rest: it is input
+                break
             if end == _PARTIAL:
                 self._held = buf[esc:]
                 break
@@ -160,7 +169,8 @@ class ReplyFilter:
         return b""
 
     def finish(self) -> bytes:
-        """Stop taking replies out (the question timed out); returns what was held back."""
+        """The question timed out: stop holding input back (returns what was held); whole
+        replies are still taken out until DA1's (`late`)."""
         held, self._held = self._held, b""
-        self.done = True
+        self.late = True
         return held
