@@ -7,10 +7,13 @@ is invisible work on the way to the first frame of the application (about a fift
 queue → review). The screen's bindings are announced again when it comes back on top, and the
 Footer rebuilds then.
 
-A rebuild also repaints the whole footer line, about 1 KB over SSH. On the queue, `a` (通过)
-turns dim and bright again as the cursor moves over rows that can or cannot be passed from the
-list; that was a rebuild on about every other ↓. When only keys' enabled states changed, the
-keys are restyled in place; when nothing changed, nothing happens.
+The keys are drawn when the footer is composed (Textual's Footer composes empty and rebuilds
+once the screen announces its bindings, after the first frame), and rebuilds asked for while
+one is on its way are one rebuild. A rebuild also repaints the whole footer line, about 1 KB
+over SSH. On the queue, `a` (通过) turns dim and bright again as the cursor moves over rows
+that can or cannot be passed from the list; that was a rebuild on about every other ↓. When
+only keys' enabled states changed, the keys are restyled in place; when nothing changed,
+nothing happens.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from textual.app import ComposeResult
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -27,7 +31,11 @@ Shown = tuple[tuple[str, str, str, bool], ...]
 
 
 class QuietFooter(Footer):
+    _bindings_ready = reactive(True, repaint=False)
+    """Textual's Footer composes empty and waits for its screen to announce its bindings, so
+    the first frame had no keys and a rebuild followed; the keys are known when composing."""
     _shown: Shown | None = None
+    _rebuild_asked = False
 
     def shown_keys(self, screen: Screen[object]) -> Shown:
         """What `Footer.compose` draws for `screen`: the first shown binding of each action,
@@ -49,6 +57,7 @@ class QuietFooter(Footer):
         return tuple(keys)
 
     def compose(self) -> ComposeResult:
+        self._rebuild_asked = False
         self._shown = self.shown_keys(self.screen) if self._bindings_ready else None
         yield from super().compose()
 
@@ -58,6 +67,10 @@ class QuietFooter(Footer):
             return  # covered: rebuilt when the screen is on top again
         if self._restyled(screen):
             return
+        rebuilds = self.app.app_focus and self.is_attached and screen is self.screen
+        if rebuilds and self._rebuild_asked:
+            return  # one rebuild is on its way; it reads the bindings as they are then
+        self._rebuild_asked = bool(rebuilds)
         super().bindings_changed(screen)
 
     def _restyled(self, screen: Screen[object]) -> bool:
