@@ -92,14 +92,10 @@ def test_the_queue_comes_with_its_reviewer_and_no_loading_line(tmp_path: Path) -
 
     from tests.bench.pty_run import PtyProgram
     from tests.conftest import REPO
+    from tests.office_helpers import filled_office
 
     home = tmp_path / "office"
-    store = open_store(home)
-    try:
-        tui_data.fill(store, 30)
-        tui_data.add_reviewers(store, "张审核")
-    finally:
-        store.dispose()
+    filled_office(home, 30).dispose()
     first = tui_data.person(0)["name"]
     prog = PtyProgram(
         [sys.executable, "-m", "zcreview", "--home", str(home)],

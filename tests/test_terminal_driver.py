@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import tui_data
 from tests.bench.pty_run import PtyProgram
 from tests.conftest import REPO
+from tests.office_helpers import filled_office
 from zcreview.preview.probe import CACHE_FILE
-from zcreview.storage.store import open_store
 
 ENV = {"TERM": "xterm-256color", "TERM_PROGRAM": "", "PYTHONPATH": str(REPO)}
 QUEUE = "第 1 / 3 条".encode()
@@ -37,12 +36,7 @@ _CONTROL = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|[PX^_].*?\x1b\\|[()][0-9A-Za-z
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     home = tmp_path / "office"
-    store = open_store(home)
-    try:
-        tui_data.fill(store, 3)
-        tui_data.add_reviewers(store, "张审核")
-    finally:
-        store.dispose()
+    filled_office(home, 3).dispose()
     return home
 
 
