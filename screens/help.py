@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -76,46 +75,21 @@ def binding_rows(app: App[object], bindings: Iterable[BindingType]) -> list[tupl
     return out
 
 
-def _table(rows: list[tuple[str, str]]) -> str:
+def _key_list(rows: list[tuple[str, str]]) -> str:
     # A list, not a table: at 80 columns a table's key column shrank to two cells ("e…" for
     # Esc); one key and what it does per line reads at any width.
     return "\n".join(f"- `{k}`：{d}" for k, d in rows)
-
-
-_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-"""CJK ideographs and full-width punctuation: text that breaks between any two characters."""
-_SOFT_BREAK = re.compile(rf"(?<=[{_WIDE}])\n[ \t]*(?=[{_WIDE}`])|(?<=`)\n[ \t]*(?=[{_WIDE}])")
-_SPACE_BY_WIDE = re.compile(rf"(?<=[{_WIDE}]) +(?=\S)|(?<=\S) +(?=[{_WIDE}])")
-_SLASH_BETWEEN_KEYS = re.compile(r"(?<=`) / (?=`)")
-_LINE_MARK = re.compile(r"^\s*(?:#{1,6}|[-*+]|\d+\.)\s+")
-"""A heading's or a list item's marker, whose space Markdown needs."""
-
-
-def tight(markdown: str) -> str:
-    """Chinese prose as a terminal should wrap it. Textual wraps only at spaces: a space
-    between a key and its Chinese words let a line end on a lone `v` with 只读查看 on the next,
-    and a line break inside a sentence became a stray space. Both go (Chinese sets Latin
-    words and symbols without spaces); long runs are then broken at the width, as Chinese
-    text is, and a line still breaks at the spaces of Latin text."""
-    markdown = _SOFT_BREAK.sub("", markdown)
-    lines = []
-    for line in markdown.split("\n"):
-        mark = _LINE_MARK.match(line)
-        head, body = (line[: mark.end()], line[mark.end() :]) if mark else ("", line)
-        body = _SLASH_BETWEEN_KEYS.sub("/", body)
-        lines.append(head + _SPACE_BY_WIDE.sub("", body))
-    return "\n".join(lines)
 
 
 def help_markdown(app: App[Any], screen: Screen[Any]) -> str:
     """Help for `screen`: its HELP text, then its keys, its widgets' keys and the global keys."""
     parts: list[str] = []
     if screen.HELP:
-        parts.append(tight(screen.HELP.strip()))
+        parts.append(screen.HELP.strip())
     ids = _ids(_own_bindings(screen))
     own = binding_rows(app, _own_bindings(screen))
     if own:
-        parts += ["### 本页按键", _table(own)]
+        parts += ["### 本页按键", _key_list(own)]
     seen: set[type] = set()
     for widget in screen.walk_children():
         cls = type(widget)
@@ -126,13 +100,13 @@ def help_markdown(app: App[Any], screen: Screen[Any]) -> str:
         ids += _ids(_own_bindings(widget))
         if rows:
             title = (widget.HELP or "").strip() or f"### {cls.__name__}"
-            parts += [title, _table(rows)]
-    parts += ["### 全局按键", _table(binding_rows(app, _own_bindings(app)))]
+            parts += [title, _key_list(rows)]
+    parts += ["### 全局按键", _key_list(binding_rows(app, _own_bindings(app)))]
     ids += _ids(_own_bindings(app))
     parts += [
         "### 按键编号",
         '在 `settings.toml` 的 `[keys]` 表中按编号改键，例如 `"queue.pass" = "p"`。',
-        _table(list(dict(ids).items())),
+        _key_list(list(dict(ids).items())),
     ]
     return "\n\n".join(parts) + "\n"
 

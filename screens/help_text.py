@@ -2,9 +2,11 @@
 `code` for keys, **bold**) set as Rich renderables that wrap by the Chinese rules.
 
 Textual's Markdown widget wraps only at spaces and folds long Chinese runs anywhere, so a line
-could open with "，" and a list item's second line ran under its bullet; here every paragraph
-and item is `CjkText` (no line starts with closing punctuation), items hang under their
-bullet, and nothing heavier than Rich is loaded to open `?`.
+could open with "，", a key could end a line with its words on the next (`v` / 只读查看), and a
+list item's second line ran under its bullet. Here the spaces Chinese does not set between a
+key and its words go (`tight`), every paragraph and item is `CjkText` (no line starts with
+closing punctuation), items hang under their bullet, and nothing heavier than Rich is loaded to
+open `?`.
 """
 
 from __future__ import annotations
@@ -25,9 +27,29 @@ KEY = Style(bold=True, color="color(214)")
 HEADING = Style(bold=True, underline=True)
 SUBHEADING = Style(bold=True)
 
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+"""CJK ideographs and full-width punctuation: text that breaks between any two characters."""
+_IS_WIDE = re.compile(f"[{_WIDE}]")
+_SPACE_BY_WIDE = re.compile(rf"(?<=[{_WIDE}]) +(?=\S)|(?<=\S) +(?=[{_WIDE}])")
+_SLASH_BETWEEN_KEYS = re.compile(r"(?<=`) / (?=`)")
+_LINE_MARK = re.compile(r"^\s*(?:#{1,6}|[-*+]|\d+\.)\s+")
+"""A heading's or a list item's marker, whose space Markdown needs."""
 _INLINE = re.compile(r"`([^`\n]+)`|\*\*([^*\n]+)\*\*")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _ITEM = re.compile(r"^\s*[-*+]\s+(.*)$")
+
+
+def tight(markdown: str) -> str:
+    """`markdown` without the spaces Chinese does not set beside Latin words and symbols
+    (`v` 只读查看 → `v`只读查看, `J` / `K` → `J`/`K`); a line still breaks at the spaces of
+    Latin text, and the markers of headings and items keep theirs."""
+    lines = []
+    for line in markdown.split("\n"):
+        mark = _LINE_MARK.match(line)
+        head, body = (line[: mark.end()], line[mark.end() :]) if mark else ("", line)
+        body = _SLASH_BETWEEN_KEYS.sub("/", body)
+        lines.append(head + _SPACE_BY_WIDE.sub("", body))
+    return "\n".join(lines)
 
 
 def inline(source: str) -> CjkText:
@@ -67,13 +89,15 @@ def blocks(markdown: str) -> Iterator[tuple[str, str]]:
 def _join(lines: list[str]) -> str:
     out = lines[0]
     for line in lines[1:]:
-        wide = ord(out[-1]) > 0x2E7F and ord(line[0]) > 0x2E7F
+        # A source line break inside Chinese is no space; between Latin words it is one.
+        wide = _IS_WIDE.match(out[-1]) and _IS_WIDE.match(line[0])
         out += line if wide else " " + line
     return out
 
 
 def render_help(markdown: str, *, ascii_mode: bool = False) -> RenderableType:
     """The help page for `markdown`: blank lines between blocks, items under a bullet."""
+    markdown = tight(markdown)
     if ascii_mode:
         markdown = ascii_symbols(markdown)
     bullet = "*" if ascii_mode else "•"

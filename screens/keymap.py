@@ -38,10 +38,10 @@ def binding_tables() -> dict[str, list[Binding]]:
     return found
 
 
-def known_binding_ids() -> dict[str, str]:
-    """{binding id: description} over every screen and widget of the workstation."""
+def known_binding_ids(tables: dict[str, list[Binding]]) -> dict[str, str]:
+    """{binding id: description} over `tables` (`binding_tables`)."""
     found: dict[str, str] = {}
-    for bindings in binding_tables().values():
+    for bindings in tables.values():
         for binding in bindings:
             if binding.id:
                 found.setdefault(binding.id, binding.description)
@@ -92,7 +92,7 @@ def check_keymap(keys: dict[str, str], path: Path) -> None:
     if not keys:
         return
     tables = binding_tables()
-    known = {b.id: b.description for bindings in tables.values() for b in bindings if b.id}
+    known = known_binding_ids(tables)
     problems = [
         f"{path}: [keys] 中不认识的按键编号 {key}（按 ? 查看帮助中列出的编号）"
         for key in keys

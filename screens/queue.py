@@ -482,9 +482,6 @@ class QueueScreen(SavedFiltersActions, QueuePassing):
         self.query_one(QueueList).reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("pass_application", "clear_search") and not self.query(QueueList):
-            # Asked while composing (the footer draws its keys then): nothing to act on yet.
-            return None if action == "pass_application" else False
         if action == "pass_application":
             if not getattr(self.app, "reviewer", None):
                 return False  # read-only browsing: no 通过 at all

@@ -98,16 +98,19 @@ class AskingDriver(LinuxDriver):
         now = time.monotonic()
         if not replies.late and now >= self._deadline:
             released += replies.finish()
-            # Meanwhile the cached answer (or half-blocks); a late reply answers again.
-            self.send_message(TerminalAnswered(self.question.answer(replies.replies, self.fileno)))
+            self._send_answer(
+                replies
+            )  # the cached one (or half-blocks); a late reply answers again
         elif replies.late and now >= self._deadline + LATE:
             self._replies = None
         return released
 
     def _answered(self, replies: ReplyFilter) -> None:
         self._replies = None
-        graphics = self.question.answer(replies.replies, self.fileno)
-        self.send_message(TerminalAnswered(graphics))
+        self._send_answer(replies)
+
+    def _send_answer(self, replies: ReplyFilter) -> None:
+        self.send_message(TerminalAnswered(self.question.answer(replies.replies, self.fileno)))
 
     def run_input_thread(self) -> None:
         """Wait for input and dispatch events (Textual 8.2.8's loop, with `_take_replies`

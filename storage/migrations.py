@@ -60,10 +60,6 @@ def recorded_versions(conn: Connection) -> set[int]:
     return set(conn.execute(select(tables.SchemaVersion.version)).scalars().all())  # type: ignore[call-overload]
 
 
-def current_version(conn: Connection) -> int:
-    return max(recorded_versions(conn), default=0)
-
-
 def migrate(engine: Engine) -> int:
     """Apply every registered migration not yet recorded, in order, each in its own transaction;
     return the newest version.

@@ -164,17 +164,6 @@ def last_return(app_id: str, *, session: Session) -> ReturnRow | None:
     ).first()
 
 
-def returns_of(app_id: str, *, session: Session) -> list[ReturnRow]:
-    """Every return notice of an application, oldest first."""
-    return list(
-        session.exec(
-            select(ReturnRow)
-            .where(col(ReturnRow.application_id) == app_id)
-            .order_by(col(ReturnRow.created_at))
-        ).all()
-    )
-
-
 def load_notice(ret: ReturnRow, *, session: Session) -> CorrectionNotice:
     """A stored return as the domain's notice."""
     rows = session.exec(

@@ -51,12 +51,6 @@ def scanned_pdf(lines: tuple[str, ...] = CERTIFICATE) -> bytes:
     return out.getvalue()
 
 
-def photo_jpeg(lines: tuple[str, ...] = CERTIFICATE) -> bytes:
-    out = io.BytesIO()
-    page_image(lines).save(out, "JPEG", quality=70)
-    return out.getvalue()
-
-
 def char_error_rate(expected: str, got: str) -> float:
     """Levenshtein distance over characters (spaces ignored) divided by the expected length."""
     a = "".join(expected.split())

@@ -60,13 +60,6 @@ def resubmit(
     return result.revision
 
 
-def version_of(store: Store, app_id: str) -> int:
-    with store.session() as s:
-        row = applications.get_row(app_id, session=s)
-        assert row is not None
-        return row.version
-
-
 def state_of(store: Store, app_id: str) -> str:
     with store.session() as s:
         row = applications.get_row(app_id, session=s)

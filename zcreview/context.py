@@ -15,10 +15,6 @@ if TYPE_CHECKING:
     from zcreview.storage.store import Store
 
 
-class ContextError(Exception):
-    """The office could not be opened; the message says why."""
-
-
 @dataclass
 class Context:
     settings: Settings

@@ -17,7 +17,6 @@ from rich.table import Table
 from rich.text import Text
 
 from zcreview.domain.model import (
-    SECTIONS,
     Achievement,
     AdminPost,
     Application,
@@ -256,8 +255,3 @@ def section_body(app: Application, key: str, style: SectionStyle) -> RenderableT
 
 def section_heading(number: int, title: str, style: SectionStyle) -> Text:
     return Text(f"{number}. {title}", style="bold underline" if not style.ascii_mode else "bold")
-
-
-def all_sections(app: Application, style: SectionStyle) -> list[tuple[str, str, RenderableType]]:
-    """(key, heading, body) for every section, in platform order."""
-    return [(key, title, section_body(app, key, style)) for key, title in SECTIONS]

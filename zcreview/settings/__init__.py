@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 import zcreview
 from zcreview.office_home import SETTINGS_FILE, default_home, resolve_home
@@ -23,7 +23,8 @@ __all__ = ["SETTINGS_FILE", "Settings", "SettingsError", "default_home", "load_s
 
 ColorSystem = Literal["auto", "standard", "256", "truecolor", "none"]
 Graphics = Literal["auto", "kitty", "sixel", "none"]
-COLOR_SYSTEMS: tuple[ColorSystem, ...] = ("auto", "standard", "256", "truecolor", "none")
+COLOR_SYSTEMS: tuple[ColorSystem, ...] = get_args(ColorSystem)
+GRAPHICS: tuple[Graphics, ...] = get_args(Graphics)
 CHECKED_FILE = "settings-checked.json"
 
 
@@ -134,7 +135,7 @@ def _well_formed(values: object) -> bool:
         and ui.get("color_system") in COLOR_SYSTEMS
         and isinstance(ui.get("ascii"), bool)
         and isinstance(ui.get("mouse"), bool)
-        and ui.get("graphics") in ("auto", "kitty", "sixel", "none")
+        and ui.get("graphics") in GRAPHICS
         and isinstance(ui.get("reviewer"), str | None)
         and isinstance(keys, dict)
         and all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items())
